@@ -1,0 +1,86 @@
+"""Builds the admin for one app: a new Admin() per create_app()."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from ..models import (
+    Certification,
+    Collaborator,
+    CostType,
+    Dispositif,
+    DocumentType,
+    Evaluation,
+    Location,
+    Partner,
+    Population,
+    Slot,
+    Supplier,
+    TeachingMode,
+    Trainer,
+    Training,
+    TrainingOrganisation,
+    TrainingSession,
+    User,
+)
+from .base import SecureIndexView
+from .partners import PartnerView
+from .reference import (
+    CertificationView,
+    CollaboratorView,
+    CostTypeView,
+    DispositifView,
+    DocumentTypeView,
+    EvaluationView,
+    LocationView,
+    PopulationView,
+    SupplierView,
+    TeachingModeView,
+    TrainerView,
+    TrainingOrganisationView,
+)
+from .sessions import SessionView, SlotView
+from .trainings import TrainingView
+from .users import UserView
+
+SESSIONS = _l("Sessions")
+CATALOGUE = _l("Catalogue")
+RESOURCES = _l("Resources")
+PEOPLE = _l("Learners")
+SETTINGS = _l("Settings")
+
+
+def init_admin(app: Flask) -> Admin:
+    admin = Admin(
+        app,
+        name="TrainAdmin",
+        index_view=SecureIndexView(name=_l("Dashboard"), url="/admin"),
+        theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True, base_template="admin/ta_base.html"),
+    )
+    views = [
+        SessionView(TrainingSession, name=_l("Sessions"), endpoint="sessions", category=SESSIONS),
+        SlotView(Slot, name=_l("Slots"), endpoint="slots", category=SESSIONS),
+        TrainingView(Training, name=_l("Trainings"), endpoint="trainings", category=CATALOGUE),
+        CertificationView(Certification, name=_l("Certifications"), endpoint="certifications", category=CATALOGUE),
+        EvaluationView(Evaluation, name=_l("Evaluations"), endpoint="evaluations", category=CATALOGUE),
+        DispositifView(Dispositif, name=_l("Schemes"), endpoint="dispositifs", category=CATALOGUE),
+        TeachingModeView(TeachingMode, name=_l("Teaching methods"), endpoint="teaching_modes", category=CATALOGUE),
+        TrainingOrganisationView(
+            TrainingOrganisation, name=_l("Training organisations"), endpoint="organisations", category=RESOURCES
+        ),
+        SupplierView(Supplier, name=_l("Suppliers"), endpoint="suppliers", category=RESOURCES),
+        LocationView(Location, name=_l("Locations and rooms"), endpoint="locations", category=RESOURCES),
+        TrainerView(Trainer, name=_l("Trainers"), endpoint="trainers", category=RESOURCES),
+        CollaboratorView(Collaborator, name=_l("Collaborators"), endpoint="collaborators", category=PEOPLE),
+        PopulationView(Population, name=_l("Populations"), endpoint="populations", category=PEOPLE),
+        CostTypeView(CostType, name=_l("Cost types"), endpoint="cost_types", category=SETTINGS),
+        DocumentTypeView(DocumentType, name=_l("Document types"), endpoint="document_types", category=SETTINGS),
+        PartnerView(Partner, name=_l("Partners"), endpoint="partners", category=SETTINGS),
+        UserView(User, name=_l("Users"), endpoint="users", category=SETTINGS),
+    ]
+    for view in views:
+        admin.add_view(view)
+    return admin

@@ -1,0 +1,302 @@
+"""The one secured base every admin view inherits: access by role, CSRF, exports, eager loading."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
+
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
+from flask_babel import format_decimal, gettext, lazy_gettext
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy.exc import IntegrityError
+from wtforms import SelectField
+from wtforms.validators import ValidationError
+
+from ..extensions import db
+from ..i18n import show_date, show_datetime
+from ..models import Role
+from ..services.errors import DomainError
+from . import labels
+
+ALL_ROLES = frozenset(Role)
+STAFF = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.MANAGER})
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "ajax_update"}
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def current_role() -> Role | None:
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    return current_user.role
+
+
+def neutralise_formula(value):
+    """Spreadsheets run a cell that starts with = + - @: prefix it so it stays text."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def _format_bool(view, value, name=None):
+    return gettext("Yes") if value else gettext("No")
+
+
+def _format_enum(view, value, name=None):
+    return labels.enum_label(value)
+
+
+def _format_decimal(view, value, name=None):
+    return format_decimal(value, format="#,##0.##")
+
+
+def _format_list(view, values, name=None):
+    return ", ".join(str(v) for v in values)
+
+
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+TYPE_FORMATTERS.update(
+    {
+        type(None): typefmt.empty_formatter,
+        bool: _format_bool,
+        datetime: lambda view, value, name=None: show_datetime(value),
+        date: lambda view, value, name=None: show_date(value),
+        time: lambda view, value, name=None: value.strftime("%H:%M"),
+        Decimal: _format_decimal,
+        Enum: _format_enum,
+        list: _format_list,
+    }
+)
+
+EXPORT_FORMATTERS = dict(TYPE_FORMATTERS)
+EXPORT_FORMATTERS.update({bool: _format_bool, list: _format_list})
+
+
+def enum_selects(model, overrides: dict | None, args: dict | None) -> tuple[dict, dict]:
+    """Enum columns become selects of translated labels that give back the enum member."""
+    overrides = dict(overrides or {})
+    args = {key: dict(value) for key, value in (args or {}).items()}
+    for column in model.__table__.columns:
+        enum_cls = getattr(column.type, "enum_class", None)
+        if enum_cls is None or column.key in overrides:
+            continue
+        overrides[column.key] = SelectField
+        field_args = args.setdefault(column.key, {})
+        field_args.setdefault("choices", labels.enum_choices(enum_cls))
+        field_args.setdefault("coerce", enum_cls)
+    return overrides, args
+
+
+class AccessMixin:
+    """Who may read and who may write; anonymous users go to the login page."""
+
+    read_roles: frozenset[Role] = ALL_ROLES
+    write_roles: frozenset[Role] = STAFF
+
+    def is_accessible(self) -> bool:
+        role = current_role()
+        return role is not None and role in self.read_roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    def may_write(self) -> bool:
+        if not has_request_context():
+            return True
+        role = current_role()
+        return role is not None and role in self.write_roles
+
+
+class SecureIndexView(AccessMixin, AdminIndexView):
+    @expose()
+    def index(self):
+        from ..services.dashboard import dashboard_figures
+
+        return self.render("admin/dashboard.html", figures=dashboard_figures())
+
+
+class SecureModelView(AccessMixin, ModelView):
+    """Base of every model view: roles on every method, French formats, safe exports, no N+1."""
+
+    page_size = 20
+    can_set_page_size = True
+    can_view_details = True
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    details_modal = False
+    create_modal = False
+    edit_modal = False
+    column_display_pk = False
+    column_auto_select_related = False
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_export = EXPORT_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
+    list_template = "admin/model/ta_list.html"
+
+    #: Loader options (selectinload/joinedload) applied to list and detail queries.
+    list_loader_options: tuple = ()
+
+    def __init__(self, model, *args, **kwargs):
+        self._use_enum_selects(model)
+        super().__init__(model, db, *args, **kwargs)
+
+    def _use_enum_selects(self, model) -> None:
+        self.form_overrides, self.form_args = enum_selects(
+            model, getattr(self, "form_overrides", None), getattr(self, "form_args", None)
+        )
+
+    @property
+    def export_max_rows(self):  # type: ignore[override]
+        return current_app.config["EXPORT_MAX_ROWS"] if has_request_context() else 0
+
+    # Writes are decided per request: a viewer sees no button and gets 403 on the URL.
+    @property
+    def can_create(self):  # type: ignore[override]
+        return self.may_write() and self.allow_create
+
+    @property
+    def can_edit(self):  # type: ignore[override]
+        return self.may_write() and self.allow_edit
+
+    @property
+    def can_delete(self):  # type: ignore[override]
+        return self.may_write() and self.allow_delete
+
+    allow_create = True
+    allow_edit = True
+    allow_delete = True
+
+    #: Bulk actions that only read (exports); every other action is a write.
+    read_actions: frozenset[str] = frozenset()
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is not None:
+            return response
+        if name in WRITE_VIEWS and not self.may_write():
+            abort(403)
+        if name == "action_view" and request.method == "POST":
+            action = request.form.get("action", "")
+            if action not in self.read_actions and not self.may_write():
+                abort(403)
+        return None
+
+    def is_action_allowed(self, name):
+        if name not in self.read_actions and not self.may_write():
+            return False
+        return super().is_action_allowed(name)
+
+    def form_checks(self, form) -> dict[str, str]:
+        """Domain checks run after field validation; {field: message} shown next to the fields."""
+        return {}
+
+    def validate_form(self, form):
+        if not super().validate_form(form):
+            return False
+        if request.method != "POST" or not hasattr(form, "_fields"):
+            return True
+        errors = self.form_checks(form)
+        for field_name, message in errors.items():
+            field = form._fields.get(field_name)
+            if field is None:
+                flash(message, "error")
+            else:
+                field.errors = [*field.errors, message]
+        return not errors
+
+    def on_model_change(self, form, model, is_created):
+        try:
+            self.apply_rules(form, model, is_created)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def apply_rules(self, form, model, is_created) -> None:
+        """Call the services for this model; a DomainError refuses the save with its message."""
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, ValidationError):
+            db.session.rollback()
+            flash(str(exc), "error")
+            return True
+        if self._handle_integrity(exc):
+            return True
+        return super().handle_view_exception(exc)
+
+    named_filter_urls = True
+
+    def get_filter_arg(self, index, flt):
+        """Filter URLs that do not change with the language: `<column>_<operation>`."""
+        column = getattr(flt, "column", None)
+        key = getattr(column, "key", None) or str(index)
+        table = getattr(column, "table", None)
+        if table is not None and table is not self.model.__table__:
+            key = f"{table.name}_{key}"
+        operation = type(flt).__name__.lower().replace("filter", "")
+        return f"{key}_{operation}"
+
+    def scaffold_filters(self, name):
+        filters = super().scaffold_filters(name)
+        for flt in filters or ():
+            enum_cls = getattr(getattr(flt, "column", None), "type", None)
+            enum_cls = getattr(enum_cls, "enum_class", None)
+            if enum_cls is not None:
+                flt.options = [(member.name, labels.ENUM_LABELS.get(member, member.value)) for member in enum_cls]
+        return filters
+
+    def filter_url(self, column: str, operation: str, value: str, **kwargs) -> str:
+        """Link to this list filtered on one column, e.g. filter_url("publication", "enumequal", "DRAFT")."""
+        return url_for(f"{self.endpoint}.index_view", **{f"flt0_{column}_{operation}": value}, **kwargs)
+
+    def get_query(self):
+        query = super().get_query()
+        if self.list_loader_options:
+            query = query.options(*self.list_loader_options)
+        return query
+
+    def get_one(self, id):
+        if not str(id).isdigit():
+            return None
+        return self.get_query().filter(self.model.id == int(id)).one_or_none()
+
+    def get_export_value(self, model, name):
+        return neutralise_formula(super().get_export_value(model, name))
+
+    def _handle_integrity(self, exc):
+        if isinstance(exc, IntegrityError):
+            db.session.rollback()
+            if current_app.config.get("FLASK_ADMIN_RAISE_ON_INTEGRITY_ERROR"):
+                raise exc
+            flash(labels.integrity_message(exc), "error")
+            return True
+        return False
+
+    def render_text(self, value) -> Markup:
+        """User text in a list cell, escaped, line breaks kept."""
+        return Markup("<br>").join(escape(line) for line in str(value or "").splitlines())
+
+
+class AdminOnlyView(SecureModelView):
+    """Reference data that shapes others' work: everyone reads it, only administrators change it."""
+
+    write_roles = ADMIN_ONLY
+
+
+__all__ = [
+    "ADMIN_ONLY",
+    "ALL_ROLES",
+    "STAFF",
+    "AdminOnlyView",
+    "SecureIndexView",
+    "SecureModelView",
+    "lazy_gettext",
+]

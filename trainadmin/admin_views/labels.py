@@ -1,0 +1,135 @@
+"""What the user reads for stored values: enum labels and database refusals, through the catalogue."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from flask_babel import gettext, lazy_gettext
+from sqlalchemy.exc import IntegrityError
+
+from ..models import (
+    CostSplit,
+    EmailAnchor,
+    EmailKind,
+    FeedFormat,
+    FeedSource,
+    FinancingStatus,
+    HalfDay,
+    ImportStatus,
+    Origin,
+    OutboxState,
+    Presence,
+    Publication,
+    RequestStatus,
+    Role,
+    ScheduleState,
+    SequenceStatus,
+    SessionType,
+    SurveyKind,
+    UnknownPolicy,
+    WorkflowStatus,
+)
+
+ENUM_LABELS = {
+    Role.ADMIN: lazy_gettext("Administrator"),
+    Role.OPS_MANAGER: lazy_gettext("Operations manager"),
+    Role.MANAGER: lazy_gettext("Training manager"),
+    Role.VIEWER: lazy_gettext("Reader"),
+    SessionType.INTRA: lazy_gettext("INTRA"),
+    SessionType.INTER: lazy_gettext("INTER"),
+    Publication.DRAFT: lazy_gettext("Draft"),
+    Publication.PUBLISHED: lazy_gettext("Published"),
+    WorkflowStatus.CREATED: lazy_gettext("Created"),
+    WorkflowStatus.CONFIRMED: lazy_gettext("Confirmed"),
+    WorkflowStatus.IN_PROGRESS: lazy_gettext("In progress"),
+    WorkflowStatus.CLOSED: lazy_gettext("Closed"),
+    WorkflowStatus.CANCELLED: lazy_gettext("Cancelled"),
+    Origin.CREATED: lazy_gettext("Created"),
+    Origin.DUPLICATED: lazy_gettext("Duplicated"),
+    Origin.IMPORTED: lazy_gettext("Imported"),
+    SequenceStatus.PLANNED: lazy_gettext("Planned"),
+    SequenceStatus.CLOSED: lazy_gettext("Closed"),
+    SequenceStatus.CANCELLED: lazy_gettext("Cancelled"),
+    SequenceStatus.EXTERNAL: lazy_gettext("External"),
+    RequestStatus.PENDING_MANAGER: lazy_gettext("Awaiting manager validation"),
+    RequestStatus.PENDING_TRAINING: lazy_gettext("Awaiting training department validation"),
+    RequestStatus.VALIDATED: lazy_gettext("Validated"),
+    RequestStatus.ENROLLED: lazy_gettext("Enrolled"),
+    RequestStatus.WAITLISTED: lazy_gettext("Waiting list"),
+    RequestStatus.REFUSED: lazy_gettext("Refused"),
+    RequestStatus.CANCELLED: lazy_gettext("Cancelled"),
+    HalfDay.MORNING: lazy_gettext("Morning"),
+    HalfDay.AFTERNOON: lazy_gettext("Afternoon"),
+    Presence.PRESENT: lazy_gettext("Present"),
+    Presence.ABSENT: lazy_gettext("Absent"),
+    Presence.EXCUSED: lazy_gettext("Excused"),
+    SurveyKind.HOT: lazy_gettext("Hot survey"),
+    SurveyKind.COLD: lazy_gettext("Cold survey"),
+    SurveyKind.SESSION: lazy_gettext("Session evaluation"),
+    CostSplit.GLOBAL: lazy_gettext("Global"),
+    CostSplit.PER_TRAINEE: lazy_gettext("Per trainee"),
+    FinancingStatus.REQUESTED: lazy_gettext("Requested"),
+    FinancingStatus.GRANTED: lazy_gettext("Granted"),
+    FinancingStatus.REFUSED: lazy_gettext("Refused"),
+    EmailKind.ENROLMENT: lazy_gettext("Enrolment confirmation"),
+    EmailKind.CONVOCATION: lazy_gettext("Convocation"),
+    EmailKind.TRAINER_FILE: lazy_gettext("Trainer file"),
+    EmailKind.ORGANISATION: lazy_gettext("Training organisation"),
+    EmailKind.LOCATION: lazy_gettext("Location"),
+    EmailKind.REMINDER: lazy_gettext("Reminder"),
+    EmailKind.HOT_SURVEY: lazy_gettext("Hot survey"),
+    EmailKind.COLD_SURVEY: lazy_gettext("Cold survey"),
+    EmailKind.CANCELLATION: lazy_gettext("Cancellation"),
+    EmailAnchor.ENROLMENT: lazy_gettext("At enrolment"),
+    EmailAnchor.SEQUENCE_START: lazy_gettext("Start of each sequence"),
+    EmailAnchor.SEQUENCE_END: lazy_gettext("End of each sequence"),
+    EmailAnchor.CANCELLATION: lazy_gettext("At cancellation"),
+    ScheduleState.PLANNED: lazy_gettext("Planned"),
+    ScheduleState.SENT: lazy_gettext("Sent"),
+    ScheduleState.FAILED: lazy_gettext("Failed"),
+    ScheduleState.MISSED: lazy_gettext("Missed"),
+    ScheduleState.CANCELLED: lazy_gettext("Cancelled"),
+    OutboxState.PENDING: lazy_gettext("Pending"),
+    OutboxState.SENT: lazy_gettext("Sent"),
+    OutboxState.FAILED: lazy_gettext("Failed"),
+    OutboxState.KEPT: lazy_gettext("Kept (not sent)"),
+    FeedFormat.CSV: lazy_gettext("CSV"),
+    FeedFormat.JSON: lazy_gettext("JSON"),
+    FeedSource.UPLOAD: lazy_gettext("Uploaded file"),
+    FeedSource.PATH: lazy_gettext("File or directory on the server"),
+    FeedSource.URL: lazy_gettext("HTTPS address"),
+    UnknownPolicy.CREATE: lazy_gettext("Create what is unknown"),
+    UnknownPolicy.REJECT: lazy_gettext("Reject the row"),
+    ImportStatus.QUEUED: lazy_gettext("Queued"),
+    ImportStatus.RUNNING: lazy_gettext("Running"),
+    ImportStatus.SUCCEEDED: lazy_gettext("Succeeded"),
+    ImportStatus.FAILED: lazy_gettext("Failed"),
+}
+
+
+def enum_label(value: Enum | None) -> str:
+    if value is None:
+        return ""
+    return str(ENUM_LABELS.get(value, value.value))
+
+
+def enum_choices(enum_cls: type[Enum]) -> list[tuple[str, object]]:
+    """(stored value, label) pairs for a select field."""
+    return [(member.value, ENUM_LABELS.get(member, member.value)) for member in enum_cls]
+
+
+def integrity_message(exc: IntegrityError) -> str:
+    """The database refused a write: say why in words, never with SQL."""
+    text = str(exc.orig).lower()
+    if "unique" in text or "duplicate key" in text:
+        return gettext("This value is already used by another record: nothing was saved.")
+    if "foreign key" in text:
+        return gettext(
+            "This record is still used elsewhere (sessions, slots, costs…): "
+            "remove those uses first. Nothing was changed."
+        )
+    if "check constraint" in text or "violates check" in text:
+        return gettext("A value is outside what is allowed: nothing was saved.")
+    if "not null" in text:
+        return gettext("A required value is missing: nothing was saved.")
+    return gettext("The database refused the change: nothing was saved.")

@@ -1,0 +1,98 @@
+"""Login, logout and the user's choice of language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.security import generate_password_hash
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from .extensions import db
+from .i18n import LOCALES
+from .models import User
+
+auth_bp = Blueprint("auth", __name__)
+
+# Checked against when the e-mail is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(lazy_gettext("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target:
+        return None
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    if any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = db.session.scalar(db.select(User).where(db.func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        User(password_hash=_DUMMY_HASH).check_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+@auth_bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("admin.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()
+            login_user(user)
+            return redirect(next_url or url_for("admin.index"))
+        error = gettext("Wrong e-mail address or password.")
+    status = 401 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, error=error, next=next_url), status
+
+
+@auth_bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(gettext("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@auth_bp.post("/locale/<code>")
+def set_locale(code: str):
+    if code not in LOCALES:
+        abort(404)
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    else:
+        session["locale"] = code
+    return redirect(safe_next(request.form.get("next")) or url_for("admin.index"))

@@ -1,0 +1,103 @@
+"""`flask --app app <command>`: init-db, create-user, seed-demo, demo."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from .extensions import db
+from .models import Role
+from .services.errors import DomainError
+
+
+def _upgrade_database() -> None:
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create or upgrade the database schema to the latest migration."""
+    _upgrade_database()
+    click.echo("Database ready.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "full_name", default="")
+@with_appcontext
+def create_user_command(email, role, password, full_name):
+    """Create a back-office user."""
+    from .services.users import create_user
+
+    try:
+        user = create_user(email, role, password, full_name=full_name)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"User {user.email} created with role {user.role.value}.")
+
+
+@click.command("seed-demo")
+@click.option("--admin-password", default=None, help="Password of admin@demo.trainadmin.fr (random if omitted).")
+@with_appcontext
+def seed_demo_command(admin_password):
+    """Fill an empty database with realistic French demo data."""
+    from .services.demo import DEMO_ADMIN_EMAIL, seed_demo
+
+    password = admin_password or secrets.token_urlsafe(9)
+    try:
+        seed_demo(admin_password=password)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Demo data loaded. Log in as {DEMO_ADMIN_EMAIL} / {password}")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--keep", is_flag=True, help="Keep the existing demo database instead of starting afresh.")
+@with_appcontext
+def demo_command(host, port, keep):
+    """Start afresh on the embedded SQLite database with demo data, and serve the back office."""
+    from werkzeug.serving import run_simple
+
+    from .services.demo import DEMO_ADMIN_EMAIL, seed_demo
+
+    app: Flask = current_app._get_current_object()
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException("The demo runs on the embedded SQLite database only: unset DATABASE_URL.")
+    password = os.environ.get("TRAINADMIN_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    if not keep:
+        db.session.remove()
+        db.engine.dispose()
+        if url.database and url.database != ":memory:":
+            Path(url.database).unlink(missing_ok=True)
+        _upgrade_database()
+        seed_demo(admin_password=password)
+        db.session.commit()
+    else:
+        _upgrade_database()
+    click.echo("")
+    click.echo(f"  TrainAdmin demo: http://{host}:{port}/admin/")
+    if not keep:
+        click.echo(f"  Log in as {DEMO_ADMIN_EMAIL} / {password}")
+    click.echo("")
+    run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+def register_cli(app: Flask) -> None:
+    for command in (init_db_command, create_user_command, seed_demo_command, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,159 @@
+"""Configuration: defaults, then the environment, then explicit overrides, validated at start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The app refuses to start; the message is one line an operator can act on."""
+
+
+ENV_KEYS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "TRAINADMIN_STORAGE",
+    "TRAINADMIN_TZ",
+    "BABEL_DEFAULT_LOCALE",
+)
+
+BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
+INT_KEYS = {"MAIL_PORT"}
+LOCALES = ("fr", "en")
+
+
+def _parse_bool(key: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{key} must be true or false, got {value!r}")
+
+
+def _parse_int(key: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number, got {value!r}") from None
+
+
+def default_config(instance_path: Path) -> dict:
+    return {
+        "DATABASE_URL": f"sqlite:///{instance_path / 'trainadmin.db'}",
+        "REDIS_URL": "",
+        "SECRET_KEY": "",
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_DEFAULT_SENDER": "formation@trainadmin.local",
+        "TRAINADMIN_STORAGE": str(instance_path / "files"),
+        "TRAINADMIN_TZ": "Europe/Paris",
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "FLASK_ADMIN_SWATCH": "flatly",
+        "ADMIN_PAGE_SIZE": 20,
+        "EXPORT_MAX_ROWS": 10000,
+        "JOB_TIMEOUT": 600,
+    }
+
+
+def from_environment(environ: os._Environ | dict) -> dict:
+    values: dict = {}
+    for key in ENV_KEYS:
+        if key not in environ:
+            continue
+        raw = environ[key]
+        if key in BOOL_KEYS:
+            values[key] = _parse_bool(key, raw)
+        elif key in INT_KEYS:
+            values[key] = _parse_int(key, raw)
+        else:
+            values[key] = raw
+    return values
+
+
+def _embedded_secret(path: Path) -> str:
+    """The embedded (SQLite) mode keeps a generated key next to its database."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def validate(config: dict, embedded_key_path: Path | None = None) -> None:
+    """Refuse to start on a configuration that cannot work."""
+    url = config.get("DATABASE_URL") or ""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"DATABASE_URL must be sqlite or postgresql, got {backend!r}")
+    if backend == "postgresql" and parsed.drivername in {"postgresql", "postgres"}:
+        config["DATABASE_URL"] = parsed.set(drivername="postgresql+psycopg").render_as_string(
+            hide_password=False
+        )
+
+    redis_url = config.get("REDIS_URL") or ""
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}")
+
+    try:
+        ZoneInfo(config.get("TRAINADMIN_TZ") or "")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TRAINADMIN_TZ is not a known time zone: {config.get('TRAINADMIN_TZ')!r}") from None
+
+    if config.get("BABEL_DEFAULT_LOCALE") not in LOCALES:
+        raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be on")
+
+    if not config.get("SECRET_KEY"):
+        if config.get("TESTING"):
+            config["SECRET_KEY"] = secrets.token_hex(32)
+        elif backend == "sqlite" and embedded_key_path:
+            config["SECRET_KEY"] = _embedded_secret(embedded_key_path)
+        else:
+            raise ConfigError("SECRET_KEY is not set: export SECRET_KEY=<a long random string>")
+
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["BABEL_DEFAULT_TIMEZONE"] = config["TRAINADMIN_TZ"]
+
+
+def load(instance_path: Path, overrides: dict | None = None, environ=None) -> dict:
+    config = default_config(instance_path)
+    config.update(from_environment(os.environ if environ is None else environ))
+    config.update(overrides or {})
+    validate(config, embedded_key_path=instance_path / "secret_key")
+    return config

@@ -1,0 +1,172 @@
+"""The session aggregate: the session itself, its code counter and its history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .reference import Certification, Dispositif, Evaluation, Population, TrainingOrganisation
+from .trainings import SessionType, Training, capacity_checks
+from .types import UTCDateTime, enum_column, utcnow
+from .users import User
+
+if TYPE_CHECKING:
+    from .partners import Partner
+    from .planning import Sequence
+
+
+class Publication(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class WorkflowStatus(enum.StrEnum):
+    CREATED = "created"
+    CONFIRMED = "confirmed"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Origin(enum.StrEnum):
+    CREATED = "created"
+    DUPLICATED = "duplicated"
+    IMPORTED = "imported"
+
+
+session_population = sa.Table(
+    "session_population",
+    db.metadata,
+    sa.Column("session_id", sa.ForeignKey("training_session.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("population_id", sa.ForeignKey("population.id", ondelete="RESTRICT"), primary_key=True),
+    sa.Index("ix_session_population_population_id", "population_id"),
+)
+
+
+class SessionCodeCounter(db.Model):
+    """Last number given per year: codes are never reused, even after a deletion."""
+
+    __tablename__ = "session_code_counter"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class TrainingSession(db.Model):
+    __tablename__ = "training_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    year: Mapped[int] = mapped_column(index=True)
+    training_id: Mapped[int] = mapped_column(sa.ForeignKey("training.id", ondelete="RESTRICT"), index=True)
+    certification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("certification.id", ondelete="SET NULL"), index=True
+    )
+    session_type: Mapped[SessionType] = mapped_column(
+        enum_column(SessionType, "session_type"), default=SessionType.INTRA
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("training_organisation.id", ondelete="SET NULL"), index=True
+    )
+    label: Mapped[str] = mapped_column(sa.String(200))
+    capacity_min: Mapped[int | None]
+    capacity_target: Mapped[int | None]
+    capacity_max: Mapped[int | None]
+    dispositif_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("dispositif.id", ondelete="SET NULL"), index=True
+    )
+    funding_eligible: Mapped[bool] = mapped_column(default=False)
+    comments: Mapped[str | None] = mapped_column(sa.Text)
+
+    publication: Mapped[Publication] = mapped_column(
+        enum_column(Publication, "publication"), default=Publication.DRAFT, index=True
+    )
+    status: Mapped[WorkflowStatus] = mapped_column(
+        enum_column(WorkflowStatus, "workflow_status"), default=WorkflowStatus.CREATED, index=True
+    )
+    evaluation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evaluation.id", ondelete="SET NULL"), index=True
+    )
+    convocation_comment: Mapped[str | None] = mapped_column(sa.Text)
+    organisation_comment: Mapped[str | None] = mapped_column(sa.Text)
+    calendar_invitations: Mapped[bool] = mapped_column(default=True)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    # Derived from the slots by the planning service; stored so lists need no extra query.
+    start_date: Mapped[date | None] = mapped_column(index=True)
+    end_date: Mapped[date | None] = mapped_column(index=True)
+    duration_days: Mapped[Decimal] = mapped_column(sa.Numeric(6, 1), default=0)
+    duration_hours: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2), default=0)
+    sequence_count: Mapped[int] = mapped_column(default=0)
+    enrolled_count: Mapped[int] = mapped_column(default=0)
+
+    origin: Mapped[Origin] = mapped_column(enum_column(Origin, "session_origin"), default=Origin.CREATED)
+    duplicated_from_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("training_session.id", ondelete="SET NULL"), index=True
+    )
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id", ondelete="SET NULL"))
+    external_ref: Mapped[str | None] = mapped_column(sa.String(120))
+    missing_from_feed: Mapped[bool] = mapped_column(default=False)
+
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+
+    training: Mapped[Training] = relationship()
+    certification: Mapped[Certification | None] = relationship()
+    organisation: Mapped[TrainingOrganisation | None] = relationship()
+    dispositif: Mapped[Dispositif | None] = relationship()
+    evaluation: Mapped[Evaluation | None] = relationship()
+    populations: Mapped[list[Population]] = relationship(secondary=session_population)
+    duplicated_from: Mapped[TrainingSession | None] = relationship(remote_side=[id])
+    partner: Mapped[Partner | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    sequences: Mapped[list[Sequence]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="Sequence.position"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        *capacity_checks(),
+        sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        sa.CheckConstraint("start_date IS NULL OR end_date IS NULL OR start_date <= end_date", name="dates"),
+        sa.UniqueConstraint("partner_id", "external_ref"),
+        sa.Index("ix_training_session_label", "label"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.publication == Publication.DRAFT
+
+
+class SessionHistory(db.Model):
+    """One change to a session or to what belongs to it: who, when, what, old → new."""
+
+    __tablename__ = "session_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_session.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str] = mapped_column(sa.String(254))
+    action: Mapped[str] = mapped_column(sa.String(60))
+    target: Mapped[str | None] = mapped_column(sa.String(200))
+    field: Mapped[str | None] = mapped_column(sa.String(120))
+    old_value: Mapped[str | None] = mapped_column(sa.Text)
+    new_value: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    session: Mapped[TrainingSession] = relationship()
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.Index("ix_session_history_session_id_at", "session_id", "at"),)
