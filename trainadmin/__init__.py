@@ -14,13 +14,26 @@ from .extensions import babel, csrf, db, login_manager, mail, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @sa.event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    """SQLite ignores foreign keys (and their ON DELETE) unless asked on each connection."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def _sqlite_connect(dbapi_connection, connection_record):
+    """SQLite ignores foreign keys unless asked on each connection; and we let SQLAlchemy,
+    not the sqlite3 module, decide when transactions begin, so SAVEPOINTs behave."""
+    if _is_sqlite(dbapi_connection):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@sa.event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -28,7 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config_module.load(Path(app.instance_path), overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from . import i18n
+    from . import errors, i18n
     from .auth import auth_bp, load_user
 
     db.init_app(app)
@@ -48,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_message_category = "warning"
 
     i18n.init_app(app)
+    errors.init_app(app)
     app.register_blueprint(auth_bp)
 
     from .admin_views import init_admin

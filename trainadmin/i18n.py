@@ -37,13 +37,9 @@ def show_datetime(value: datetime | None) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm")
 
 
-def role_label(role) -> str:
-    from .admin_views.labels import enum_label
-
-    return enum_label(role)
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["show_date"] = show_date
     app.jinja_env.filters["show_datetime"] = show_datetime
-    app.jinja_env.globals.update(get_locale=get_locale, role_label=role_label)
+    from .admin_views.labels import enum_label
+
+    app.jinja_env.globals.update(get_locale=get_locale, role_label=enum_label, enum_label=enum_label)

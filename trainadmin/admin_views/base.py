@@ -203,7 +203,7 @@ class SecureModelView(AccessMixin, ModelView):
     def validate_form(self, form):
         if not super().validate_form(form):
             return False
-        if request.method != "POST" or not hasattr(form, "_fields"):
+        if request.method != "POST" or not isinstance(form, (self._create_form_class, self._edit_form_class)):
             return True
         errors = self.form_checks(form)
         for field_name, message in errors.items():

@@ -6,6 +6,7 @@ from enum import Enum
 
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from ..models import (
     CostSplit,
@@ -113,9 +114,9 @@ def enum_label(value: Enum | None) -> str:
     return str(ENUM_LABELS.get(value, value.value))
 
 
-def enum_choices(enum_cls: type[Enum]) -> list[tuple[str, object]]:
-    """(stored value, label) pairs for a select field."""
-    return [(member.value, ENUM_LABELS.get(member, member.value)) for member in enum_cls]
+def enum_choices(enum_cls: type[Enum]) -> list[SelectChoice]:
+    """Options of a select field: stored value, translated label."""
+    return [SelectChoice(member.value, ENUM_LABELS.get(member, member.value)) for member in enum_cls]
 
 
 def integrity_message(exc: IntegrityError) -> str:

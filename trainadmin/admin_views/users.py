@@ -6,6 +6,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email
 
 from ..models import Role
@@ -38,7 +39,7 @@ class UserView(SecureModelView):
     form_overrides = {"locale": SelectField}
     form_args = {
         "email": {"validators": [Email(message=_l("Invalid e-mail address."))]},
-        "locale": {"choices": [("fr", "Français"), ("en", "English")]},
+        "locale": {"choices": [SelectChoice("fr", "Français"), SelectChoice("en", "English")]},
     }
 
     def form_checks(self, form):

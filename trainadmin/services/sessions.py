@@ -27,6 +27,11 @@ def allocate_code(year: int) -> str:
     transaction ends, so two transactions can never receive the same number.
     """
     check_year(year)
+    with db.session.no_autoflush:
+        return f"{year}-{_next_number(year):04d}"
+
+
+def _next_number(year: int) -> int:
     counter = SessionCodeCounter.__table__
     bump = (
         sa.update(counter)
@@ -44,7 +49,7 @@ def allocate_code(year: int) -> str:
             insert(counter).values(year=year, last_number=0).on_conflict_do_nothing(index_elements=["year"])
         )
         number = db.session.execute(bump).scalar_one()
-    return f"{year}-{number:04d}"
+    return number
 
 
 def assign_code(session: TrainingSession) -> None:

@@ -1,0 +1,270 @@
+"""Fixtures: apps on SQLite and PostgreSQL, a database rolled back per test, clients per role.
+
+Services the tests need come from the environment:
+- TRAINADMIN_TEST_DATABASE_URL: PostgreSQL for the main suite (else SQLite in a temporary file);
+- REDIS_URL (or TRAINADMIN_TEST_REDIS_URL): a Redis server for the job tests;
+- TRAINADMIN_STRICT=1: a test whose service is missing FAILS instead of being skipped.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from trainadmin import create_app
+from trainadmin.extensions import db as _db
+from trainadmin.models import Role
+
+from . import factories
+
+STRICT = os.environ.get("TRAINADMIN_STRICT") == "1"
+PG_URL = os.environ.get("TRAINADMIN_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("TRAINADMIN_TEST_REDIS_URL") or os.environ.get("REDIS_URL", "")
+PASSWORD = "correct-horse-battery"
+
+
+def need(service: str, reason: str):
+    """Skip when a service is missing, or fail under TRAINADMIN_STRICT=1."""
+    message = f"{service} unavailable: {reason}"
+    if STRICT:
+        pytest.fail(message + " (TRAINADMIN_STRICT=1)")
+    pytest.skip(message)
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a clean context (its own app context, `g` and session), as in
+    production, even though the test itself holds an app context open; afterwards the test's
+    own objects are expired so they show what the request saved."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            _db.session.expire_all()
+        return response
+
+
+def _test_config(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "",
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": True,
+        "FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION": True,
+        "MAIL_SUPPRESS_SEND": True,
+        "SERVER_NAME": None,
+    }
+
+
+def _reset_schema(app: Flask) -> None:
+    """Empty database, then the real migrations: the suite always runs on the migrated schema."""
+    with app.app_context():
+        engine = _db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+                connection.exec_driver_sql("CREATE SCHEMA public")
+        upgrade(directory=app.extensions["migrate"].directory)
+
+
+def make_app(backend: str, tmp_path_factory) -> Flask:
+    if backend == "postgresql":
+        if not PG_URL:
+            need("PostgreSQL", "set TRAINADMIN_TEST_DATABASE_URL")
+        url = PG_URL
+        app = create_app(_test_config(url))
+        try:
+            with app.app_context():
+                _db.session.execute(sa.text("SELECT 1"))
+                _db.session.remove()
+        except sa.exc.OperationalError as exc:
+            need("PostgreSQL", str(exc.orig).strip().splitlines()[0])
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        app = create_app(_test_config(url))
+    app.test_client_class = IsolatedClient
+    _reset_schema(app)
+    return app
+
+
+_apps: dict[str, Flask] = {}
+
+
+def backend_app(backend: str, tmp_path_factory) -> Flask:
+    if backend not in _apps:
+        _apps[backend] = make_app(backend, tmp_path_factory)
+    return _apps[backend]
+
+
+@pytest.fixture(scope="session")
+def main_backend() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture
+def app(main_backend, tmp_path_factory) -> Flask:
+    """The app on the main test database (PostgreSQL when configured)."""
+    return backend_app(main_backend, tmp_path_factory)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request, tmp_path_factory) -> Flask:
+    """The same test on SQLite and on PostgreSQL."""
+    return backend_app(request.param, tmp_path_factory)
+
+
+class ConnectionBoundSession(FlaskSession):
+    """Flask-SQLAlchemy picks an engine per model and ignores `bind`: for tests, use the
+    connection that holds the outer transaction."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return self.bind if self.bind is not None else super().get_bind(mapper, clause, bind, **kwargs)
+
+
+@contextmanager
+def rolled_back(app: Flask) -> Iterator:
+    """Everything the test and its requests commit is rolled back at the end."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession}
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def db(app):
+    with rolled_back(app) as database:
+        yield database
+
+
+@pytest.fixture
+def any_db(any_app):
+    with rolled_back(any_app) as database:
+        yield database
+
+
+def truncate_all(app: Flask) -> None:
+    with app.app_context():
+        tables = list(reversed(_db.metadata.sorted_tables))
+        with _db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+        _db.session.remove()
+
+
+@pytest.fixture
+def committed_db(app):
+    """For tests with other threads or processes (browser, workers, concurrency): real commits,
+    and every table emptied afterwards."""
+    truncate_all(app)
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+    truncate_all(app)
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    response = client.get(path, follow_redirects=True)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def users(db) -> dict[Role, object]:
+    return {role: factories.make_user(role=role, password=PASSWORD) for role in Role}
+
+
+@pytest.fixture
+def login_as(app, users):
+    """login_as(Role.MANAGER) -> a test client logged in with that role."""
+
+    def _login(role: Role):
+        test_client = app.test_client()
+        response = login(test_client, users[Role(role)].email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        test_client.csrf = csrf_token(test_client, "/admin/")
+        return test_client
+
+    return _login
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as counter: ...; counter.count is the number of SQL statements."""
+
+    @contextmanager
+    def _count():
+        counter = QueryCounter()
+        with app.app_context():
+            engine = _db.engine
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    return _count
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not REDIS_URL:
+        need("Redis", "set REDIS_URL")
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except RedisError as exc:
+        need("Redis", str(exc))
+    return REDIS_URL

@@ -1,0 +1,158 @@
+"""Factories for the main objects: make_x(**overrides) adds, flushes and returns the object."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, time
+
+from trainadmin.extensions import db
+from trainadmin.models import (
+    Certification,
+    Collaborator,
+    CostType,
+    Dispositif,
+    DocumentType,
+    Evaluation,
+    Location,
+    Partner,
+    Population,
+    Role,
+    Room,
+    Sequence,
+    SessionType,
+    Slot,
+    SlotDate,
+    Supplier,
+    TeachingMode,
+    Trainer,
+    Training,
+    TrainingOrganisation,
+    TrainingSession,
+    User,
+)
+from trainadmin.services import planning
+from trainadmin.services.sessions import assign_code
+
+_seq = itertools.count(1)
+
+
+def n() -> int:
+    return next(_seq)
+
+
+def _add(obj):
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def make_user(role: Role = Role.MANAGER, password: str = "correct-horse-battery", **kw) -> User:
+    user = User(email=kw.pop("email", f"user{n()}@example.com"), role=role, full_name=kw.pop("full_name", ""), **kw)
+    user.set_password(password)
+    return _add(user)
+
+
+def make_named(model, **kw):
+    kw.setdefault("name", f"{model.__name__} {n()}")
+    return _add(model(**kw))
+
+
+def make_location(**kw) -> Location:
+    location = make_named(Location, city=kw.pop("city", "Lyon"), **kw)
+    _add(Room(location=location, name=f"Salle {n()}", capacity=20))
+    return location
+
+
+def make_room(**kw) -> Room:
+    location = kw.pop("location", None) or make_named(Location)
+    return _add(Room(location=location, name=kw.pop("name", f"Salle {n()}"), capacity=kw.pop("capacity", 12), **kw))
+
+
+def make_trainer(**kw) -> Trainer:
+    i = n()
+    kw.setdefault("first_name", "Claire")
+    kw.setdefault("last_name", f"Martin{i}")
+    kw.setdefault("email", f"formateur{i}@example.com")
+    return _add(Trainer(**kw))
+
+
+def make_collaborator(**kw) -> Collaborator:
+    i = n()
+    kw.setdefault("first_name", "Paul")
+    kw.setdefault("last_name", f"Durand{i}")
+    kw.setdefault("email", f"collab{i}@example.com")
+    kw.setdefault("manager_email", "manager@example.com")
+    return _add(Collaborator(**kw))
+
+
+def make_training(**kw) -> Training:
+    kw.setdefault("name", f"Formation {n()}")
+    kw.setdefault("session_type", SessionType.INTRA)
+    kw.setdefault("capacity_min", 4)
+    kw.setdefault("capacity_target", 8)
+    kw.setdefault("capacity_max", 12)
+    return _add(Training(**kw))
+
+
+def make_session(**kw) -> TrainingSession:
+    training = kw.pop("training", None) or make_training()
+    kw.setdefault("year", 2027)
+    kw.setdefault("label", training.name)
+    session = TrainingSession(training=training, **kw)
+    db.session.add(session)
+    assign_code(session)
+    db.session.flush()
+    return session
+
+
+def make_sequence(session: TrainingSession | None = None, **kw) -> Sequence:
+    session = session or make_session()
+    kw.setdefault("label", f"Séquence {n()}")
+    kw.setdefault("position", len(session.sequences))
+    sequence = Sequence(session=session, **kw)
+    return _add(sequence)
+
+
+def make_slot(sequence: Sequence | None = None, days: list[date] | None = None, **kw) -> Slot:
+    sequence = sequence or make_sequence()
+    slot = Slot(sequence=sequence, **kw)
+    for day in days or [date(2027, 3, 15)]:
+        slot.dates.append(SlotDate(day=day, start_time=time(9), end_time=time(17), break_minutes=60))
+    _add(slot)
+    planning.refresh_session(sequence.session)
+    db.session.flush()
+    return slot
+
+
+def make_partner(**kw) -> Partner:
+    return make_named(Partner, **kw)
+
+
+FACTORIES = {
+    User: make_user,
+    Certification: lambda: make_named(Certification),
+    TrainingOrganisation: lambda: make_named(TrainingOrganisation),
+    Supplier: lambda: make_named(Supplier),
+    Location: make_location,
+    Room: make_room,
+    Trainer: make_trainer,
+    Population: lambda: make_named(Population),
+    Collaborator: make_collaborator,
+    CostType: lambda: make_named(CostType),
+    DocumentType: lambda: make_named(DocumentType),
+    Evaluation: lambda: make_named(Evaluation, questions="Clarté\nUtilité"),
+    Dispositif: lambda: make_named(Dispositif),
+    TeachingMode: lambda: make_named(TeachingMode),
+    Training: make_training,
+    TrainingSession: make_session,
+    Sequence: make_sequence,
+    Slot: make_slot,
+    Partner: make_partner,
+}
+
+
+def make(model):
+    """An instance of any model an admin view manages."""
+    return FACTORIES[model]()
+
+

@@ -1,0 +1,45 @@
+"""Error pages in the user's language; a refused request always says why."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def _page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _page(
+            400,
+            gettext("Form expired"),
+            gettext("The form could not be verified (missing or expired security token). Reload the page and try again."),
+        )
+
+    @app.errorhandler(403)
+    def forbidden(exc: HTTPException):
+        description = exc.description if isinstance(exc.description, str) and exc.description != _default(403) else None
+        return _page(403, gettext("Access denied"), description or gettext("Your role does not allow this action."))
+
+    @app.errorhandler(404)
+    def not_found(exc: HTTPException):
+        return _page(404, gettext("Page not found"), gettext("This page does not exist or was deleted."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc: HTTPException):
+        return _page(405, gettext("Action not allowed"), gettext("This address does not accept this kind of request."))
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        return _page(500, gettext("Unexpected error"), gettext("Something went wrong on our side. Nothing was saved."))
+
+
+def _default(status: int) -> str:
+    from werkzeug.exceptions import default_exceptions
+
+    return default_exceptions[status].description
