@@ -63,6 +63,8 @@ def _test_config(database_url: str) -> dict:
         "FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION": True,
         "MAIL_SUPPRESS_SEND": True,
         "SERVER_NAME": None,
+        # Fast hashes keep the suite quick; production uses scrypt.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 
@@ -268,3 +270,58 @@ def redis_url() -> str:
     except RedisError as exc:
         need("Redis", str(exc))
     return REDIS_URL
+
+
+FORM_GROUP_RE = re.compile(r'<div class="form-group[^"]*">(.*?)(?=<div class="form-group|</form>)', re.S)
+
+
+def field_errors(html: str, field_id: str) -> list[str]:
+    """The messages shown under one form field (Flask-Admin's Bootstrap 4 layout)."""
+    for block in FORM_GROUP_RE.findall(html):
+        if f'id="{field_id}"' in block:
+            feedback = re.search(r'<div class="invalid-feedback">(.*?)</div>', block, re.S)
+            if not feedback:
+                return []
+            return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r"<li>(.*?)</li>", feedback.group(1), re.S)]
+    raise AssertionError(f"no field {field_id} in the page")
+
+
+def flashed_errors(html: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>|\s+", " ", m).replace("×", "").strip()
+        for m in re.findall(r'<div class="alert alert-danger[^"]*"[^>]*>(.*?)</div>', html, re.S)
+    ]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    from .browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        need("Chromium", f"{CHROMIUM} not found (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture
+def live_url(app, committed_db):
+    """The app served on a loopback port, on a committed database emptied afterwards."""
+    from .browser_support import live_server
+
+    app.config["WTF_CSRF_SSL_STRICT"] = False
+    with live_server(app) as url:
+        yield url
+
+
+@pytest.fixture
+def browser_login(page, live_url):
+    """browser_login(user) -> the Playwright page, logged in through the real login form."""
+
+    def _login(user, password: str = PASSWORD):
+        page.goto(f"{live_url}/login")
+        page.fill("input[name=email]", user.email)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_url}/admin/")
+        return page
+
+    return _login

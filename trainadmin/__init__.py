@@ -20,13 +20,15 @@ def _is_sqlite(dbapi_connection) -> bool:
 
 @sa.event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, connection_record):
-    """SQLite ignores foreign keys unless asked on each connection; and we let SQLAlchemy,
-    not the sqlite3 module, decide when transactions begin, so SAVEPOINTs behave."""
+    """SQLite ignores foreign keys unless asked on each connection; WAL lets readers and a writer
+    work at once (web threads, the demo's job loop); and SQLAlchemy, not the sqlite3 module,
+    decides when transactions begin, so SAVEPOINTs behave."""
     if _is_sqlite(dbapi_connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 

@@ -80,6 +80,7 @@ def default_config(instance_path: Path) -> dict:
         "ADMIN_PAGE_SIZE": 20,
         "EXPORT_MAX_ROWS": 10000,
         "JOB_TIMEOUT": 600,
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
 
 

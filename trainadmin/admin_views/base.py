@@ -15,6 +15,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField
+from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
 
 from ..extensions import db
@@ -93,6 +94,19 @@ def enum_selects(model, overrides: dict | None, args: dict | None) -> tuple[dict
         field_args.setdefault("choices", labels.enum_choices(enum_cls))
         field_args.setdefault("coerce", enum_cls)
     return overrides, args
+
+
+def readable_errors(form) -> None:
+    """Validator messages may be lazy strings, which the admin templates do not print: make them text."""
+    for field in form:
+        subform = getattr(field, "form", None)
+        if isinstance(subform, BaseForm) and subform is not form:
+            readable_errors(subform)
+        for entry in getattr(field, "entries", ()):
+            if isinstance(getattr(entry, "form", None), BaseForm):
+                readable_errors(entry.form)
+        if isinstance(field.errors, list) and all(not isinstance(e, (dict, list, tuple)) for e in field.errors):
+            field.errors = [str(e) for e in field.errors]
 
 
 class AccessMixin:
@@ -202,6 +216,7 @@ class SecureModelView(AccessMixin, ModelView):
 
     def validate_form(self, form):
         if not super().validate_form(form):
+            readable_errors(form)
             return False
         if request.method != "POST" or not isinstance(form, (self._create_form_class, self._edit_form_class)):
             return True
@@ -262,6 +277,11 @@ class SecureModelView(AccessMixin, ModelView):
         if self.list_loader_options:
             query = query.options(*self.list_loader_options)
         return query
+
+    def query_for_ids(self, ids):
+        """Rows of a bulk action, looked up through this view's own (scoped) query."""
+        clean = [int(i) for i in ids if str(i).isdigit()]
+        return self.get_query().filter(self.model.id.in_(clean))
 
     def get_one(self, id):
         if not str(id).isdigit():

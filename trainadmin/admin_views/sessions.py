@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import flash, request
+from flask_admin.actions import action
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 from wtforms.validators import URL, NumberRange, Optional
 
 from ..extensions import db
+from ..jobs import enqueue
+from ..jobs.sessions import recompute_session_dates
 from ..models import Sequence, Slot, SlotDate, TrainingSession
 from ..services import planning
 from ..services.capacities import capacity_errors
@@ -176,6 +180,17 @@ class SessionView(SecureModelView):
 
     def form_checks(self, form):
         return capacity_errors(form.capacity_min.data, form.capacity_target.data, form.capacity_max.data)
+
+    @action(
+        "recompute_dates",
+        _l("Recompute dates and durations"),
+        _l("Recompute the dates and durations of the selected sessions from their slots?"),
+    )
+    def action_recompute_dates(self, ids):
+        sessions = self.query_for_ids(ids).with_entities(TrainingSession.id).all()
+        for (session_id,) in sessions:
+            enqueue(recompute_session_dates, session_id)
+        flash(ngettext("%(num)s session queued for recomputation.", "%(num)s sessions queued for recomputation.", len(sessions)), "success")
 
     def apply_rules(self, form, model, is_created):
         if is_created:

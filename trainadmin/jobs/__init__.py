@@ -72,12 +72,12 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
     queue = get_queue()
     if queue is None:
         return func(*args, **kwargs)
-    return queue.enqueue(
+    return queue.enqueue_call(
         func,
-        *args,
+        args=args,
         kwargs=kwargs or None,
         job_id=job_id,
-        job_timeout=current_app.config["JOB_TIMEOUT"],
+        timeout=current_app.config["JOB_TIMEOUT"],
         retry=DEFAULT_RETRY,
         description=f"{func.__module__}.{func.__name__}{args}",
     )

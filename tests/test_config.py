@@ -1,0 +1,61 @@
+"""Configuration from the environment, checked before anything starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trainadmin.config import ConfigError, load
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_are_the_embedded_demo(tmp_path):
+    config = load(tmp_path, environ={})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'trainadmin.db'}"
+    assert config["REDIS_URL"] == ""
+    assert config["BABEL_DEFAULT_LOCALE"] == "fr"
+    assert config["TRAINADMIN_TZ"] == "Europe/Paris"
+    assert config["TRAINADMIN_STORAGE"] == str(tmp_path / "files")
+    # the embedded database keeps a generated key next to it, the same at every start
+    assert config["SECRET_KEY"] == load(tmp_path, environ={})["SECRET_KEY"]
+
+
+def test_postgres_url_uses_psycopg(tmp_path):
+    config = load(tmp_path, environ={"DATABASE_URL": "postgresql://u@db/x", "SECRET_KEY": "k"})
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+@pytest.mark.parametrize(
+    ("environ", "reason"),
+    [
+        ({"DATABASE_URL": "postgresql://u@db/x"}, "SECRET_KEY is not set"),
+        ({"DATABASE_URL": "not a url", "SECRET_KEY": "k"}, "DATABASE_URL is not a database URL"),
+        ({"DATABASE_URL": "mysql://u@db/x", "SECRET_KEY": "k"}, "DATABASE_URL must be sqlite or postgresql"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must start with"),
+        ({"TRAINADMIN_TZ": "Mars/Olympus"}, "TRAINADMIN_TZ is not a known time zone"),
+        ({"BABEL_DEFAULT_LOCALE": "de"}, "BABEL_DEFAULT_LOCALE must be one of fr, en"),
+        ({"MAIL_PORT": "twenty-five"}, "MAIL_PORT must be a whole number"),
+        ({"MAIL_USE_TLS": "perhaps"}, "MAIL_USE_TLS must be true or false"),
+        ({"MAIL_USE_TLS": "1", "MAIL_USE_SSL": "1"}, "cannot both be on"),
+    ],
+)
+def test_bad_configuration_is_refused_with_its_reason(tmp_path, environ, reason):
+    with pytest.raises(ConfigError, match=reason):
+        load(tmp_path, environ=environ)
+
+
+def test_the_app_refuses_to_start_with_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "SECRET_KEY", "REDIS_URL"))}
+    env.update({"DATABASE_URL": "postgresql://nobody@127.0.0.1/none"})
+    flask = Path(sys.executable).with_name("flask")
+    completed = subprocess.run(
+        [str(flask), "--app", "app", "routes"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 1
+    lines = completed.stderr.strip().splitlines()
+    assert lines == ["TrainAdmin cannot start: SECRET_KEY is not set: export SECRET_KEY=<a long random string>"]
