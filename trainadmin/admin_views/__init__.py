@@ -27,6 +27,7 @@ from ..models import (
     User,
 )
 from .base import SecureIndexView
+from .labels import install_admin_wording
 from .partners import PartnerView
 from .reference import (
     CertificationView,
@@ -54,6 +55,7 @@ SETTINGS = _l("Settings")
 
 
 def init_admin(app: Flask) -> Admin:
+    install_admin_wording()
     admin = Admin(
         app,
         name="TrainAdmin",

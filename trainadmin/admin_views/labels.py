@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, lazy_pgettext
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
@@ -48,17 +48,17 @@ ENUM_LABELS = {
     Origin.CREATED: lazy_gettext("Created"),
     Origin.DUPLICATED: lazy_gettext("Duplicated"),
     Origin.IMPORTED: lazy_gettext("Imported"),
-    SequenceStatus.PLANNED: lazy_gettext("Planned"),
-    SequenceStatus.CLOSED: lazy_gettext("Closed"),
-    SequenceStatus.CANCELLED: lazy_gettext("Cancelled"),
-    SequenceStatus.EXTERNAL: lazy_gettext("External"),
+    SequenceStatus.PLANNED: lazy_pgettext("sequence status", "Planned"),
+    SequenceStatus.CLOSED: lazy_pgettext("sequence status", "Closed"),
+    SequenceStatus.CANCELLED: lazy_pgettext("sequence status", "Cancelled"),
+    SequenceStatus.EXTERNAL: lazy_pgettext("sequence status", "External"),
     RequestStatus.PENDING_MANAGER: lazy_gettext("Awaiting manager validation"),
     RequestStatus.PENDING_TRAINING: lazy_gettext("Awaiting training department validation"),
-    RequestStatus.VALIDATED: lazy_gettext("Validated"),
-    RequestStatus.ENROLLED: lazy_gettext("Enrolled"),
+    RequestStatus.VALIDATED: lazy_pgettext("request status", "Validated"),
+    RequestStatus.ENROLLED: lazy_pgettext("request status", "Enrolled"),
     RequestStatus.WAITLISTED: lazy_gettext("Waiting list"),
-    RequestStatus.REFUSED: lazy_gettext("Refused"),
-    RequestStatus.CANCELLED: lazy_gettext("Cancelled"),
+    RequestStatus.REFUSED: lazy_pgettext("request status", "Refused"),
+    RequestStatus.CANCELLED: lazy_pgettext("request status", "Cancelled"),
     HalfDay.MORNING: lazy_gettext("Morning"),
     HalfDay.AFTERNOON: lazy_gettext("Afternoon"),
     Presence.PRESENT: lazy_gettext("Present"),
@@ -69,11 +69,11 @@ ENUM_LABELS = {
     SurveyKind.SESSION: lazy_gettext("Session evaluation"),
     CostSplit.GLOBAL: lazy_gettext("Global"),
     CostSplit.PER_TRAINEE: lazy_gettext("Per trainee"),
-    FinancingStatus.REQUESTED: lazy_gettext("Requested"),
-    FinancingStatus.GRANTED: lazy_gettext("Granted"),
-    FinancingStatus.REFUSED: lazy_gettext("Refused"),
+    FinancingStatus.REQUESTED: lazy_pgettext("financing status", "Requested"),
+    FinancingStatus.GRANTED: lazy_pgettext("financing status", "Granted"),
+    FinancingStatus.REFUSED: lazy_pgettext("financing status", "Refused"),
     EmailKind.ENROLMENT: lazy_gettext("Enrolment confirmation"),
-    EmailKind.CONVOCATION: lazy_gettext("Convocation"),
+    EmailKind.CONVOCATION: lazy_gettext("Joining instructions"),
     EmailKind.TRAINER_FILE: lazy_gettext("Trainer file"),
     EmailKind.ORGANISATION: lazy_gettext("Training organisation"),
     EmailKind.LOCATION: lazy_gettext("Location"),
@@ -85,14 +85,14 @@ ENUM_LABELS = {
     EmailAnchor.SEQUENCE_START: lazy_gettext("Start of each sequence"),
     EmailAnchor.SEQUENCE_END: lazy_gettext("End of each sequence"),
     EmailAnchor.CANCELLATION: lazy_gettext("At cancellation"),
-    ScheduleState.PLANNED: lazy_gettext("Planned"),
-    ScheduleState.SENT: lazy_gettext("Sent"),
-    ScheduleState.FAILED: lazy_gettext("Failed"),
-    ScheduleState.MISSED: lazy_gettext("Missed"),
-    ScheduleState.CANCELLED: lazy_gettext("Cancelled"),
-    OutboxState.PENDING: lazy_gettext("Pending"),
-    OutboxState.SENT: lazy_gettext("Sent"),
-    OutboxState.FAILED: lazy_gettext("Failed"),
+    ScheduleState.PLANNED: lazy_pgettext("e-mail state", "Planned"),
+    ScheduleState.SENT: lazy_pgettext("e-mail state", "Sent"),
+    ScheduleState.FAILED: lazy_pgettext("e-mail state", "Failed"),
+    ScheduleState.MISSED: lazy_pgettext("e-mail state", "Missed"),
+    ScheduleState.CANCELLED: lazy_pgettext("e-mail state", "Cancelled"),
+    OutboxState.PENDING: lazy_pgettext("e-mail state", "Pending"),
+    OutboxState.SENT: lazy_pgettext("e-mail state", "Sent"),
+    OutboxState.FAILED: lazy_pgettext("e-mail state", "Failed"),
     OutboxState.KEPT: lazy_gettext("Kept (not sent)"),
     FeedFormat.CSV: lazy_gettext("CSV"),
     FeedFormat.JSON: lazy_gettext("JSON"),
@@ -106,6 +106,44 @@ ENUM_LABELS = {
     ImportStatus.SUCCEEDED: lazy_gettext("Succeeded"),
     ImportStatus.FAILED: lazy_gettext("Failed"),
 }
+
+
+# The guide's words for Flask-Admin's own buttons and messages, where its French catalogue differs
+# (« Sauvegarder », not « Enregistrer »).
+ADMIN_WORDING = {
+    "Save": lazy_gettext("Save"),
+    "Edit": lazy_gettext("Edit"),
+    "Save and Add Another": lazy_gettext("Save and add another"),
+    "Save and Continue Editing": lazy_gettext("Save and continue editing"),
+    "Record was successfully created.": lazy_gettext("Created."),
+    "Record was successfully saved.": lazy_gettext("Changes saved."),
+    "Are you sure you want to delete this record?": lazy_gettext("Delete this record?"),
+    "Failed to create record.": lazy_gettext("Creation failed: nothing was saved."),
+    "Export": lazy_gettext("Export"),
+    "Search": lazy_gettext("Search"),
+}
+
+
+def install_admin_wording() -> None:
+    """Route Flask-Admin's template and flash texts through ADMIN_WORDING first.
+
+    Flask-Admin reads `flask_admin.babel.gettext` when it renders and `flask_admin.model.base.gettext`
+    when it flashes; both are replaced once, by a function that defers to the original.
+    """
+    import flask_admin.babel as admin_babel
+    import flask_admin.model.base as admin_model_base
+
+    original = getattr(admin_babel.gettext, "__wrapped__", admin_babel.gettext)
+
+    def gettext_with_wording(string, **variables):
+        ours = ADMIN_WORDING.get(string)
+        if ours is None:
+            return original(string, **variables)
+        return str(ours) % variables if variables else str(ours)
+
+    gettext_with_wording.__wrapped__ = original
+    admin_babel.gettext = gettext_with_wording
+    admin_model_base.gettext = gettext_with_wording
 
 
 def enum_label(value: Enum | None) -> str:

@@ -22,8 +22,8 @@ class PartnerView(AdminOnlyView):
         "source": _l("Path or address of the feed"),
         "schedule": _l("Schedule (cron expression)"),
         "organisation": _l("Training organisation"),
-        "unknown_policy": _l("Unknown formations, locations or trainers"),
-        "publication": _l("Imported sessions arrive as"),
+        "unknown_policy": _l("Unknown trainings, locations or trainers"),
+        "publication": _l("Publication of imported sessions"),
         "active": _l("Active"),
         "contact_email": _l("Contact e-mail"),
     }
