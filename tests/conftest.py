@@ -47,6 +47,7 @@ class IsolatedClient(FlaskClient):
     own objects are expired so they show what the request saved."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # streamed bodies (exports) run inside that context too
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             _db.session.expire_all()
