@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -142,7 +143,11 @@ def rolled_back(app: Flask) -> Iterator:
         transaction = connection.begin()
         original = _db.session
         _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": ConnectionBoundSession}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": ConnectionBoundSession,
+            }
         )
         try:
             yield _db
@@ -283,7 +288,10 @@ def field_errors(html: str, field_id: str) -> list[str]:
             feedback = re.search(r'<div class="invalid-feedback">(.*?)</div>', block, re.S)
             if not feedback:
                 return []
-            return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r"<li>(.*?)</li>", feedback.group(1), re.S)]
+            return [
+                unescape(re.sub(r"\s+", " ", m).strip())
+                for m in re.findall(r"<li>(.*?)</li>", feedback.group(1), re.S)
+            ]
     raise AssertionError(f"no field {field_id} in the page")
 
 

@@ -47,7 +47,9 @@ def _add(obj):
 
 
 def make_user(role: Role = Role.MANAGER, password: str = "correct-horse-battery", **kw) -> User:
-    user = User(email=kw.pop("email", f"user{n()}@example.com"), role=role, full_name=kw.pop("full_name", ""), **kw)
+    user = User(
+        email=kw.pop("email", f"user{n()}@example.com"), role=role, full_name=kw.pop("full_name", ""), **kw
+    )
     user.set_password(password)
     return _add(user)
 
@@ -65,7 +67,9 @@ def make_location(**kw) -> Location:
 
 def make_room(**kw) -> Room:
     location = kw.pop("location", None) or make_named(Location)
-    return _add(Room(location=location, name=kw.pop("name", f"Salle {n()}"), capacity=kw.pop("capacity", 12), **kw))
+    return _add(
+        Room(location=location, name=kw.pop("name", f"Salle {n()}"), capacity=kw.pop("capacity", 12), **kw)
+    )
 
 
 def make_trainer(**kw) -> Trainer:
@@ -154,5 +158,3 @@ FACTORIES = {
 def make(model):
     """An instance of any model an admin view manages."""
     return FACTORIES[model]()
-
-

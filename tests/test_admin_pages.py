@@ -85,7 +85,9 @@ def test_list_pages_run_a_constant_number_of_queries(app, demo, count_queries):
             assert client.get(small).status_code == 200
         with count_queries() as many:
             assert client.get(large).status_code == 200
-        assert many.count == few.count, f"{view.endpoint}: {few.count} queries for 5 rows, {many.count} for 50"
+        assert many.count == few.count, (
+            f"{view.endpoint}: {few.count} queries for 5 rows, {many.count} for 50"
+        )
 
 
 def test_buttons_use_the_guide_words(app, db, login_as):

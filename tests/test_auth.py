@@ -64,13 +64,21 @@ def test_next_redirects_to_a_local_path(client, users):
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "admin/", "/\x00x"],
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "admin/",
+        "/\x00x",
+    ],
 )
 def test_next_never_leaves_the_site(client, users, target):
     assert safe_next(target) is None
     token = csrf_token(client)
     response = client.post(
-        "/login", query_string={"next": target},
+        "/login",
+        query_string={"next": target},
         data={"email": users[Role.ADMIN].email, "password": PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/admin/"

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_manager_logs_in_browses_a_session_and_switches_language(browser_login, live_url, committed_db):
-    manager = factories.make_user(role=Role.MANAGER, full_name="Camille Gestion", password="correct-horse-battery")
+    manager = factories.make_user(
+        role=Role.MANAGER, full_name="Camille Gestion", password="correct-horse-battery"
+    )
     slot = factories.make_slot(days=[date(2027, 6, 14), date(2027, 6, 15)])
     session = slot.sequence.session
     code, sequence_label = session.code, slot.sequence.label

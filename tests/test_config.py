@@ -50,7 +50,9 @@ def test_bad_configuration_is_refused_with_its_reason(tmp_path, environ, reason)
 
 
 def test_the_app_refuses_to_start_with_one_line(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "SECRET_KEY", "REDIS_URL"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "SECRET_KEY", "REDIS_URL"))
+    }
     env.update({"DATABASE_URL": "postgresql://nobody@127.0.0.1/none"})
     flask = Path(sys.executable).with_name("flask")
     completed = subprocess.run(
@@ -58,4 +60,6 @@ def test_the_app_refuses_to_start_with_one_line(tmp_path):
     )
     assert completed.returncode == 1
     lines = completed.stderr.strip().splitlines()
-    assert lines == ["TrainAdmin cannot start: SECRET_KEY is not set: export SECRET_KEY=<a long random string>"]
+    assert lines == [
+        "TrainAdmin cannot start: SECRET_KEY is not set: export SECRET_KEY=<a long random string>"
+    ]

@@ -61,7 +61,11 @@ def test_admin_action_enqueues_and_a_burst_worker_runs_it(app, redis_queue, logi
     session = _session_with_stale_dates()
     response = client.post(
         "/admin/sessions/action/",
-        data={"action": "recompute_dates", "rowid": [str(session.id), "not-an-id"], "csrf_token": client.csrf},
+        data={
+            "action": "recompute_dates",
+            "rowid": [str(session.id), "not-an-id"],
+            "csrf_token": client.csrf,
+        },
         follow_redirects=True,
     )
     assert "1 session" in response.get_data(as_text=True)
@@ -92,7 +96,10 @@ def test_documented_rq_worker_command_runs_jobs(app, redis_queue, committed_db):
     rq = os.path.join(os.path.dirname(sys.executable), "rq")
     completed = subprocess.run(
         [rq, "worker", "--burst", "-u", app.config["REDIS_URL"], QUEUE_NAME],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     job.refresh()

@@ -27,16 +27,22 @@ def post(client, url, data):
 def test_training_with_defaults_and_default_costs(admin, db):
     cost_type = factories.make_named(factories.CostType, name="Animation")
     organisation = factories.make_named(factories.TrainingOrganisation, name="Cegos")
-    response = post(admin, "/admin/trainings/new/", {
-        "name": "Manager une équipe",
-        "session_type": "inter",
-        "organisation": str(organisation.id),
-        "capacity_min": "4", "capacity_target": "8", "capacity_max": "12",
-        "funding_eligible": "y",
-        "comments": "Prévoir un vidéoprojecteur",
-        "default_costs-0-cost_type": str(cost_type.id),
-        "default_costs-0-amount": "1500.50",
-    })
+    response = post(
+        admin,
+        "/admin/trainings/new/",
+        {
+            "name": "Manager une équipe",
+            "session_type": "inter",
+            "organisation": str(organisation.id),
+            "capacity_min": "4",
+            "capacity_target": "8",
+            "capacity_max": "12",
+            "funding_eligible": "y",
+            "comments": "Prévoir un vidéoprojecteur",
+            "default_costs-0-cost_type": str(cost_type.id),
+            "default_costs-0-amount": "1500.50",
+        },
+    )
     assert response.status_code == 302, flashed_errors(response.get_data(as_text=True))
     training = db.session.scalar(sa.select(Training).where(Training.name == "Manager une équipe"))
     assert training.session_type == "inter"
@@ -49,7 +55,11 @@ def test_training_with_defaults_and_default_costs(admin, db):
     ("capacities", "field", "message"),
     [
         (("10", "8", "12"), "capacity_min", "La capacité minimale ne peut pas dépasser la capacité cible."),
-        (("4", "15", "12"), "capacity_target", "La capacité cible ne peut pas dépasser la capacité maximale."),
+        (
+            ("4", "15", "12"),
+            "capacity_target",
+            "La capacité cible ne peut pas dépasser la capacité maximale.",
+        ),
         (("-1", "8", "12"), "capacity_min", None),
         (("4", "abc", "12"), "capacity_target", None),
     ],
@@ -57,10 +67,17 @@ def test_training_with_defaults_and_default_costs(admin, db):
 def test_bad_capacities_are_refused_next_to_the_field(admin, db, capacities, field, message):
     before = count(db, Training)
     minimum, target, maximum = capacities
-    response = post(admin, "/admin/trainings/new/", {
-        "name": "Formation refusée", "session_type": "intra",
-        "capacity_min": minimum, "capacity_target": target, "capacity_max": maximum,
-    })
+    response = post(
+        admin,
+        "/admin/trainings/new/",
+        {
+            "name": "Formation refusée",
+            "session_type": "intra",
+            "capacity_min": minimum,
+            "capacity_target": target,
+            "capacity_max": maximum,
+        },
+    )
     assert response.status_code == 200
     errors = field_errors(response.get_data(as_text=True), field)
     assert errors, f"no message under {field}"
@@ -83,19 +100,33 @@ def test_duplicate_name_is_refused(admin, db):
 
 
 def test_location_with_rooms_and_bad_room_capacity(admin, db):
-    response = post(admin, "/admin/locations/new/", {
-        "name": "Campus Lyon Part-Dieu", "city": "Lyon", "contact_email": "accueil@campus.fr",
-        "rooms-0-name": "Salle Rhône", "rooms-0-capacity": "16",
-        "rooms-1-name": "Salle Saône", "rooms-1-capacity": "8",
-    })
+    response = post(
+        admin,
+        "/admin/locations/new/",
+        {
+            "name": "Campus Lyon Part-Dieu",
+            "city": "Lyon",
+            "contact_email": "accueil@campus.fr",
+            "rooms-0-name": "Salle Rhône",
+            "rooms-0-capacity": "16",
+            "rooms-1-name": "Salle Saône",
+            "rooms-1-capacity": "8",
+        },
+    )
     assert response.status_code == 302
     location = db.session.scalar(sa.select(Location).where(Location.name == "Campus Lyon Part-Dieu"))
     assert sorted((r.name, r.capacity) for r in location.rooms) == [("Salle Rhône", 16), ("Salle Saône", 8)]
 
     rooms_before = count(db, Room)
-    response = post(admin, "/admin/locations/new/", {
-        "name": "Campus Nantes", "rooms-0-name": "Salle Loire", "rooms-0-capacity": "-3",
-    })
+    response = post(
+        admin,
+        "/admin/locations/new/",
+        {
+            "name": "Campus Nantes",
+            "rooms-0-name": "Salle Loire",
+            "rooms-0-capacity": "-3",
+        },
+    )
     assert response.status_code == 200
     assert "Campus Nantes" not in [loc.name for loc in db.session.scalars(sa.select(Location))]
     assert count(db, Room) == rooms_before
@@ -103,17 +134,33 @@ def test_location_with_rooms_and_bad_room_capacity(admin, db):
 
 def test_collaborator_with_populations_and_bad_emails(admin, db):
     cadres = factories.make_named(factories.Population, name="Cadres")
-    response = post(admin, "/admin/collaborators/new/", {
-        "first_name": "Inès", "last_name": "Moreau", "email": "ines.moreau@example.com",
-        "manager_email": "chef@example.com", "populations": [str(cadres.id)],
-    })
+    response = post(
+        admin,
+        "/admin/collaborators/new/",
+        {
+            "first_name": "Inès",
+            "last_name": "Moreau",
+            "email": "ines.moreau@example.com",
+            "manager_email": "chef@example.com",
+            "populations": [str(cadres.id)],
+        },
+    )
     assert response.status_code == 302
-    collaborator = db.session.scalar(sa.select(Collaborator).where(Collaborator.email == "ines.moreau@example.com"))
+    collaborator = db.session.scalar(
+        sa.select(Collaborator).where(Collaborator.email == "ines.moreau@example.com")
+    )
     assert collaborator.populations == [cadres]
 
-    response = post(admin, "/admin/collaborators/new/", {
-        "first_name": "Luc", "last_name": "Petit", "email": "pas-une-adresse", "manager_email": "non@",
-    })
+    response = post(
+        admin,
+        "/admin/collaborators/new/",
+        {
+            "first_name": "Luc",
+            "last_name": "Petit",
+            "email": "pas-une-adresse",
+            "manager_email": "non@",
+        },
+    )
     html = response.get_data(as_text=True)
     assert field_errors(html, "email") == ["Adresse e-mail invalide."]
     assert field_errors(html, "manager_email") == ["Adresse e-mail invalide."]
@@ -130,11 +177,19 @@ def test_deleting_a_training_used_by_a_session_is_refused_in_french(admin, db):
 
 
 def test_partner_feed_and_schedule_are_checked(admin, db):
-    response = post(admin, "/admin/partners/new/", {
-        "name": "Campus Partenaires", "feed_format": "csv", "source_kind": "url",
-        "source": "http://insecure.example/feed.csv", "schedule": "every night",
-        "unknown_policy": "reject", "publication": "draft",
-    })
+    response = post(
+        admin,
+        "/admin/partners/new/",
+        {
+            "name": "Campus Partenaires",
+            "feed_format": "csv",
+            "source_kind": "url",
+            "source": "http://insecure.example/feed.csv",
+            "schedule": "every night",
+            "unknown_policy": "reject",
+            "publication": "draft",
+        },
+    )
     html = response.get_data(as_text=True)
     assert field_errors(html, "source") == ["Saisissez une adresse commençant par https://."]
     assert field_errors(html, "schedule")
@@ -142,21 +197,43 @@ def test_partner_feed_and_schedule_are_checked(admin, db):
 
 
 def test_user_password_rules_and_no_self_lockout(admin, users, db):
-    response = post(admin, "/admin/users/new/", {
-        "email": "nouveau@example.com", "role": "manager", "locale": "fr", "active": "y", "password": "court",
-    })
+    response = post(
+        admin,
+        "/admin/users/new/",
+        {
+            "email": "nouveau@example.com",
+            "role": "manager",
+            "locale": "fr",
+            "active": "y",
+            "password": "court",
+        },
+    )
     assert field_errors(response.get_data(as_text=True), "password")
-    response = post(admin, "/admin/users/new/", {
-        "email": "nouveau@example.com", "role": "manager", "locale": "fr", "active": "y",
-        "password": "un-mot-de-passe-solide",
-    })
+    response = post(
+        admin,
+        "/admin/users/new/",
+        {
+            "email": "nouveau@example.com",
+            "role": "manager",
+            "locale": "fr",
+            "active": "y",
+            "password": "un-mot-de-passe-solide",
+        },
+    )
     assert response.status_code == 302
     created = db.session.scalar(sa.select(User).where(User.email == "nouveau@example.com"))
     assert created.check_password("un-mot-de-passe-solide")
 
     me = users[Role.ADMIN]
-    response = post(admin, f"/admin/users/edit/?id={me.id}", {
-        "email": me.email, "role": "viewer", "locale": "fr", "active": "y",
-    })
+    response = post(
+        admin,
+        f"/admin/users/edit/?id={me.id}",
+        {
+            "email": me.email,
+            "role": "viewer",
+            "locale": "fr",
+            "active": "y",
+        },
+    )
     assert response.status_code == 200
     assert me.role == Role.ADMIN

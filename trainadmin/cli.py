@@ -48,7 +48,9 @@ def create_user_command(email, role, password, full_name):
 
 
 @click.command("seed-demo")
-@click.option("--admin-password", default=None, help="Password of admin@demo.trainadmin.fr (random if omitted).")
+@click.option(
+    "--admin-password", default=None, help="Password of admin@demo.trainadmin.fr (random if omitted)."
+)
 @with_appcontext
 def seed_demo_command(admin_password):
     """Fill an empty database with realistic French demo data."""

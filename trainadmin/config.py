@@ -132,7 +132,9 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
     try:
         ZoneInfo(config.get("TRAINADMIN_TZ") or "")
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"TRAINADMIN_TZ is not a known time zone: {config.get('TRAINADMIN_TZ')!r}") from None
+        raise ConfigError(
+            f"TRAINADMIN_TZ is not a known time zone: {config.get('TRAINADMIN_TZ')!r}"
+        ) from None
 
     if config.get("BABEL_DEFAULT_LOCALE") not in LOCALES:
         raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")

@@ -18,13 +18,20 @@ def init_app(app: Flask) -> None:
         return _page(
             400,
             gettext("Form expired"),
-            gettext("The form could not be verified (missing or expired security token). Reload the page and try again."),
+            gettext(
+                "The form could not be verified (missing or expired security token). "
+                "Reload the page and try again."
+            ),
         )
 
     @app.errorhandler(403)
     def forbidden(exc: HTTPException):
-        description = exc.description if isinstance(exc.description, str) and exc.description != _default(403) else None
-        return _page(403, gettext("Access denied"), description or gettext("Your role does not allow this action."))
+        description = (
+            exc.description if isinstance(exc.description, str) and exc.description != _default(403) else None
+        )
+        return _page(
+            403, gettext("Access denied"), description or gettext("Your role does not allow this action.")
+        )
 
     @app.errorhandler(404)
     def not_found(exc: HTTPException):
@@ -32,11 +39,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(exc: HTTPException):
-        return _page(405, gettext("Action not allowed"), gettext("This address does not accept this kind of request."))
+        return _page(
+            405, gettext("Action not allowed"), gettext("This address does not accept this kind of request.")
+        )
 
     @app.errorhandler(500)
     def server_error(exc):
-        return _page(500, gettext("Unexpected error"), gettext("Something went wrong on our side. Nothing was saved."))
+        return _page(
+            500, gettext("Unexpected error"), gettext("Something went wrong on our side. Nothing was saved.")
+        )
 
 
 def _default(status: int) -> str:

@@ -60,18 +60,27 @@ def init_admin(app: Flask) -> Admin:
         app,
         name="TrainAdmin",
         index_view=SecureIndexView(name=_l("Dashboard"), url="/admin"),
-        theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True, base_template="admin/ta_base.html"),
+        theme=Bootstrap4Theme(
+            swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True, base_template="admin/ta_base.html"
+        ),
     )
     views = [
         SessionView(TrainingSession, name=_l("Sessions"), endpoint="sessions", category=SESSIONS),
         SlotView(Slot, name=_l("Slots"), endpoint="slots", category=SESSIONS),
         TrainingView(Training, name=_l("Trainings"), endpoint="trainings", category=CATALOGUE),
-        CertificationView(Certification, name=_l("Certifications"), endpoint="certifications", category=CATALOGUE),
+        CertificationView(
+            Certification, name=_l("Certifications"), endpoint="certifications", category=CATALOGUE
+        ),
         EvaluationView(Evaluation, name=_l("Evaluations"), endpoint="evaluations", category=CATALOGUE),
         DispositifView(Dispositif, name=_l("Schemes"), endpoint="dispositifs", category=CATALOGUE),
-        TeachingModeView(TeachingMode, name=_l("Teaching methods"), endpoint="teaching_modes", category=CATALOGUE),
+        TeachingModeView(
+            TeachingMode, name=_l("Teaching methods"), endpoint="teaching_modes", category=CATALOGUE
+        ),
         TrainingOrganisationView(
-            TrainingOrganisation, name=_l("Training organisations"), endpoint="organisations", category=RESOURCES
+            TrainingOrganisation,
+            name=_l("Training organisations"),
+            endpoint="organisations",
+            category=RESOURCES,
         ),
         SupplierView(Supplier, name=_l("Suppliers"), endpoint="suppliers", category=RESOURCES),
         LocationView(Location, name=_l("Locations and rooms"), endpoint="locations", category=RESOURCES),
@@ -79,7 +88,9 @@ def init_admin(app: Flask) -> Admin:
         CollaboratorView(Collaborator, name=_l("Collaborators"), endpoint="collaborators", category=PEOPLE),
         PopulationView(Population, name=_l("Populations"), endpoint="populations", category=PEOPLE),
         CostTypeView(CostType, name=_l("Cost types"), endpoint="cost_types", category=SETTINGS),
-        DocumentTypeView(DocumentType, name=_l("Document types"), endpoint="document_types", category=SETTINGS),
+        DocumentTypeView(
+            DocumentType, name=_l("Document types"), endpoint="document_types", category=SETTINGS
+        ),
         PartnerView(Partner, name=_l("Partners"), endpoint="partners", category=SETTINGS),
         UserView(User, name=_l("Users"), endpoint="users", category=SETTINGS),
     ]

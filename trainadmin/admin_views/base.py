@@ -96,6 +96,20 @@ def enum_selects(model, overrides: dict | None, args: dict | None) -> tuple[dict
     return overrides, args
 
 
+def find_field(form, name: str):
+    """A field by its full name, inline entries included (`dates-0-end_time`)."""
+    for field in form:
+        if field.name == name:
+            return field
+        for entry in getattr(field, "entries", ()):
+            subform = getattr(entry, "form", None)
+            if isinstance(subform, BaseForm):
+                found = find_field(subform, name)
+                if found is not None:
+                    return found
+    return None
+
+
 def readable_errors(form) -> None:
     """Validator messages may be lazy strings, which the admin templates do not print: make them text."""
     for field in form:
@@ -105,7 +119,9 @@ def readable_errors(form) -> None:
         for entry in getattr(field, "entries", ()):
             if isinstance(getattr(entry, "form", None), BaseForm):
                 readable_errors(entry.form)
-        if isinstance(field.errors, list) and all(not isinstance(e, (dict, list, tuple)) for e in field.errors):
+        if isinstance(field.errors, list) and all(
+            not isinstance(e, (dict, list, tuple)) for e in field.errors
+        ):
             field.errors = [str(e) for e in field.errors]
 
 
@@ -222,7 +238,7 @@ class SecureModelView(AccessMixin, ModelView):
             return True
         errors = self.form_checks(form)
         for field_name, message in errors.items():
-            field = form._fields.get(field_name)
+            field = find_field(form, field_name)
             if field is None:
                 flash(message, "error")
             else:
@@ -265,7 +281,9 @@ class SecureModelView(AccessMixin, ModelView):
             enum_cls = getattr(getattr(flt, "column", None), "type", None)
             enum_cls = getattr(enum_cls, "enum_class", None)
             if enum_cls is not None:
-                flt.options = [(member.name, labels.ENUM_LABELS.get(member, member.value)) for member in enum_cls]
+                flt.options = [
+                    (member.name, labels.ENUM_LABELS.get(member, member.value)) for member in enum_cls
+                ]
         return filters
 
     def filter_url(self, column: str, operation: str, value: str, **kwargs) -> str:

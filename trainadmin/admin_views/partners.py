@@ -28,8 +28,16 @@ class PartnerView(AdminOnlyView):
         "contact_email": _l("Contact e-mail"),
     }
     form_columns = (
-        "name", "feed_format", "source_kind", "source", "schedule", "organisation",
-        "unknown_policy", "publication", "active", "contact_email",
+        "name",
+        "feed_format",
+        "source_kind",
+        "source",
+        "schedule",
+        "organisation",
+        "unknown_policy",
+        "publication",
+        "active",
+        "contact_email",
     )
     form_args = {"contact_email": {"validators": [Optional(), Email(message=_l("Invalid e-mail address."))]}}
     list_loader_options = (selectinload(Partner.organisation),)
@@ -38,4 +46,3 @@ class PartnerView(AdminOnlyView):
         from ..services.partners import partner_source_errors
 
         return partner_source_errors(form.source_kind.data, form.source.data, form.schedule.data)
-

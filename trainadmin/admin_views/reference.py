@@ -83,9 +83,7 @@ class RoomInline(InlineFormAdmin):
 class LocationView(ReferenceView):
     column_list = ("name", "city", "contact_name", "contact_email", "rooms")
     column_searchable_list = ("name", "city")
-    form_columns = (
-        "name", "address", "postcode", "city", "contact_name", "contact_email", "contact_phone"
-    )
+    form_columns = ("name", "address", "postcode", "city", "contact_name", "contact_email", "contact_phone")
     form_args = {"contact_email": EMAIL}
     inline_models = (RoomInline(Room),)
     list_loader_options = (selectinload(Location.rooms),)
@@ -114,7 +112,13 @@ class CollaboratorView(SecureModelView):
     column_filters = ("populations.name", "department")
     column_labels = {**COMMON_LABELS, "populations.name": _l("Population")}
     form_columns = (
-        "first_name", "last_name", "email", "manager_email", "employee_number", "department", "populations"
+        "first_name",
+        "last_name",
+        "email",
+        "manager_email",
+        "employee_number",
+        "department",
+        "populations",
     )
     form_args = {"email": REQUIRED_EMAIL, "manager_email": EMAIL}
     list_loader_options = (selectinload(Collaborator.populations),)

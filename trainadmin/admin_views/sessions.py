@@ -88,7 +88,10 @@ class SequenceInline(InlineFormAdmin):
     column_labels = SEQUENCE_LABELS
     form_args = {
         "url": {
-            "validators": [Optional(), URL(require_tld=False, message=_l("Enter an address starting with http:// or https://."))]
+            "validators": [
+                Optional(),
+                URL(require_tld=False, message=_l("Enter an address starting with http:// or https://.")),
+            ]
         },
         "position": {"validators": [Optional(), NumberRange(min=0, max=1000)]},
         "hot_survey_delay_days": DELAY_ARGS,
@@ -117,7 +120,15 @@ class SessionView(SecureModelView):
         "status",
     )
     column_searchable_list = ("code", "label")
-    column_sortable_list = ("code", "label", "start_date", "end_date", "session_type", "publication", "status")
+    column_sortable_list = (
+        "code",
+        "label",
+        "start_date",
+        "end_date",
+        "session_type",
+        "publication",
+        "status",
+    )
     column_default_sort = ("code", True)
     column_filters = ("publication", "status", "session_type", "year", "training.name", "origin")
     column_labels = SESSION_LABELS
@@ -149,10 +160,30 @@ class SessionView(SecureModelView):
         "capacity_max": CAPACITY_ARGS,
     }
     column_details_list = (
-        "code", "label", "training", "year", "session_type", "certification", "organisation",
-        "capacity_min", "capacity_target", "capacity_max", "dispositif", "funding_eligible",
-        "populations", "evaluation", "publication", "status", "origin", "start_date", "end_date",
-        "duration_days", "duration_hours", "comments", "convocation_comment", "organisation_comment",
+        "code",
+        "label",
+        "training",
+        "year",
+        "session_type",
+        "certification",
+        "organisation",
+        "capacity_min",
+        "capacity_target",
+        "capacity_max",
+        "dispositif",
+        "funding_eligible",
+        "populations",
+        "evaluation",
+        "publication",
+        "status",
+        "origin",
+        "start_date",
+        "end_date",
+        "duration_days",
+        "duration_hours",
+        "comments",
+        "convocation_comment",
+        "organisation_comment",
         "calendar_invitations",
     )
     details_template = "admin/sessions/details.html"
@@ -190,7 +221,14 @@ class SessionView(SecureModelView):
         sessions = self.query_for_ids(ids).with_entities(TrainingSession.id).all()
         for (session_id,) in sessions:
             enqueue(recompute_session_dates, session_id)
-        flash(ngettext("%(num)s session queued for recomputation.", "%(num)s sessions queued for recomputation.", len(sessions)), "success")
+        flash(
+            ngettext(
+                "%(num)s session queued for recomputation.",
+                "%(num)s sessions queued for recomputation.",
+                len(sessions),
+            ),
+            "success",
+        )
 
     def apply_rules(self, form, model, is_created):
         if is_created:
@@ -274,8 +312,15 @@ class SlotView(SecureModelView):
             location=form.location.data,
             room=form.room.data,
             dates=[
-                (entry.form.day.data, entry.form.start_time.data, entry.form.end_time.data, entry.form.break_minutes.data)
+                (
+                    f"{entry.name}-",
+                    entry.form.day.data,
+                    entry.form.start_time.data,
+                    entry.form.end_time.data,
+                    entry.form.break_minutes.data,
+                )
                 for entry in form.dates
+                if not form.dates.should_delete(entry)
             ],
         )
 

@@ -29,7 +29,13 @@ class DefaultCostInline(InlineFormAdmin):
 
 class TrainingView(SecureModelView):
     column_list = (
-        "name", "reference", "session_type", "organisation", "certification", "capacity_max", "active"
+        "name",
+        "reference",
+        "session_type",
+        "organisation",
+        "certification",
+        "capacity_max",
+        "active",
     )
     column_searchable_list = ("name", "reference")
     column_sortable_list = ("name", "reference", "session_type")
@@ -81,7 +87,9 @@ class TrainingView(SecureModelView):
     def form_checks(self, form):
         errors = capacity_errors(form.capacity_min.data, form.capacity_target.data, form.capacity_max.data)
         cost_types = [
-            entry.form.cost_type.data for entry in getattr(form, "default_costs", []) if entry.form.cost_type.data
+            entry.form.cost_type.data
+            for entry in getattr(form, "default_costs", [])
+            if entry.form.cost_type.data
         ]
         if len({c.id for c in cost_types}) != len(cost_types):
             errors["default_costs"] = _l("Each cost type can have only one default amount.")

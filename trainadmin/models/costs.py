@@ -22,12 +22,16 @@ class CostSplit(enum.StrEnum):
 class Cost(db.Model):
     __tablename__ = "cost"
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True
+    )
     cost_type_id: Mapped[int] = mapped_column(sa.ForeignKey("cost_type.id", ondelete="RESTRICT"), index=True)
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     split: Mapped[CostSplit] = mapped_column(enum_column(CostSplit, "cost_split"), default=CostSplit.GLOBAL)
     quantity: Mapped[int | None]
-    supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("supplier.id", ondelete="RESTRICT"), index=True)
+    supplier_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("supplier.id", ondelete="RESTRICT"), index=True
+    )
     comment: Mapped[str | None] = mapped_column(sa.Text)
 
     session: Mapped[TrainingSession] = relationship()
@@ -55,7 +59,9 @@ class FinancingStatus(enum.StrEnum):
 class Financing(db.Model):
     __tablename__ = "financing"
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True
+    )
     funder: Mapped[str] = mapped_column(sa.String(200))
     dispositif_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("dispositif.id", ondelete="SET NULL"), index=True

@@ -41,7 +41,8 @@ class Document(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint(
-            "session_id IS NOT NULL OR request_id IS NOT NULL OR cost_id IS NOT NULL OR email_rule_id IS NOT NULL",
+            "session_id IS NOT NULL OR request_id IS NOT NULL"
+            " OR cost_id IS NOT NULL OR email_rule_id IS NOT NULL",
             name="has_owner",
         ),
         sa.CheckConstraint("size >= 0", name="size_positive"),

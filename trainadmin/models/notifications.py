@@ -93,7 +93,9 @@ class EmailSchedule(db.Model):
     __tablename__ = "email_schedule"
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(sa.ForeignKey("email_rule.id", ondelete="CASCADE"))
-    sequence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sequence.id", ondelete="CASCADE"), index=True)
+    sequence_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sequence.id", ondelete="CASCADE"), index=True
+    )
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     state: Mapped[ScheduleState] = mapped_column(
         enum_column(ScheduleState, "schedule_state"), default=ScheduleState.PLANNED

@@ -67,9 +67,13 @@ class RequestStep(db.Model):
 
     __tablename__ = "request_step"
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(sa.ForeignKey("training_request.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_request.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
     actor: Mapped[str] = mapped_column(sa.String(254))
     from_status: Mapped[str | None] = mapped_column(sa.String(30))
     to_status: Mapped[str] = mapped_column(sa.String(30))
@@ -128,12 +132,18 @@ class SurveyResponse(db.Model):
 
     __tablename__ = "survey_response"
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True
+    )
     request_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("training_request.id", ondelete="SET NULL"), index=True
     )
-    evaluation_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluation.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[SurveyKind] = mapped_column(enum_column(SurveyKind, "survey_kind"), default=SurveyKind.SESSION)
+    evaluation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("evaluation.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[SurveyKind] = mapped_column(
+        enum_column(SurveyKind, "survey_kind"), default=SurveyKind.SESSION
+    )
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -34,7 +34,9 @@ class Partner(db.Model):
     __tablename__ = "partner"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    feed_format: Mapped[FeedFormat] = mapped_column(enum_column(FeedFormat, "feed_format"), default=FeedFormat.CSV)
+    feed_format: Mapped[FeedFormat] = mapped_column(
+        enum_column(FeedFormat, "feed_format"), default=FeedFormat.CSV
+    )
     source_kind: Mapped[FeedSource] = mapped_column(
         enum_column(FeedSource, "feed_source"), default=FeedSource.UPLOAD
     )
@@ -74,7 +76,9 @@ class ImportRun(db.Model):
     )
     scheduled: Mapped[bool] = mapped_column(default=False)
     filename: Mapped[str | None] = mapped_column(sa.String(255))
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -84,9 +84,13 @@ class Slot(db.Model):
     __tablename__ = "slot"
     id: Mapped[int] = mapped_column(primary_key=True)
     sequence_id: Mapped[int] = mapped_column(sa.ForeignKey("sequence.id", ondelete="CASCADE"), index=True)
-    location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("location.id", ondelete="RESTRICT"), index=True)
+    location_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("location.id", ondelete="RESTRICT"), index=True
+    )
     room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="RESTRICT"), index=True)
-    co_trainer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trainer.id", ondelete="SET NULL"), index=True)
+    co_trainer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("trainer.id", ondelete="SET NULL"), index=True
+    )
     host_name: Mapped[str | None] = mapped_column(sa.String(120))
     host_email: Mapped[str | None] = mapped_column(sa.String(254))
     organisation_id: Mapped[int | None] = mapped_column(
@@ -146,11 +150,15 @@ class SlotChange(db.Model):
 
     __tablename__ = "slot_change"
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True
+    )
     sequence_id: Mapped[int] = mapped_column(sa.ForeignKey("sequence.id", ondelete="CASCADE"), index=True)
     slot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("slot.id", ondelete="SET NULL"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     notify: Mapped[bool] = mapped_column(default=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

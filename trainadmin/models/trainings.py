@@ -20,9 +20,7 @@ class SessionType(enum.StrEnum):
 
 def capacity_checks() -> tuple[sa.CheckConstraint, ...]:
     return (
-        sa.CheckConstraint(
-            "capacity_min IS NULL OR capacity_min >= 0", name="capacity_min_positive"
-        ),
+        sa.CheckConstraint("capacity_min IS NULL OR capacity_min >= 0", name="capacity_min_positive"),
         sa.CheckConstraint(
             "capacity_min IS NULL OR capacity_target IS NULL OR capacity_min <= capacity_target",
             name="capacity_min_le_target",

@@ -19,7 +19,5 @@ def capacity_errors(minimum: int | None, target: int | None, maximum: int | None
     if target is not None and maximum is not None and target > maximum:
         errors["capacity_target"] = gettext("The target capacity cannot exceed the maximum capacity.")
     if minimum is not None and maximum is not None and minimum > maximum:
-        errors.setdefault(
-            "capacity_min", gettext("The minimum capacity cannot exceed the maximum capacity.")
-        )
+        errors.setdefault("capacity_min", gettext("The minimum capacity cannot exceed the maximum capacity."))
     return errors

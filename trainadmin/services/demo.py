@@ -188,8 +188,14 @@ def _create_reference_data(context: _Context) -> None:
         contact_email=data.PARTNER["contact_email"],
     )
     for group in (
-        catalogue.certifications, catalogue.organisations, catalogue.suppliers, catalogue.trainers,
-        catalogue.populations, catalogue.cost_types, catalogue.evaluations, catalogue.dispositifs,
+        catalogue.certifications,
+        catalogue.organisations,
+        catalogue.suppliers,
+        catalogue.trainers,
+        catalogue.populations,
+        catalogue.cost_types,
+        catalogue.evaluations,
+        catalogue.dispositifs,
         catalogue.teaching_modes,
     ):
         db.session.add_all(group.values())
@@ -441,9 +447,7 @@ def _plan(context: _Context, session: TrainingSession, spec: dict, schedule: lis
     _set_sequence_statuses(context, session, spec)
 
 
-def _add_slot(
-    context: _Context, sequence: Sequence, spec: dict, days: list[date], hours: tuple
-) -> None:
+def _add_slot(context: _Context, sequence: Sequence, spec: dict, days: list[date], hours: tuple) -> None:
     rng, catalogue = context.rng, context.catalogue
     start_time, end_time, break_minutes, length = hours
     slot = Slot(
@@ -460,8 +464,12 @@ def _add_slot(
             slot.co_trainer = others[0]
     mode = sequence.teaching_mode.name if sequence.teaching_mode else ""
     if mode not in REMOTE_MODES:
-        rooms = [room for location in catalogue.locations for room in location.rooms
-                 if (room.capacity or 0) >= spec["capacities"][2]]
+        rooms = [
+            room
+            for location in catalogue.locations
+            for room in location.rooms
+            if (room.capacity or 0) >= spec["capacities"][2]
+        ]
         slot.room = rng.choice(rooms)
         location = slot.room.location
         slot.location = location
@@ -503,8 +511,9 @@ def _add_requests(
     """Demandes: enrolled up to `share` of the maximum capacity, then the waiting list and new ones."""
     rng, catalogue = context.rng, context.catalogue
     if session.populations:
-        eligible = [c for c in catalogue.collaborators
-                    if any(p in c.populations for p in session.populations)]
+        eligible = [
+            c for c in catalogue.collaborators if any(p in c.populations for p in session.populations)
+        ]
     else:
         eligible = list(catalogue.collaborators)
     enrolled = min(int(share * (session.capacity_max or 0)), session.capacity_max or 0, len(eligible))
@@ -532,8 +541,14 @@ def _add_requests(
             waitlist_position=position - enrolled + 1 if status == RequestStatus.WAITLISTED else None,
         )
         request.steps = [
-            RequestStep(at=at, user_id=context.admin.id, actor=DEMO_ADMIN_EMAIL, from_status=None,
-                        to_status=status.value, comment=comment)
+            RequestStep(
+                at=at,
+                user_id=context.admin.id,
+                actor=DEMO_ADMIN_EMAIL,
+                from_status=None,
+                to_status=status.value,
+                comment=comment,
+            )
         ]
         db.session.add(request)
     session.enrolled_count = enrolled

@@ -21,7 +21,9 @@ def cron_error(expression: str) -> str | None:
     return None
 
 
-def partner_source_errors(kind: FeedSource | None, source: str | None, schedule: str | None) -> dict[str, str]:
+def partner_source_errors(
+    kind: FeedSource | None, source: str | None, schedule: str | None
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     source = (source or "").strip()
     if kind == FeedSource.URL:

@@ -56,29 +56,42 @@ def refresh_session(session: TrainingSession) -> None:
     session.sequence_count = len(session.sequences)
 
 
+def slot_date_error(
+    day: date | None, start: time | None, end: time | None, pause: int | None
+) -> tuple[str, str] | None:
+    """(field, message) for the first problem of one slot date, or None."""
+    if day is None:
+        return "day", gettext("Enter the date.")
+    if start is None:
+        return "start_time", gettext("Enter the start time.")
+    if end is None:
+        return "end_time", gettext("Enter the end time.")
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        return "day", gettext("The date %(day)s is outside the allowed range.", day=day.strftime("%d/%m/%Y"))
+    if end <= start:
+        return "end_time", gettext("The end time must be after the start time.")
+    length = (datetime.combine(day, end) - datetime.combine(day, start)).total_seconds() / 60
+    if (pause or 0) >= length:
+        return "break_minutes", gettext("The break must be shorter than the day.")
+    return None
+
+
 def slot_form_errors(
-    location, room: Room | None, dates: list[tuple[date | None, time | None, time | None, int | None]]
+    location, room: Room | None, dates: list[tuple[str, date | None, time | None, time | None, int | None]]
 ) -> dict[str, str]:
+    """Problems of a slot, keyed by form field; `dates` holds (field prefix, day, start, end, break)."""
     errors: dict[str, str] = {}
     if room is not None and (location is None or room.location_id != location.id):
         errors["room"] = gettext("This room does not belong to the chosen location.")
     seen: set[date] = set()
-    for day, start, end, pause in dates:
-        if day is None or start is None or end is None:
-            errors["dates"] = gettext("Each date needs a day, a start time and an end time.")
-            break
-        if not EARLIEST_DAY <= day <= LATEST_DAY:
-            errors["dates"] = gettext("The date %(day)s is outside the allowed range.", day=day.strftime("%d/%m/%Y"))
-            break
-        if end <= start:
-            errors["dates"] = gettext("The end time must be after the start time.")
-            break
-        length = (datetime.combine(day, end) - datetime.combine(day, start)).total_seconds() / 60
-        if (pause or 0) >= length:
-            errors["dates"] = gettext("The break must be shorter than the day.")
-            break
-        if day in seen:
-            errors["dates"] = gettext("The date %(day)s appears twice.", day=day.strftime("%d/%m/%Y"))
-            break
+    for prefix, day, start, end, pause in dates:
+        problem = slot_date_error(day, start, end, pause)
+        if problem is None and day in seen:
+            problem = "day", gettext("The date %(day)s appears twice.", day=day.strftime("%d/%m/%Y"))
+        if problem is not None:
+            field, message = problem
+            errors[f"{prefix}{field}"] = message
         seen.add(day)
+    if not dates:
+        errors["dates"] = gettext("Add at least one date.")
     return errors
