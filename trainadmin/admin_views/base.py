@@ -9,12 +9,14 @@ from enum import Enum
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.model import typefmt
 from flask_babel import format_decimal, gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectField
+from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
 
@@ -94,6 +96,20 @@ def enum_selects(model, overrides: dict | None, args: dict | None) -> tuple[dict
         field_args.setdefault("choices", labels.enum_choices(enum_cls))
         field_args.setdefault("coerce", enum_cls)
     return overrides, args
+
+
+def with_blank_choice_text(form_class):
+    """Optional relation selects show a dash, not Flask-Admin's `__None` marker."""
+    for name in dir(form_class):
+        unbound = getattr(form_class, name)
+        if (
+            isinstance(unbound, UnboundField)
+            and isinstance(unbound.field_class, type)
+            and issubclass(unbound.field_class, QuerySelectField)
+            and unbound.kwargs.get("allow_blank")
+        ):
+            unbound.kwargs.setdefault("blank_text", "—")
+    return form_class
 
 
 def find_field(form, name: str):
@@ -179,6 +195,19 @@ class SecureModelView(AccessMixin, ModelView):
     def __init__(self, model, *args, **kwargs):
         self._use_enum_selects(model)
         super().__init__(model, db, *args, **kwargs)
+
+    def scaffold_form(self):
+        return with_blank_choice_text(super().scaffold_form())
+
+    def scaffold_inline_form_models(self, form_class):
+        form_class = super().scaffold_inline_form_models(form_class)
+        for name in dir(form_class):
+            unbound = getattr(form_class, name)
+            if isinstance(unbound, UnboundField) and unbound.args:
+                inline_form = unbound.args[0]
+                if isinstance(inline_form, type) and issubclass(inline_form, BaseForm):
+                    with_blank_choice_text(inline_form)
+        return form_class
 
     def _use_enum_selects(self, model) -> None:
         self.form_overrides, self.form_args = enum_selects(
@@ -281,9 +310,7 @@ class SecureModelView(AccessMixin, ModelView):
             enum_cls = getattr(getattr(flt, "column", None), "type", None)
             enum_cls = getattr(enum_cls, "enum_class", None)
             if enum_cls is not None:
-                flt.options = [
-                    (member.name, labels.ENUM_LABELS.get(member, member.value)) for member in enum_cls
-                ]
+                flt.options = [(member.name, labels.enum_label(member)) for member in enum_cls]
         return filters
 
     def filter_url(self, column: str, operation: str, value: str, **kwargs) -> str:
