@@ -334,3 +334,12 @@ def browser_login(page, live_url):
         return page
 
     return _login
+
+
+def post_form(client, url: str, data: dict):
+    """POST a form as the browser does, with the client's CSRF token."""
+    return client.post(url, data={"csrf_token": client.csrf, **data})
+
+
+def count_rows(db, model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))

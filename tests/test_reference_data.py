@@ -8,11 +8,7 @@ import sqlalchemy as sa
 from trainadmin.models import Collaborator, Location, Partner, Role, Room, Training, User
 
 from . import factories
-from .conftest import field_errors, flashed_errors
-
-
-def count(db, model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+from .conftest import count_rows, field_errors, flashed_errors, post_form
 
 
 @pytest.fixture
@@ -20,14 +16,10 @@ def admin(login_as):
     return login_as(Role.ADMIN)
 
 
-def post(client, url, data):
-    return client.post(url, data={"csrf_token": client.csrf, **data})
-
-
 def test_training_with_defaults_and_default_costs(admin, db):
     cost_type = factories.make_named(factories.CostType, name="Animation")
     organisation = factories.make_named(factories.TrainingOrganisation, name="Cegos")
-    response = post(
+    response = post_form(
         admin,
         "/admin/trainings/new/",
         {
@@ -65,9 +57,9 @@ def test_training_with_defaults_and_default_costs(admin, db):
     ],
 )
 def test_bad_capacities_are_refused_next_to_the_field(admin, db, capacities, field, message):
-    before = count(db, Training)
+    before = count_rows(db, Training)
     minimum, target, maximum = capacities
-    response = post(
+    response = post_form(
         admin,
         "/admin/trainings/new/",
         {
@@ -83,24 +75,24 @@ def test_bad_capacities_are_refused_next_to_the_field(admin, db, capacities, fie
     assert errors, f"no message under {field}"
     if message:
         assert errors == [message]
-    assert count(db, Training) == before
+    assert count_rows(db, Training) == before
 
 
 def test_required_field_message_is_french(admin, db):
-    response = post(admin, "/admin/certifications/new/", {"name": ""})
+    response = post_form(admin, "/admin/certifications/new/", {"name": ""})
     assert field_errors(response.get_data(as_text=True), "name") == ["Ce champ est requis."]
 
 
 def test_duplicate_name_is_refused(admin, db):
     factories.make_named(factories.Certification, name="CACES R489")
-    response = post(admin, "/admin/certifications/new/", {"name": "CACES R489"})
+    response = post_form(admin, "/admin/certifications/new/", {"name": "CACES R489"})
     assert response.status_code == 200
     assert field_errors(response.get_data(as_text=True), "name")
-    assert count(db, factories.Certification) == 1
+    assert count_rows(db, factories.Certification) == 1
 
 
 def test_location_with_rooms_and_bad_room_capacity(admin, db):
-    response = post(
+    response = post_form(
         admin,
         "/admin/locations/new/",
         {
@@ -117,8 +109,8 @@ def test_location_with_rooms_and_bad_room_capacity(admin, db):
     location = db.session.scalar(sa.select(Location).where(Location.name == "Campus Lyon Part-Dieu"))
     assert sorted((r.name, r.capacity) for r in location.rooms) == [("Salle Rhône", 16), ("Salle Saône", 8)]
 
-    rooms_before = count(db, Room)
-    response = post(
+    rooms_before = count_rows(db, Room)
+    response = post_form(
         admin,
         "/admin/locations/new/",
         {
@@ -129,12 +121,12 @@ def test_location_with_rooms_and_bad_room_capacity(admin, db):
     )
     assert response.status_code == 200
     assert "Campus Nantes" not in [loc.name for loc in db.session.scalars(sa.select(Location))]
-    assert count(db, Room) == rooms_before
+    assert count_rows(db, Room) == rooms_before
 
 
 def test_collaborator_with_populations_and_bad_emails(admin, db):
     cadres = factories.make_named(factories.Population, name="Cadres")
-    response = post(
+    response = post_form(
         admin,
         "/admin/collaborators/new/",
         {
@@ -151,7 +143,7 @@ def test_collaborator_with_populations_and_bad_emails(admin, db):
     )
     assert collaborator.populations == [cadres]
 
-    response = post(
+    response = post_form(
         admin,
         "/admin/collaborators/new/",
         {
@@ -164,12 +156,12 @@ def test_collaborator_with_populations_and_bad_emails(admin, db):
     html = response.get_data(as_text=True)
     assert field_errors(html, "email") == ["Adresse e-mail invalide."]
     assert field_errors(html, "manager_email") == ["Adresse e-mail invalide."]
-    assert count(db, Collaborator) == 1
+    assert count_rows(db, Collaborator) == 1
 
 
 def test_deleting_a_training_used_by_a_session_is_refused_in_french(admin, db):
     session = factories.make_session()
-    response = post(admin, "/admin/trainings/delete/", {"id": session.training.id})
+    response = post_form(admin, "/admin/trainings/delete/", {"id": session.training.id})
     assert response.status_code == 302
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert any("encore utilisé" in message for message in flashed_errors(page))
@@ -177,7 +169,7 @@ def test_deleting_a_training_used_by_a_session_is_refused_in_french(admin, db):
 
 
 def test_partner_feed_and_schedule_are_checked(admin, db):
-    response = post(
+    response = post_form(
         admin,
         "/admin/partners/new/",
         {
@@ -193,11 +185,11 @@ def test_partner_feed_and_schedule_are_checked(admin, db):
     html = response.get_data(as_text=True)
     assert field_errors(html, "source") == ["Saisissez une adresse commençant par https://."]
     assert field_errors(html, "schedule")
-    assert count(db, Partner) == 0
+    assert count_rows(db, Partner) == 0
 
 
 def test_user_password_rules_and_no_self_lockout(admin, users, db):
-    response = post(
+    response = post_form(
         admin,
         "/admin/users/new/",
         {
@@ -209,7 +201,7 @@ def test_user_password_rules_and_no_self_lockout(admin, users, db):
         },
     )
     assert field_errors(response.get_data(as_text=True), "password")
-    response = post(
+    response = post_form(
         admin,
         "/admin/users/new/",
         {
@@ -225,7 +217,7 @@ def test_user_password_rules_and_no_self_lockout(admin, users, db):
     assert created.check_password("un-mot-de-passe-solide")
 
     me = users[Role.ADMIN]
-    response = post(
+    response = post_form(
         admin,
         f"/admin/users/edit/?id={me.id}",
         {

@@ -12,7 +12,7 @@ from trainadmin.models import Role, SequenceStatus, Slot, TrainingSession
 from trainadmin.services.sessions import allocate_code
 
 from . import factories
-from .conftest import field_errors, flashed_errors
+from .conftest import field_errors, flashed_errors, post_form
 
 
 @pytest.fixture
@@ -20,14 +20,10 @@ def manager(login_as):
     return login_as(Role.MANAGER)
 
 
-def post(client, url, data):
-    return client.post(url, data={"csrf_token": client.csrf, **data})
-
-
 def test_create_a_session_with_sequences_gets_a_code_of_its_year(manager, db):
     training = factories.make_training(name="Excel avancé")
     mode = factories.make_named(factories.TeachingMode, name="Présentiel")
-    response = post(
+    response = post_form(
         manager,
         "/admin/sessions/new/",
         {
@@ -97,7 +93,7 @@ def test_bad_session_input_is_refused_next_to_the_field(manager, db, changes, fi
         "sequences-0-cold_survey_delay_days": "60",
         **changes,
     }
-    response = post(manager, "/admin/sessions/new/", data)
+    response = post_form(manager, "/admin/sessions/new/", data)
     assert response.status_code == 200
     assert field_errors(response.get_data(as_text=True), field)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession)) == 0
@@ -109,7 +105,7 @@ def test_slot_with_dates_updates_the_session(manager, db):
     room = location.rooms[0]
     trainers = [factories.make_trainer(), factories.make_trainer()]
     assert manager.get(f"/admin/slots/new/?sequence_id={sequence.id}").status_code == 200
-    response = post(
+    response = post_form(
         manager,
         "/admin/slots/new/",
         {
@@ -136,7 +132,7 @@ def test_slot_with_dates_updates_the_session(manager, db):
     assert "15/05/2027" in page and "16/05/2027" in page
 
     slot = db.session.scalar(sa.select(Slot).where(Slot.sequence_id == sequence.id))
-    response = post(manager, "/admin/slots/delete/", {"id": slot.id})
+    response = post_form(manager, "/admin/slots/delete/", {"id": slot.id})
     assert response.status_code == 302
     assert session.start_date is None and session.duration_days == 0
 
@@ -165,7 +161,7 @@ def test_slot_with_dates_updates_the_session(manager, db):
 def test_bad_slot_dates_are_refused_next_to_the_field(manager, db, dates, field, message):
     sequence = factories.make_sequence()
     day, start, end, pause = dates
-    response = post(
+    response = post_form(
         manager,
         "/admin/slots/new/",
         {
@@ -185,7 +181,7 @@ def test_bad_slot_dates_are_refused_next_to_the_field(manager, db, dates, field,
 def test_room_must_belong_to_the_location(manager, db):
     sequence = factories.make_sequence()
     lyon, paris = factories.make_location(), factories.make_location()
-    response = post(
+    response = post_form(
         manager,
         "/admin/slots/new/",
         {

@@ -130,7 +130,15 @@ class SessionView(SecureModelView):
         "status",
     )
     column_default_sort = ("code", True)
-    column_filters = ("publication", "status", "session_type", "year", "training.name", "origin")
+    column_filters = (
+        "publication",
+        "status",
+        "session_type",
+        "year",
+        "start_date",
+        "training.name",
+        "origin",
+    )
     column_labels = SESSION_LABELS
     form_columns = (
         "training",

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email
+from wtforms.validators import Email, ValidationError
 
 from ..models import Role
 from ..services.errors import DomainError
@@ -64,10 +64,7 @@ class UserView(SecureModelView):
         if form.password.data:
             set_password(model, form.password.data)
         if not is_created and model.id == current_user.id and (model.role != Role.ADMIN or not model.active):
-            raise_self_lockout()
-
-
-def raise_self_lockout():
-    from wtforms.validators import ValidationError
-
-    raise ValidationError(gettext("You cannot remove your own administrator rights or deactivate yourself."))
+            raise ValidationError(
+                gettext("You cannot remove your own administrator rights or deactivate yourself.")
+            )
+        model.password = None  # the clear text never stays on the object

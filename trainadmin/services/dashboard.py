@@ -35,13 +35,17 @@ def dashboard_figures(today: date | None = None) -> dict:
             {
                 "label": gettext("Drafts"),
                 "value": counts[1],
-                "url": url_for("sessions.index_view", flt0_publication_equals="draft"),
+                "url": url_for("sessions.index_view", flt0_publication_enumequal="DRAFT"),
                 "tone": "warning",
             },
             {
                 "label": gettext("Starting within 30 days"),
                 "value": counts[2],
-                "url": url_for("sessions.index_view", sort=4),
+                "url": url_for(
+                    "sessions.index_view",
+                    flt0_start_date_datebetween=f"{today.isoformat()} to {soon.isoformat()}",
+                    flt1_status_enumnotequal="CANCELLED",
+                ),
                 "tone": "info",
             },
         ],

@@ -1,75 +1,30 @@
-"""Demo data: fills an empty database with a realistic French training plan over two years.
-
-The content lives in `demo_data`; this module turns it into rows through the same services the
-product uses (users, session codes, planning), so the demo obeys the rules of the real thing.
-Everything is deterministic for a given `today`.
-"""
+"""The demo's sessions: dates on French working days, sequences, slots, requests and costs."""
 
 from __future__ import annotations
 
-import random
-import unicodedata
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import islice
-from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from flask import current_app
-from flask_babel import gettext
-
-from ..extensions import db
-from ..models import (
-    Certification,
-    Collaborator,
+from ...extensions import db
+from ...models import (
     Cost,
     CostSplit,
-    CostType,
-    Dispositif,
-    DocumentType,
-    Evaluation,
-    FeedFormat,
-    FeedSource,
-    Location,
     Origin,
-    Partner,
-    Population,
     Publication,
     RequestStatus,
     RequestStep,
-    Role,
-    Room,
     Sequence,
     SequenceStatus,
-    SessionType,
     Slot,
     SlotDate,
-    Supplier,
-    TeachingMode,
-    Trainer,
-    Training,
-    TrainingDefaultCost,
-    TrainingOrganisation,
     TrainingRequest,
     TrainingSession,
-    User,
     WorkflowStatus,
-    utcnow,
 )
-from . import demo_data as data
-from .errors import DomainError
-from .planning import refresh_session
-from .sessions import assign_code
-from .users import create_user
-
-DEMO_ADMIN_EMAIL = "admin@demo.trainadmin.fr"
-DEMO_ACCOUNTS: tuple[tuple[str, Role], ...] = (
-    (DEMO_ADMIN_EMAIL, Role.ADMIN),
-    *((email, Role(role)) for email, role, _ in data.USERS),
-)
-"""Every demo login, all with the password given to `seed_demo`."""
-DEMO_SEED = 2027
+from ..planning import refresh_session
+from ..sessions import assign_code
+from . import data
+from .context import Context
 
 # (start, end, break in minutes, length in days)
 FULL_DAY = (time(9, 0), time(17, 0), 60, None)
@@ -79,198 +34,7 @@ PREWORK_HOURS = (time(9, 0), time(11, 0), 0, None)
 REMOTE_MODES = {"Classe virtuelle", "E-learning"}
 
 
-@dataclass
-class _Catalogue:
-    """Reference rows by name, so the plan in `demo_data` can point at them."""
-
-    certifications: dict[str, Certification] = field(default_factory=dict)
-    organisations: dict[str, TrainingOrganisation] = field(default_factory=dict)
-    suppliers: dict[str, Supplier] = field(default_factory=dict)
-    locations: list[Location] = field(default_factory=list)
-    trainers: dict[str, Trainer] = field(default_factory=dict)
-    populations: dict[str, Population] = field(default_factory=dict)
-    collaborators: list[Collaborator] = field(default_factory=list)
-    cost_types: dict[str, CostType] = field(default_factory=dict)
-    evaluations: dict[str, Evaluation] = field(default_factory=dict)
-    dispositifs: dict[str, Dispositif] = field(default_factory=dict)
-    teaching_modes: dict[str, TeachingMode] = field(default_factory=dict)
-    trainings: dict[str, Training] = field(default_factory=dict)
-    partner: Partner | None = None
-
-
-@dataclass
-class _Context:
-    rng: random.Random
-    today: date
-    now: datetime
-    zone: ZoneInfo
-    admin: User
-    catalogue: _Catalogue
-
-
-def seed_demo(admin_password: str, today: date | None = None) -> None:
-    """Fill an empty database with the demo; flushes, the caller commits."""
-    _check_empty()
-    zone = ZoneInfo(current_app.config.get("TRAINADMIN_TZ") or "Europe/Paris")
-    today = today or datetime.now(zone).date()
-    admin = _create_users(admin_password)
-    catalogue = _Catalogue()
-    rng = random.Random(DEMO_SEED)
-    now = utcnow()
-    if today != now.astimezone(zone).date():
-        now = datetime.combine(today, time(12, 0), tzinfo=zone).astimezone(UTC)
-    context = _Context(rng=rng, today=today, now=now, zone=zone, admin=admin, catalogue=catalogue)
-    _create_reference_data(context)
-    _create_trainings(catalogue)
-    _create_sessions(context)
-    db.session.flush()
-
-
-def _check_empty() -> None:
-    for model in (User, TrainingSession, Training, Collaborator):
-        if db.session.scalar(sa.select(sa.func.count()).select_from(model)):
-            raise DomainError(
-                gettext(
-                    "The demo data can only be loaded into an empty database, and this one already "
-                    "holds users or sessions. Point DATABASE_URL at a new database and run init-db first."
-                )
-            )
-
-
-def _create_users(password: str) -> User:
-    admin = create_user(DEMO_ADMIN_EMAIL, Role.ADMIN, password, full_name=data.ADMIN_FULL_NAME)
-    for email, role, full_name in data.USERS:
-        create_user(email, role, password, full_name=full_name)
-    return admin
-
-
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "".join(c for c in ascii_text.lower() if c.isalnum() or c == "-")
-
-
-def _create_reference_data(context: _Context) -> None:
-    catalogue = context.catalogue
-    for name, code, description in data.CERTIFICATIONS:
-        catalogue.certifications[name] = Certification(name=name, code=code, description=description)
-    for values in data.ORGANISATIONS:
-        catalogue.organisations[values["name"]] = TrainingOrganisation(**values)
-    for name, email, phone, siret in data.SUPPLIERS:
-        catalogue.suppliers[name] = Supplier(name=name, email=email, phone=phone, siret=siret)
-    for values in data.LOCATIONS:
-        location = Location(**{key: value for key, value in values.items() if key != "rooms"})
-        location.rooms = [Room(name=name, capacity=capacity) for name, capacity in values["rooms"]]
-        catalogue.locations.append(location)
-    for first_name, last_name, phone, organisation, internal in data.TRAINERS:
-        catalogue.trainers[f"{first_name} {last_name}"] = Trainer(
-            first_name=first_name,
-            last_name=last_name,
-            email=f"{_slug(first_name)}.{_slug(last_name)}@{data.TRAINER_DOMAIN}",
-            phone=phone,
-            organisation=catalogue.organisations.get(organisation or ""),
-            internal=internal,
-        )
-    for name, description in data.POPULATIONS:
-        catalogue.populations[name] = Population(name=name, description=description)
-    catalogue.cost_types = {name: CostType(name=name) for name in data.COST_TYPES}
-    catalogue.evaluations = {
-        name: Evaluation(name=name, description=description, questions="\n".join(questions))
-        for name, description, questions in data.EVALUATIONS
-    }
-    catalogue.dispositifs = {name: Dispositif(name=name) for name in data.DISPOSITIFS}
-    catalogue.teaching_modes = {name: TeachingMode(name=name) for name in data.TEACHING_MODES}
-    catalogue.partner = Partner(
-        name=data.PARTNER["name"],
-        feed_format=FeedFormat.CSV,
-        source_kind=FeedSource.UPLOAD,
-        organisation=catalogue.organisations[data.PARTNER["organisation"]],
-        publication=Publication.DRAFT,
-        contact_email=data.PARTNER["contact_email"],
-    )
-    for group in (
-        catalogue.certifications,
-        catalogue.organisations,
-        catalogue.suppliers,
-        catalogue.trainers,
-        catalogue.populations,
-        catalogue.cost_types,
-        catalogue.evaluations,
-        catalogue.dispositifs,
-        catalogue.teaching_modes,
-    ):
-        db.session.add_all(group.values())
-    db.session.add_all(catalogue.locations)
-    db.session.add(catalogue.partner)
-    db.session.add_all(DocumentType(name=name) for name in data.DOCUMENT_TYPES)
-    _create_collaborators(context)
-
-
-def _create_collaborators(context: _Context) -> None:
-    """50 people split by `POPULATION_SIZES`; team leaders and sales managers are cadres as well."""
-    rng, catalogue = context.rng, context.catalogue
-    last_names = list(data.LAST_NAMES)
-    rng.shuffle(last_names)
-    people = iter(zip(data.FIRST_NAMES, last_names, strict=True))
-    groups: dict[str, list[Collaborator]] = {}
-    for (name, _), size in zip(data.POPULATIONS, data.POPULATION_SIZES, strict=True):
-        groups[name] = [
-            Collaborator(
-                first_name=first_name,
-                last_name=last_name,
-                email=f"{_slug(first_name)}.{_slug(last_name)}@{data.STAFF_DOMAIN}",
-                employee_number=f"MAT{1001 + len(catalogue.collaborators) + index}",
-                department=rng.choice(data.DEPARTMENTS[name]),
-                populations=[catalogue.populations[name]],
-            )
-            for index, (first_name, last_name) in enumerate(islice(people, size))
-        ]
-        catalogue.collaborators.extend(groups[name])
-    cadres, technicians, sales = groups.values()
-    # Team leaders and sales managers also have the status of cadre.
-    promoted_technicians = rng.sample(technicians, 3)
-    sales_managers = rng.sample(sales, 3)
-    for collaborator in promoted_technicians + sales_managers:
-        collaborator.populations.append(catalogue.populations["Cadres"])
-    directors = cadres[:3]
-    for collaborator in catalogue.collaborators:
-        if collaborator in directors:
-            collaborator.manager_email = f"direction.generale@{data.STAFF_DOMAIN}"
-        elif collaborator in technicians and collaborator not in promoted_technicians:
-            collaborator.manager_email = rng.choice(promoted_technicians).email
-        elif collaborator in sales and collaborator not in sales_managers:
-            collaborator.manager_email = rng.choice(sales_managers).email
-        else:
-            collaborator.manager_email = rng.choice(directors).email
-    db.session.add_all(catalogue.collaborators)
-
-
-def _create_trainings(catalogue: _Catalogue) -> None:
-    for spec in data.TRAININGS:
-        minimum, target, maximum = spec["capacities"]
-        training = Training(
-            name=spec["name"],
-            reference=spec["reference"],
-            certification=catalogue.certifications.get(spec["certification"] or ""),
-            session_type=SessionType(spec["session_type"]),
-            organisation=catalogue.organisations[spec["organisation"]],
-            capacity_min=minimum,
-            capacity_target=target,
-            capacity_max=maximum,
-            dispositif=catalogue.dispositifs[spec["dispositif"]],
-            funding_eligible=spec["funding_eligible"],
-            comments=spec["comments"],
-            evaluation=catalogue.evaluations[spec["evaluation"]],
-            duration_hours=spec["duration_hours"],
-            default_costs=[
-                TrainingDefaultCost(cost_type=catalogue.cost_types[name], amount=amount)
-                for name, amount in spec["default_costs"].items()
-            ],
-        )
-        catalogue.trainings[spec["reference"]] = training
-        db.session.add(training)
-
-
-def _create_sessions(context: _Context) -> None:
+def create_sessions(context: Context) -> None:
     specs = {spec["reference"]: spec for spec in data.TRAININGS}
     previous: dict[str, TrainingSession] = {}
     imported = 0
@@ -302,17 +66,17 @@ def _create_sessions(context: _Context) -> None:
         previous[plan.reference] = session
 
 
-def _stamp(context: _Context, day: date, hour: int = 10) -> datetime:
+def _stamp(context: Context, day: date, hour: int = 10) -> datetime:
     """A plausible moment on `day` (local time), never after now."""
     moment = datetime.combine(day, time(hour, 0), tzinfo=context.zone).astimezone(UTC)
     return min(moment, context.now)
 
 
-def _monday(context: _Context, weeks: int = 0) -> date:
+def _monday(context: Context, weeks: int = 0) -> date:
     return context.today - timedelta(days=context.today.weekday()) + timedelta(weeks=weeks)
 
 
-def _future_stretch(context: _Context) -> float:
+def _future_stretch(context: Context) -> float:
     """Spread the upcoming sessions until the autumn of next year, whatever the date today."""
     last_week = max(plan.weeks for plan in data.SESSIONS)
     margin = max(spec["gap_weeks"] for spec in data.TRAININGS) + 4
@@ -342,7 +106,7 @@ def _is_working_day(day: date) -> bool:
     return (day - _easter(day.year)).days not in (1, 39, 50)
 
 
-def _working_days(context: _Context, monday: date, count: int, direction: int) -> list[date]:
+def _working_days(context: Context, monday: date, count: int, direction: int) -> list[date]:
     """`count` consecutive working days starting Monday to Thursday of that week, or of the nearest
     suitable week in `direction` (-1 earlier, 1 later)."""
     while True:
@@ -356,7 +120,7 @@ def _working_days(context: _Context, monday: date, count: int, direction: int) -
         monday += timedelta(weeks=direction)
 
 
-def _schedule(context: _Context, spec: dict, weeks: int) -> list[list[date]]:
+def _schedule(context: Context, spec: dict, weeks: int) -> list[list[date]]:
     """The days of each sequence, pre-work first; complex sessions keep `gap_weeks` between sequences."""
     this_week = _monday(context)
     schedule: list[list[date]] = []
@@ -371,7 +135,7 @@ def _schedule(context: _Context, spec: dict, weeks: int) -> list[list[date]]:
 
 
 def _new_session(
-    context: _Context,
+    context: Context,
     spec: dict,
     schedule: list[list[date]],
     publication: Publication,
@@ -418,7 +182,7 @@ def _new_session(
     return session
 
 
-def _plan(context: _Context, session: TrainingSession, spec: dict, schedule: list[list[date]]) -> None:
+def _plan(context: Context, session: TrainingSession, spec: dict, schedule: list[list[date]]) -> None:
     """Sequences and their slots; a cancelled session keeps its sequences, without dates."""
     catalogue = context.catalogue
     cancelled = session.status == WorkflowStatus.CANCELLED
@@ -447,7 +211,7 @@ def _plan(context: _Context, session: TrainingSession, spec: dict, schedule: lis
     _set_sequence_statuses(context, session, spec)
 
 
-def _add_slot(context: _Context, sequence: Sequence, spec: dict, days: list[date], hours: tuple) -> None:
+def _add_slot(context: Context, sequence: Sequence, spec: dict, days: list[date], hours: tuple) -> None:
     rng, catalogue = context.rng, context.catalogue
     start_time, end_time, break_minutes, length = hours
     slot = Slot(
@@ -486,7 +250,7 @@ def _add_slot(context: _Context, sequence: Sequence, spec: dict, days: list[date
     sequence.slots.append(slot)
 
 
-def _set_sequence_statuses(context: _Context, session: TrainingSession, spec: dict) -> None:
+def _set_sequence_statuses(context: Context, session: TrainingSession, spec: dict) -> None:
     evaluations = context.catalogue.evaluations
     teaching = [s for s in session.sequences if not s.is_prework]
     for sequence in session.sequences:
@@ -506,7 +270,7 @@ def _set_sequence_statuses(context: _Context, session: TrainingSession, spec: di
 
 
 def _add_requests(
-    context: _Context, session: TrainingSession, share: float, waitlisted: int, pending: int
+    context: Context, session: TrainingSession, share: float, waitlisted: int, pending: int
 ) -> None:
     """Demandes: enrolled up to `share` of the maximum capacity, then the waiting list and new ones."""
     rng, catalogue = context.rng, context.catalogue
@@ -544,7 +308,7 @@ def _add_requests(
             RequestStep(
                 at=at,
                 user_id=context.admin.id,
-                actor=DEMO_ADMIN_EMAIL,
+                actor=context.admin.email,
                 from_status=None,
                 to_status=status.value,
                 comment=comment,
@@ -554,7 +318,7 @@ def _add_requests(
     session.enrolled_count = enrolled
 
 
-def _add_costs(context: _Context, session: TrainingSession, spec: dict) -> None:
+def _add_costs(context: Context, session: TrainingSession, spec: dict) -> None:
     """The formation's default costs, plus now and then a trainer's travel billed apart."""
     rng, catalogue = context.rng, context.catalogue
     amounts = dict(spec["default_costs"])
