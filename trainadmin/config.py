@@ -31,6 +31,7 @@ ENV_KEYS = (
     "TRAINADMIN_STORAGE",
     "TRAINADMIN_TZ",
     "BABEL_DEFAULT_LOCALE",
+    "TRAINADMIN_API_KEYS",
 )
 
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
@@ -69,6 +70,7 @@ def default_config(instance_path: Path) -> dict:
         "TRAINADMIN_STORAGE": str(instance_path / "files"),
         "TRAINADMIN_TZ": "Europe/Paris",
         "BABEL_DEFAULT_LOCALE": "fr",
+        "TRAINADMIN_API_KEYS": "",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -149,6 +151,13 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
             config["SECRET_KEY"] = _embedded_secret(embedded_key_path)
         else:
             raise ConfigError("SECRET_KEY is not set: export SECRET_KEY=<a long random string>")
+
+    keys = config.get("TRAINADMIN_API_KEYS") or ""
+    if isinstance(keys, str):
+        keys = [key.strip() for key in keys.split(",") if key.strip()]
+    if any(len(key) < 16 for key in keys):
+        raise ConfigError("TRAINADMIN_API_KEYS must hold keys of at least 16 characters, separated by commas")
+    config["TRAINADMIN_API_KEYS"] = list(keys)
 
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
     config["BABEL_DEFAULT_TIMEZONE"] = config["TRAINADMIN_TZ"]
