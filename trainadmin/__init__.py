@@ -44,6 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from . import errors, i18n
+    from .services import history
     from .auth import auth_bp, load_user
 
     db.init_app(app)
@@ -64,7 +65,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     i18n.init_app(app)
     errors.init_app(app)
+    history.install()
     app.register_blueprint(auth_bp)
+    from .api import api_bp
+
+    app.register_blueprint(csrf.exempt(api_bp))  # GET-only JSON, authenticated by X-API-Key
 
     from .admin_views import init_admin
     from .cli import register_cli

@@ -97,7 +97,11 @@ class TrainingSession(db.Model):
     calendar_invitations: Mapped[bool] = mapped_column(default=True)
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
 
-    # Derived from the slots by the planning service; stored so lists need no extra query.
+    # Dates given before any slot exists (the duplicate wizard's « Date de début / de fin »).
+    planned_start_date: Mapped[date | None]
+    planned_end_date: Mapped[date | None]
+    # Derived from the slots by the planning service (the planned dates while there is no slot);
+    # stored so lists need no extra query.
     start_date: Mapped[date | None] = mapped_column(index=True)
     end_date: Mapped[date | None] = mapped_column(index=True)
     duration_days: Mapped[Decimal] = mapped_column(sa.Numeric(6, 1), default=0)
@@ -138,6 +142,10 @@ class TrainingSession(db.Model):
         *capacity_checks(),
         sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
         sa.CheckConstraint("start_date IS NULL OR end_date IS NULL OR start_date <= end_date", name="dates"),
+        sa.CheckConstraint(
+            "planned_start_date IS NULL OR planned_end_date IS NULL OR planned_start_date <= planned_end_date",
+            name="planned_dates",
+        ),
         sa.UniqueConstraint("partner_id", "external_ref"),
         sa.Index("ix_training_session_label", "label"),
     )

@@ -35,8 +35,8 @@ def slot_hours(slot: Slot) -> Decimal:
 def refresh_session(session: TrainingSession) -> None:
     """Recompute start, end and durations of a session and its sequences from their slots.
 
-    Start and end span every sequence, pre-work included; durations count only the sequences
-    that are not pre-work.
+    Start and end span every sequence, pre-work included (the planned dates while no slot exists);
+    durations count only the sequences that are not pre-work.
     """
     all_days: list[date] = []
     total_days = Decimal(0)
@@ -49,8 +49,8 @@ def refresh_session(session: TrainingSession) -> None:
         if not sequence.is_prework:
             total_days += sum((slot_days(slot) for slot in sequence.slots), Decimal(0))
             total_hours += sum((slot_hours(slot) for slot in sequence.slots), Decimal(0))
-    session.start_date = min(all_days) if all_days else None
-    session.end_date = max(all_days) if all_days else None
+    session.start_date = min(all_days) if all_days else session.planned_start_date
+    session.end_date = max(all_days) if all_days else session.planned_end_date
     session.duration_days = total_days
     session.duration_hours = total_hours
     session.sequence_count = len(session.sequences)

@@ -1,16 +1,103 @@
-"""Session codes and the basic life of a session."""
+"""The life of a session: codes, creation from a formation, duplication, publication, workflow,
+and the lock that protects a session once someone is enrolled."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext
 
 from ..extensions import db
-from ..models import SessionCodeCounter, TrainingSession
-from .errors import DomainError
+from ..models import (
+    EmailRule,
+    Origin,
+    Publication,
+    RequestStatus,
+    Role,
+    Sequence,
+    SessionCodeCounter,
+    Slot,
+    SlotDate,
+    Training,
+    TrainingRequest,
+    TrainingSession,
+    User,
+    WorkflowStatus,
+)
+from .capacities import capacity_errors
+from .errors import DomainError, ValidationFailed
+from .history import change_reason
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
+
+# What « Créer » fills from the formation (the guide's list), plus its default evaluation.
+TRAINING_DEFAULT_FIELDS = (
+    "certification_id",
+    "session_type",
+    "organisation_id",
+    "capacity_min",
+    "capacity_target",
+    "capacity_max",
+    "dispositif_id",
+    "funding_eligible",
+    "comments",
+    "evaluation_id",
+)
+
+# Every field of the creation form: copied as is by « Dupliquer ».
+FORM_FIELDS = (
+    "training_id",
+    "label",
+    *TRAINING_DEFAULT_FIELDS,
+    "convocation_comment",
+    "organisation_comment",
+    "calendar_invitations",
+)
+
+SEQUENCE_FIELDS = (
+    "position",
+    "label",
+    "teaching_mode_id",
+    "url",
+    "status",
+    "is_prework",
+    "hot_survey_enabled",
+    "hot_survey_evaluation_id",
+    "hot_survey_delay_days",
+    "cold_survey_enabled",
+    "cold_survey_evaluation_id",
+    "cold_survey_delay_days",
+)
+
+EMAIL_RULE_FIELDS = (
+    "kind",
+    "enabled",
+    "anchor",
+    "delay_days",
+    "send_time",
+    "recipients",
+    "extra_recipients",
+    "bcc",
+    "subject",
+    "body",
+)
+
+# Workflow: from → allowed targets. Cancelling is possible from any state before « clôturé ».
+TRANSITIONS = {
+    WorkflowStatus.CREATED: {WorkflowStatus.CONFIRMED, WorkflowStatus.CANCELLED},
+    WorkflowStatus.CONFIRMED: {WorkflowStatus.IN_PROGRESS, WorkflowStatus.CREATED, WorkflowStatus.CANCELLED},
+    WorkflowStatus.IN_PROGRESS: {WorkflowStatus.CLOSED, WorkflowStatus.CANCELLED},
+    WorkflowStatus.CLOSED: set(),
+    WorkflowStatus.CANCELLED: set(),
+}
+
+UNLOCKED_ROLES = {Role.ADMIN, Role.OPS_MANAGER}
+
+
+class SessionLocked(DomainError):
+    """A manager may not change a session once a collaborator is enrolled."""
 
 
 def check_year(year: int | None) -> None:
@@ -55,3 +142,207 @@ def _next_number(year: int) -> int:
 def assign_code(session: TrainingSession) -> None:
     if not session.code:
         session.code = allocate_code(session.year)
+
+
+def training_defaults(training: Training) -> dict:
+    """The values a new session takes from its formation."""
+    values = {field: getattr(training, field) for field in TRAINING_DEFAULT_FIELDS}
+    values["label"] = training.name
+    return values
+
+
+def get_training(training_id) -> Training:
+    training = db.session.get(Training, training_id) if str(training_id or "").isdigit() else None
+    if training is None:
+        raise DomainError(gettext("Choose an existing training."), field="training")
+    return training
+
+
+def check_session_values(values: dict) -> None:
+    errors = capacity_errors(
+        values.get("capacity_min"), values.get("capacity_target"), values.get("capacity_max")
+    )
+    year = values.get("year")
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        errors["year"] = gettext("Enter a year between %(min)s and %(max)s.", min=MIN_YEAR, max=MAX_YEAR)
+    if not (values.get("label") or "").strip():
+        errors["label"] = gettext("This field is required.")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def new_session(training: Training, year: int, user: User | None = None, **values) -> TrainingSession:
+    """« Créer »: a draft session from a formation; given values win over the formation's defaults."""
+    fields = {**training_defaults(training), **{k: v for k, v in values.items() if v is not None}}
+    fields["year"] = year
+    check_session_values(fields)
+    session = TrainingSession(
+        training=training,
+        publication=Publication.DRAFT,
+        status=WorkflowStatus.CREATED,
+        origin=Origin.CREATED,
+        created_by=user,
+        **{k: v for k, v in fields.items() if k != "training_id"},
+    )
+    db.session.add(session)
+    assign_code(session)
+    db.session.flush()
+    return session
+
+
+def duplicate_session(
+    source: TrainingSession, year: int, start: date, end: date, user: User | None = None
+) -> TrainingSession:
+    """« Dupliquer »: the form data, sequences with their survey settings and the e-mail settings;
+    never slots, costs, financing, participants, attendance, certifications, documents, survey
+    results or history. New code from the year, Brouillon, workflow « créé »."""
+    errors = {}
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        errors["year"] = gettext("Enter a year between %(min)s and %(max)s.", min=MIN_YEAR, max=MAX_YEAR)
+    if start is None:
+        errors["start_date"] = gettext("Enter the start date.")
+    if end is None:
+        errors["end_date"] = gettext("Enter the end date.")
+    elif start is not None and end < start:
+        errors["end_date"] = gettext("The end date cannot be before the start date.")
+    if errors:
+        raise ValidationFailed(errors)
+
+    copy = TrainingSession(
+        **{field: getattr(source, field) for field in FORM_FIELDS},
+        year=year,
+        populations=list(source.populations),
+        publication=Publication.DRAFT,
+        status=WorkflowStatus.CREATED,
+        origin=Origin.DUPLICATED,
+        duplicated_from=source,
+        created_by=user,
+        planned_start_date=start,
+        planned_end_date=end,
+        start_date=start,
+        end_date=end,
+    )
+    copy.sequences = [
+        Sequence(**{field: getattr(sequence, field) for field in SEQUENCE_FIELDS})
+        for sequence in source.sequences
+    ]
+    copy.sequence_count = len(copy.sequences)
+    db.session.add(copy)
+    assign_code(copy)
+    rules = db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == source.id)).all()
+    db.session.add_all(
+        EmailRule(session=copy, **{field: getattr(rule, field) for field in EMAIL_RULE_FIELDS})
+        for rule in rules
+    )
+    db.session.flush()
+    return copy
+
+
+def is_locked(session: TrainingSession) -> bool:
+    """At least one collaborator is enrolled."""
+    if session.id is None:
+        return False
+    return db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                TrainingRequest.session_id == session.id, TrainingRequest.status == RequestStatus.ENROLLED
+            )
+        )
+    )
+
+
+def locked_session_ids(session_ids: list[int]) -> set[int]:
+    if not session_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(TrainingRequest.session_id)
+            .where(
+                TrainingRequest.session_id.in_(session_ids), TrainingRequest.status == RequestStatus.ENROLLED
+            )
+            .distinct()
+        )
+    )
+
+
+def lock_message(session: TrainingSession) -> str:
+    return gettext(
+        "Session %(code)s has enrolled collaborators: only an operations manager or an "
+        "administrator can change it, its dates or its slots.",
+        code=session.code,
+    )
+
+
+def ensure_can_change(session: TrainingSession, user: User | None, reason: str | None = None) -> None:
+    """The lock after enrolment: every path that changes a session or its planning calls this.
+
+    Workers and imports act as the system (user None) and are bound by the same rule as a manager.
+    An operations manager or an administrator may change a locked session, with a reason.
+    """
+    if not is_locked(session):
+        return
+    if user is None or user.role not in UNLOCKED_ROLES:
+        raise SessionLocked(lock_message(session))
+    if not (reason or "").strip():
+        raise DomainError(
+            gettext("This session has enrolled collaborators: say why you change it."), field="change_reason"
+        )
+
+
+def set_publication(
+    sessions: list[TrainingSession], publication: Publication, user: User | None
+) -> tuple[list[TrainingSession], list[TrainingSession]]:
+    """Publish or put back to draft; never automatic. Returns (changed, skipped because locked)."""
+    locked = locked_session_ids([s.id for s in sessions])
+    changed, skipped = [], []
+    for session in sessions:
+        if session.publication == publication:
+            continue
+        if session.id in locked and (user is None or user.role not in UNLOCKED_ROLES):
+            skipped.append(session)
+            continue
+        session.publication = publication
+        changed.append(session)
+    db.session.flush()
+    return changed, skipped
+
+
+def last_slot_end(session: TrainingSession) -> datetime | None:
+    row = db.session.execute(
+        sa.select(SlotDate.day, SlotDate.end_time)
+        .join(Slot, Slot.id == SlotDate.slot_id)
+        .join(Sequence, Sequence.id == Slot.sequence_id)
+        .where(Sequence.session_id == session.id)
+        .order_by(SlotDate.day.desc(), SlotDate.end_time.desc())
+        .limit(1)
+    ).first()
+    return datetime.combine(row.day, row.end_time) if row else None
+
+
+def change_status(
+    session: TrainingSession,
+    target: WorkflowStatus,
+    user: User | None,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Move the workflow, with the guards a manager expects. `now` is local wall-clock time."""
+    if target not in TRANSITIONS[session.status]:
+        raise DomainError(
+            gettext("A session cannot go from this status to the one requested."), field="status"
+        )
+    if target == WorkflowStatus.CONFIRMED and last_slot_end(session) is None:
+        raise DomainError(gettext("Add at least one slot before confirming the session."), field="status")
+    if target == WorkflowStatus.CLOSED:
+        end = last_slot_end(session)
+        if end is None or end > now:
+            raise DomainError(
+                gettext("The session can be closed once its last slot has ended."), field="status"
+            )
+    if target == WorkflowStatus.CANCELLED:
+        if not (reason or "").strip():
+            raise DomainError(gettext("Give the reason of the cancellation."), field="cancel_reason")
+        session.cancel_reason = reason.strip()
+    with change_reason(reason):
+        session.status = target
+        db.session.flush()
