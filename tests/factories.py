@@ -16,6 +16,7 @@ from trainadmin.models import (
     Location,
     Partner,
     Population,
+    RequestStatus,
     Role,
     Room,
     Sequence,
@@ -27,6 +28,7 @@ from trainadmin.models import (
     Trainer,
     Training,
     TrainingOrganisation,
+    TrainingRequest,
     TrainingSession,
     User,
 )
@@ -158,3 +160,14 @@ FACTORIES = {
 def make(model):
     """An instance of any model an admin view manages."""
     return FACTORIES[model]()
+
+
+def enrol(session: TrainingSession, collaborator: Collaborator | None = None) -> TrainingRequest:
+    """An enrolled participant (the enrolment workflow itself belongs to the participants feature)."""
+    request = TrainingRequest(
+        session=session, collaborator=collaborator or make_collaborator(), status=RequestStatus.ENROLLED
+    )
+    db.session.add(request)
+    session.enrolled_count += 1
+    db.session.flush()
+    return request

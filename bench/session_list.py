@@ -1,0 +1,283 @@
+"""Time the session list page (/admin/sessions/) of a seeded database, as a logged-in administrator.
+
+Usage:
+    .venv/bin/python bench/session_list.py --database-url postgresql://postgres@127.0.0.1/trainadmin_bench \
+        [--runs 30] [--label "100,000 sessions"] [--json results.json] [--sql]
+    .venv/bin/python bench/session_list.py --compare results_1k.json results_100k.json
+
+Seed first with bench/seed_sessions.py. Each case gets 3 warm-up requests, then --runs timed GETs
+through the Flask test client (no network, no server: the app's own time, SQL included); the table
+gives the median and p95 of the request time, the SQL statements per request (counted on the
+engine) and the median time spent in them. --sql prints each case's statements with their time.
+--compare prints, per case, the ratio of two saved runs and checks the issue's targets: at most
+1.5x the smaller run, a median under 150 ms, and the same statement count on every list page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from html import unescape
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from trainadmin import create_app
+from trainadmin.extensions import db
+from trainadmin.models import Role, TrainingSession, User
+from trainadmin.services.users import create_user, set_password
+
+LIST_URL = "/admin/sessions/"
+ADMIN_EMAIL = "bench-admin@example.com"
+ADMIN_PASSWORD = "bench-admin-password"  # noqa: S105 (a throwaway account of the bench database)
+WARM_UP = 3
+MAX_RATIO = 1.5
+MAX_MEDIAN_MS = 150.0
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+ROW_RE = re.compile(r'<input[^>]*class="[^"]*action-checkbox')
+
+
+@dataclass
+class CaseResult:
+    name: str
+    url: str
+    median_ms: float
+    p95_ms: float
+    statements: int
+    sql_ms: float
+    rows: int
+    statement_counts: list[int] = field(default_factory=list)
+
+
+class StatementTimer:
+    """Counts the statements the engine runs, and the time spent between their start and end."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, float]] = []
+        self._started: list[float] = []
+
+    def before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self._started.append(time.perf_counter())
+
+    def after(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append((statement, (time.perf_counter() - self._started.pop()) * 1000))
+
+    def reset(self) -> None:
+        self.statements.clear()
+        self._started.clear()
+
+    def attach(self, engine: sa.Engine) -> None:
+        sa.event.listen(engine, "before_cursor_execute", self.before)
+        sa.event.listen(engine, "after_cursor_execute", self.after)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", help="postgresql://user@host/database, seeded")
+    parser.add_argument("--runs", type=int, default=30, help="timed requests per case (default 30)")
+    parser.add_argument("--label", default="", help='names the run in the table, e.g. "1,000 sessions"')
+    parser.add_argument("--json", type=Path, help="also save the results to this file")
+    parser.add_argument("--sql", action="store_true", help="print the statements of each case")
+    parser.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("SMALL", "LARGE"), help="ratio of two saved runs"
+    )
+    args = parser.parse_args(argv)
+    if not args.compare and not args.database_url:
+        parser.error("--database-url is required (or --compare SMALL LARGE)")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def ensure_admin(app: Flask) -> None:
+    """The bench administrator, created (or given the bench password back) and committed."""
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.email == ADMIN_EMAIL))
+        if user is None:
+            create_user(ADMIN_EMAIL, Role.ADMIN, ADMIN_PASSWORD, full_name="Bench Admin")
+        elif not user.check_password(ADMIN_PASSWORD) or not user.active or user.role != Role.ADMIN:
+            set_password(user, ADMIN_PASSWORD)
+            user.active = True
+            user.role = Role.ADMIN
+        db.session.commit()
+        db.session.remove()
+
+
+def logged_in_client(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    if not match:
+        raise SystemExit("no CSRF token on /login")
+    response = client.post(
+        "/login",
+        data={
+            "email": ADMIN_EMAIL,
+            "password": ADMIN_PASSWORD,
+            "csrf_token": match.group(1) or match.group(2),
+        },
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"login refused ({response.status_code})")
+    return client
+
+
+def start_date_sort_index(app: Flask) -> int:
+    """Flask-Admin sorts with ?sort=<position in column_list>; find start_date's."""
+    with app.test_request_context():
+        admin = app.extensions["admin"][0]
+        view = next(v for v in admin._views if getattr(v, "endpoint", None) == "sessions")
+        names = [name for name, _label in view.get_list_columns()]
+        if "start_date" not in view.get_sortable_columns():
+            raise SystemExit("start_date is not sortable on the session list")
+        return names.index("start_date")
+
+
+def cases(app: Flask) -> list[tuple[str, str]]:
+    sort = start_date_sort_index(app)
+    return [
+        ("default (first page)", LIST_URL),
+        ("drafts filter", f"{LIST_URL}?flt0_publication_enumequal=DRAFT"),
+        ("text search 'Excel'", f"{LIST_URL}?search=Excel"),
+        ("sorted by start date", f"{LIST_URL}?sort={sort}"),
+        ("sorted by start date, desc", f"{LIST_URL}?sort={sort}&desc=1"),
+        ("page 50", f"{LIST_URL}?page=49"),
+        ("default, 100 per page", f"{LIST_URL}?page_size=100"),
+    ]
+
+
+def nearest_rank(values: list[float], quantile: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(quantile * len(ordered)) - 1)]
+
+
+def run_case(client: FlaskClient, timer: StatementTimer, name: str, url: str, runs: int, show_sql: bool):
+    for _ in range(WARM_UP):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: HTTP {response.status_code}")
+    rows = len(ROW_RE.findall(response.get_data(as_text=True)))
+    durations: list[float] = []
+    sql_times: list[float] = []
+    counts: list[int] = []
+    per_statement: dict[str, list[float]] = {}
+    for _ in range(runs):
+        timer.reset()
+        started = time.perf_counter()
+        response = client.get(url)
+        durations.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: HTTP {response.status_code}")
+        counts.append(len(timer.statements))
+        sql_times.append(sum(ms for _statement, ms in timer.statements))
+        for index, (statement, ms) in enumerate(timer.statements):
+            per_statement.setdefault(f"{index + 1}. {statement}", []).append(ms)
+    if show_sql:
+        print(f"\n### {name} — {url}\n")
+        for statement, times in per_statement.items():
+            print(f"-- {statistics.median(times):.2f} ms (median)\n{' '.join(statement.split())}\n")
+    return CaseResult(
+        name=name,
+        url=unescape(url),
+        median_ms=statistics.median(durations),
+        p95_ms=nearest_rank(durations, 0.95),
+        statements=max(counts),
+        sql_ms=statistics.median(sql_times),
+        rows=rows,
+        statement_counts=sorted(set(counts)),
+    )
+
+
+def benchmark(url: str, runs: int, show_sql: bool) -> tuple[int, list[CaseResult]]:
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    ensure_admin(app)
+    with app.app_context():
+        engine = db.engine
+        sessions = db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession))
+        db.session.remove()
+    timer = StatementTimer()
+    timer.attach(engine)
+    client = logged_in_client(app)
+    results = [run_case(client, timer, name, path, runs, show_sql) for name, path in cases(app)]
+    return sessions, results
+
+
+def print_table(label: str, sessions: int, runs: int, results: list[CaseResult]) -> None:
+    print(f"\n#### Session list — {label or f'{sessions:,} sessions'} ({runs} runs per case)\n")
+    print("| case | URL | median ms | p95 ms | SQL statements | SQL ms (median) | rows shown |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        statements = str(r.statements) if len(r.statement_counts) == 1 else f"{r.statement_counts} (varies)"
+        print(
+            f"| {r.name} | `{r.url}` | {r.median_ms:.1f} | {r.p95_ms:.1f} | {statements} "
+            f"| {r.sql_ms:.1f} | {r.rows} |"
+        )
+
+
+def compare(small_path: Path, large_path: Path) -> bool:
+    """Print the ratio table; True when every target is met."""
+    small, large = (json.loads(p.read_text()) for p in (small_path, large_path))
+    by_name = {r["name"]: r for r in small["results"]}
+    print(
+        f"\n#### Ratio {large['label'] or large['sessions']} / {small['label'] or small['sessions']}"
+        f" (targets: ratio <= {MAX_RATIO}, median < {MAX_MEDIAN_MS:.0f} ms, same SQL count)\n"
+    )
+    print("| case | median small ms | median large ms | ratio | SQL small → large | target |")
+    print("|---|---:|---:|---:|---:|---|")
+    all_met = True
+    for r in large["results"]:
+        base = by_name[r["name"]]
+        ratio = r["median_ms"] / base["median_ms"]
+        misses = []
+        if ratio > MAX_RATIO:
+            misses.append(f"ratio > {MAX_RATIO}")
+        if r["median_ms"] >= MAX_MEDIAN_MS:
+            misses.append(f"median >= {MAX_MEDIAN_MS:.0f} ms")
+        if r["statements"] != base["statements"]:
+            misses.append("SQL count differs")
+        all_met = all_met and not misses
+        verdict = "MISSED: " + ", ".join(misses) if misses else "met"
+        print(
+            f"| {r['name']} | {base['median_ms']:.1f} | {r['median_ms']:.1f} | {ratio:.2f}× "
+            f"| {base['statements']} → {r['statements']} | {verdict} |"
+        )
+    counts = {r["statements"] for run in (small, large) for r in run["results"]}
+    if len(counts) != 1:
+        all_met = False
+        print(f"\nSQL statements per list page differ between cases or sizes: {sorted(counts)}")
+    return all_met
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.compare:
+        sys.exit(0 if compare(*args.compare) else 1)
+    sessions, results = benchmark(args.database_url, args.runs, args.sql)
+    print_table(args.label, sessions, args.runs, results)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "label": args.label,
+                    "sessions": sessions,
+                    "runs": args.runs,
+                    "results": [asdict(r) for r in results],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
