@@ -2,15 +2,17 @@
 
 Usage:
     .venv/bin/python bench/session_list.py --database-url postgresql://postgres@127.0.0.1/trainadmin_bench \
-        [--runs 30] [--label "100,000 sessions"] [--json results.json] [--sql]
+        [--runs 30] [--label "100,000 sessions"] [--json results.json] [--sql] [--only search]
     .venv/bin/python bench/session_list.py --compare results_1k.json results_100k.json
 
 Seed first with bench/seed_sessions.py. Each case gets 3 warm-up requests, then --runs timed GETs
-through the Flask test client (no network, no server: the app's own time, SQL included); the table
-gives the median and p95 of the request time, the SQL statements per request (counted on the
-engine) and the median time spent in them. --sql prints each case's statements with their time.
---compare prints, per case, the ratio of two saved runs and checks the issue's targets: at most
-1.5x the smaller run, a median under 150 ms, and the same statement count on every list page.
+through the Flask test client (no network, no server: the app's own time, SQL included); the cases
+take turns, so a burst of load elsewhere hits them all alike. The table gives the median and p95
+of the request time, the SQL statements per request (counted on the engine) and the median time
+spent in them; --sql prints each case's statements with their time. --compare prints, per case,
+the ratio of two saved runs and checks the issue's targets: at most 1.5x the smaller run, a median
+under 150 ms, and the same statement count on every list page whatever its size. Cases named
+"extra: ..." go beyond the issue's list: their times are shown, only their statement count is held.
 """
 
 from __future__ import annotations
@@ -41,7 +43,11 @@ ADMIN_PASSWORD = "bench-admin-password"  # noqa: S105 (a throwaway account of th
 WARM_UP = 3
 MAX_RATIO = 1.5
 MAX_MEDIAN_MS = 150.0
+#: Cases beyond the issue's list: their times are reported, not held to the targets; their SQL
+#: counts are (every list page must run the same statements whatever its size).
+EXTRA = "extra: "
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+SELECT_LIST_RE = re.compile(r"(.*?SELECT )(.*?)( FROM )")
 ROW_RE = re.compile(r'<input[^>]*class="[^"]*action-checkbox')
 
 
@@ -88,6 +94,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--label", default="", help='names the run in the table, e.g. "1,000 sessions"')
     parser.add_argument("--json", type=Path, help="also save the results to this file")
     parser.add_argument("--sql", action="store_true", help="print the statements of each case")
+    parser.add_argument("--only", metavar="TEXT", help="run only the cases whose name contains TEXT")
     parser.add_argument(
         "--compare", nargs=2, type=Path, metavar=("SMALL", "LARGE"), help="ratio of two saved runs"
     )
@@ -150,10 +157,21 @@ def cases(app: Flask) -> list[tuple[str, str]]:
         ("drafts filter", f"{LIST_URL}?flt0_publication_enumequal=DRAFT"),
         ("text search 'Excel'", f"{LIST_URL}?search=Excel"),
         ("sorted by start date", f"{LIST_URL}?sort={sort}"),
-        ("sorted by start date, desc", f"{LIST_URL}?sort={sort}&desc=1"),
         ("page 50", f"{LIST_URL}?page=49"),
-        ("default, 100 per page", f"{LIST_URL}?page_size=100"),
+        (EXTRA + "text search 'Paris' (1 in 10)", f"{LIST_URL}?search=Paris"),
+        (EXTRA + "sorted by start date, desc", f"{LIST_URL}?sort={sort}&desc=1"),
+        (EXTRA + "default, 100 per page", f"{LIST_URL}?page_size=100"),
     ]
+
+
+def short_sql(statement: str) -> str:
+    """One line, with a long column list shown as its size."""
+    text = " ".join(statement.split())
+    match = SELECT_LIST_RE.match(text)
+    if match and len(match.group(2)) > 120:
+        columns = match.group(2).count(",") + 1
+        text = f"{match.group(1)}<{columns} columns>{text[match.end(2) :]}"
+    return text
 
 
 def nearest_rank(values: list[float], quantile: float) -> float:
@@ -161,44 +179,63 @@ def nearest_rank(values: list[float], quantile: float) -> float:
     return ordered[max(0, math.ceil(quantile * len(ordered)) - 1)]
 
 
-def run_case(client: FlaskClient, timer: StatementTimer, name: str, url: str, runs: int, show_sql: bool):
-    for _ in range(WARM_UP):
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {response.status_code}")
-    rows = len(ROW_RE.findall(response.get_data(as_text=True)))
-    durations: list[float] = []
-    sql_times: list[float] = []
-    counts: list[int] = []
-    per_statement: dict[str, list[float]] = {}
+@dataclass
+class Samples:
+    rows: int = 0
+    durations: list[float] = field(default_factory=list)
+    sql_times: list[float] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    per_statement: dict[str, list[float]] = field(default_factory=dict)
+
+
+def get(client: FlaskClient, url: str):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url}: HTTP {response.status_code}")
+    return response
+
+
+def run_cases(
+    client: FlaskClient, timer: StatementTimer, selected: list[tuple[str, str]], runs: int, show_sql: bool
+) -> list[CaseResult]:
+    """Warm every case up, then time them in turns, so a burst of load elsewhere hits them all alike."""
+    samples = {name: Samples() for name, _url in selected}
+    for name, url in selected:
+        for _ in range(WARM_UP):
+            response = get(client, url)
+        samples[name].rows = len(ROW_RE.findall(response.get_data(as_text=True)))
     for _ in range(runs):
-        timer.reset()
-        started = time.perf_counter()
-        response = client.get(url)
-        durations.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {response.status_code}")
-        counts.append(len(timer.statements))
-        sql_times.append(sum(ms for _statement, ms in timer.statements))
-        for index, (statement, ms) in enumerate(timer.statements):
-            per_statement.setdefault(f"{index + 1}. {statement}", []).append(ms)
+        for name, url in selected:
+            sample = samples[name]
+            timer.reset()
+            started = time.perf_counter()
+            get(client, url)
+            sample.durations.append((time.perf_counter() - started) * 1000)
+            sample.counts.append(len(timer.statements))
+            sample.sql_times.append(sum(ms for _statement, ms in timer.statements))
+            for index, (statement, ms) in enumerate(timer.statements):
+                sample.per_statement.setdefault(f"{index + 1}. {statement}", []).append(ms)
     if show_sql:
-        print(f"\n### {name} — {url}\n")
-        for statement, times in per_statement.items():
-            print(f"-- {statistics.median(times):.2f} ms (median)\n{' '.join(statement.split())}\n")
-    return CaseResult(
-        name=name,
-        url=unescape(url),
-        median_ms=statistics.median(durations),
-        p95_ms=nearest_rank(durations, 0.95),
-        statements=max(counts),
-        sql_ms=statistics.median(sql_times),
-        rows=rows,
-        statement_counts=sorted(set(counts)),
-    )
+        for name, url in selected:
+            print(f"\n### {name} — {url}\n")
+            for statement, times in samples[name].per_statement.items():
+                print(f"-- {statistics.median(times):.2f} ms (median)\n{short_sql(statement)}\n")
+    return [
+        CaseResult(
+            name=name,
+            url=unescape(url),
+            median_ms=statistics.median(sample.durations),
+            p95_ms=nearest_rank(sample.durations, 0.95),
+            statements=max(sample.counts),
+            sql_ms=statistics.median(sample.sql_times),
+            rows=sample.rows,
+            statement_counts=sorted(set(sample.counts)),
+        )
+        for (name, url), sample in ((case, samples[case[0]]) for case in selected)
+    ]
 
 
-def benchmark(url: str, runs: int, show_sql: bool) -> tuple[int, list[CaseResult]]:
+def benchmark(url: str, runs: int, show_sql: bool, only: str | None = None) -> tuple[int, list[CaseResult]]:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     ensure_admin(app)
     with app.app_context():
@@ -208,7 +245,10 @@ def benchmark(url: str, runs: int, show_sql: bool) -> tuple[int, list[CaseResult
     timer = StatementTimer()
     timer.attach(engine)
     client = logged_in_client(app)
-    results = [run_case(client, timer, name, path, runs, show_sql) for name, path in cases(app)]
+    selected = [(name, path) for name, path in cases(app) if not only or only in name]
+    if not selected:
+        raise SystemExit(f"no case matches {only!r}")
+    results = run_cases(client, timer, selected, runs, show_sql)
     return sessions, results
 
 
@@ -225,15 +265,15 @@ def print_table(label: str, sessions: int, runs: int, results: list[CaseResult])
 
 
 def compare(small_path: Path, large_path: Path) -> bool:
-    """Print the ratio table; True when every target is met."""
+    """Print the ratio table; True when the issue's cases meet every target."""
     small, large = (json.loads(p.read_text()) for p in (small_path, large_path))
     by_name = {r["name"]: r for r in small["results"]}
     print(
         f"\n#### Ratio {large['label'] or large['sessions']} / {small['label'] or small['sessions']}"
         f" (targets: ratio <= {MAX_RATIO}, median < {MAX_MEDIAN_MS:.0f} ms, same SQL count)\n"
     )
-    print("| case | median small ms | median large ms | ratio | SQL small → large | target |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| case | median small ms | median large ms | ratio | rows shown | SQL statements | target |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     all_met = True
     for r in large["results"]:
         base = by_name[r["name"]]
@@ -243,18 +283,22 @@ def compare(small_path: Path, large_path: Path) -> bool:
             misses.append(f"ratio > {MAX_RATIO}")
         if r["median_ms"] >= MAX_MEDIAN_MS:
             misses.append(f"median >= {MAX_MEDIAN_MS:.0f} ms")
+        if not r["name"].startswith(EXTRA):
+            all_met = all_met and not misses
         if r["statements"] != base["statements"]:
             misses.append("SQL count differs")
-        all_met = all_met and not misses
+            all_met = False
         verdict = "MISSED: " + ", ".join(misses) if misses else "met"
         print(
             f"| {r['name']} | {base['median_ms']:.1f} | {r['median_ms']:.1f} | {ratio:.2f}× "
-            f"| {base['statements']} → {r['statements']} | {verdict} |"
+            f"| {base['rows']} → {r['rows']} | {base['statements']} → {r['statements']} | {verdict} |"
         )
     counts = {r["statements"] for run in (small, large) for r in run["results"]}
     if len(counts) != 1:
         all_met = False
         print(f"\nSQL statements per list page differ between cases or sizes: {sorted(counts)}")
+    verdict = "met" if all_met else "MISSED"
+    print(f"\nIssue's targets {verdict} ('{EXTRA}' cases are reported, not held to them).")
     return all_met
 
 
@@ -262,7 +306,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.compare:
         sys.exit(0 if compare(*args.compare) else 1)
-    sessions, results = benchmark(args.database_url, args.runs, args.sql)
+    sessions, results = benchmark(args.database_url, args.runs, args.sql, args.only)
     print_table(args.label, sessions, args.runs, results)
     if args.json:
         args.json.write_text(

@@ -8,8 +8,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from trainadmin.models import Role, SequenceStatus, Slot, TrainingSession
-from trainadmin.services.sessions import allocate_code
+from trainadmin.models import Role, SequenceStatus, Slot
 
 from . import factories
 from .conftest import field_errors, flashed_errors, post_form
@@ -20,50 +19,48 @@ def manager(login_as):
     return login_as(Role.MANAGER)
 
 
-def test_create_a_session_with_sequences_gets_a_code_of_its_year(manager, db):
-    training = factories.make_training(name="Excel avancé")
+SEQUENCES = {
+    "sequences-0-label": "Jour 1",
+    "sequences-0-position": "0",
+    "sequences-0-status": "planned",
+    "sequences-0-hot_survey_delay_days": "0",
+    "sequences-0-cold_survey_delay_days": "60",
+    "sequences-0-url": "https://lms.example.com/excel",
+    "sequences-1-label": "Pré-requis en ligne",
+    "sequences-1-position": "1",
+    "sequences-1-is_prework": "y",
+    "sequences-1-status": "planned",
+    "sequences-1-hot_survey_delay_days": "0",
+    "sequences-1-cold_survey_delay_days": "60",
+}
+
+
+def _session_form(session, **changes):
+    return {
+        "training": str(session.training_id),
+        "year": str(session.year),
+        "label": session.label,
+        "session_type": session.session_type.value,
+        "capacity_min": "3",
+        "capacity_target": "6",
+        "capacity_max": "10",
+        "expected_version": str(session.version),
+        **changes,
+    }
+
+
+def test_sequences_are_added_in_the_session_form(manager, db):
+    session = factories.make_session()
     mode = factories.make_named(factories.TeachingMode, name="Présentiel")
-    response = post_form(
-        manager,
-        "/admin/sessions/new/",
-        {
-            "training": str(training.id),
-            "year": "2027",
-            "label": "Excel avancé — Lyon",
-            "session_type": "intra",
-            "publication": "draft",
-            "status": "created",
-            "capacity_min": "3",
-            "capacity_target": "6",
-            "capacity_max": "10",
-            "calendar_invitations": "y",
-            "sequences-0-label": "Jour 1",
-            "sequences-0-position": "0",
-            "sequences-0-teaching_mode": str(mode.id),
-            "sequences-0-status": "planned",
-            "sequences-0-hot_survey_delay_days": "0",
-            "sequences-0-cold_survey_delay_days": "60",
-            "sequences-0-url": "https://lms.example.com/excel",
-            "sequences-1-label": "Pré-requis en ligne",
-            "sequences-1-position": "1",
-            "sequences-1-is_prework": "y",
-            "sequences-1-status": "planned",
-            "sequences-1-hot_survey_delay_days": "0",
-            "sequences-1-cold_survey_delay_days": "60",
-        },
-    )
+    data = _session_form(session, **SEQUENCES, **{"sequences-0-teaching_mode": str(mode.id)})
+    response = post_form(manager, f"/admin/sessions/edit/?id={session.id}", data)
     assert response.status_code == 302, flashed_errors(response.get_data(as_text=True))
-    session = db.session.scalar(
-        sa.select(TrainingSession).where(TrainingSession.label == "Excel avancé — Lyon")
-    )
-    assert session.code == "2027-0001"
     assert [(s.label, s.is_prework, s.status) for s in session.sequences] == [
         ("Jour 1", False, SequenceStatus.PLANNED),
         ("Pré-requis en ligne", True, SequenceStatus.PLANNED),
     ]
+    assert session.sequences[0].teaching_mode == mode
     assert session.sequence_count == 2
-    assert allocate_code(2027) == "2027-0002"
-    assert allocate_code(2028) == "2028-0001"
 
 
 @pytest.mark.parametrize(
@@ -71,32 +68,16 @@ def test_create_a_session_with_sequences_gets_a_code_of_its_year(manager, db):
     [
         ({"year": "1999"}, "year"),
         ({"capacity_min": "12"}, "capacity_min"),
-        ({"sequences-0-url": "ftp://files.example.com"}, "sequences-0-url"),
-        ({"sequences-0-cold_survey_delay_days": "400"}, "sequences-0-cold_survey_delay_days"),
+        ({**SEQUENCES, "sequences-0-url": "ftp://files.example.com"}, "sequences-0-url"),
+        ({**SEQUENCES, "sequences-0-cold_survey_delay_days": "400"}, "sequences-0-cold_survey_delay_days"),
     ],
 )
 def test_bad_session_input_is_refused_next_to_the_field(manager, db, changes, field):
-    training = factories.make_training()
-    data = {
-        "training": str(training.id),
-        "year": "2027",
-        "label": "Refusée",
-        "session_type": "intra",
-        "publication": "draft",
-        "status": "created",
-        "capacity_min": "3",
-        "capacity_target": "6",
-        "capacity_max": "10",
-        "sequences-0-label": "Jour 1",
-        "sequences-0-status": "planned",
-        "sequences-0-hot_survey_delay_days": "0",
-        "sequences-0-cold_survey_delay_days": "60",
-        **changes,
-    }
-    response = post_form(manager, "/admin/sessions/new/", data)
+    session = factories.make_session(label="Avant")
+    response = post_form(manager, f"/admin/sessions/edit/?id={session.id}", _session_form(session, **changes))
     assert response.status_code == 200
     assert field_errors(response.get_data(as_text=True), field)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession)) == 0
+    assert session.label == "Avant" and session.sequences == []
 
 
 def test_slot_with_dates_updates_the_session(manager, db):

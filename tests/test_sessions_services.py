@@ -362,7 +362,7 @@ def test_workflow_guards(db):
     session = factories.make_session()
     user = factories.make_user(role=Role.MANAGER)
     now = datetime(2027, 3, 15, 12, 0)
-    with pytest.raises(DomainError, match="slot"):
+    with pytest.raises(DomainError, match="créneau"):
         service.change_status(session, WorkflowStatus.CONFIRMED, user, now)
     factories.make_slot(factories.make_sequence(session), days=[date(2027, 3, 15)])
     service.change_status(session, WorkflowStatus.CONFIRMED, user, now)

@@ -44,8 +44,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from . import errors, i18n
-    from .services import history
     from .auth import auth_bp, load_user
+    from .services import history
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -29,6 +29,7 @@ from ..models import (
 from .base import SecureIndexView
 from .labels import install_admin_wording
 from .partners import PartnerView
+from .planning import SlotView
 from .reference import (
     CertificationView,
     CollaboratorView,
@@ -43,7 +44,7 @@ from .reference import (
     TrainerView,
     TrainingOrganisationView,
 )
-from .sessions import SessionView, SlotView
+from .sessions import SessionView
 from .trainings import TrainingView
 from .users import UserView
 

@@ -235,6 +235,9 @@ class SecureModelView(AccessMixin, ModelView):
     allow_edit = True
     allow_delete = True
 
+    #: Other exposed views that change data (refused with 403 to roles that may not write).
+    extra_write_views: frozenset[str] = frozenset()
+
     #: Bulk actions that only read (exports); every other action is a write.
     read_actions: frozenset[str] = frozenset()
 
@@ -242,7 +245,7 @@ class SecureModelView(AccessMixin, ModelView):
         response = super()._handle_view(name, **kwargs)
         if response is not None:
             return response
-        if name in WRITE_VIEWS and not self.may_write():
+        if name in WRITE_VIEWS | self.extra_write_views and not self.may_write():
             abort(403)
         if name == "action_view" and request.method == "POST":
             action = request.form.get("action", "")

@@ -1,23 +1,48 @@
-"""Sessions with their sequences; slots and their dates."""
+"""Sessions: list with drafts, creation from a formation, the session page, publication, workflow."""
 
 from __future__ import annotations
 
-from flask import flash, request
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, jsonify, redirect, request
+from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.model.form import InlineFormAdmin
+from flask_admin.helpers import get_redirect_target
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from wtforms.validators import URL, NumberRange, Optional
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import NumberRange
 
 from ..extensions import db
 from ..jobs import enqueue
 from ..jobs.sessions import recompute_session_dates
-from ..models import Sequence, Slot, SlotDate, TrainingSession
+from ..models import Publication, Sequence, Slot, Training, TrainingSession, WorkflowStatus
+from ..services import history as history_service
 from ..services import planning
 from ..services.capacities import capacity_errors
-from ..services.sessions import MAX_YEAR, MIN_YEAR, assign_code
-from .base import SecureModelView, enum_selects
+from ..services.errors import DomainError
+from ..services.sessions import (
+    MAX_YEAR,
+    MIN_YEAR,
+    UNLOCKED_ROLES,
+    assign_code,
+    change_status,
+    ensure_can_change,
+    is_locked,
+    lock_message,
+    missing_items,
+    set_publication,
+    training_defaults,
+)
+from .base import SecureModelView
+from .history import history_rows
+from .labels import enum_label
+from .planning import SequenceInline
+from .session_wizards import SessionWizardsMixin
 from .trainings import CAPACITY_ARGS, CAPACITY_LABELS
 
 SESSION_LABELS = {
@@ -47,65 +72,61 @@ SESSION_LABELS = {
     "origin": _l("Origin"),
     "sequences": _l("Sequences"),
     "training.name": _l("Training"),
+    "change_reason": _l("Reason for the change"),
+    "cancel_reason": _l("Reason for the cancellation"),
     **CAPACITY_LABELS,
 }
 
-SEQUENCE_LABELS = {
-    "label": _l("Title"),
-    "position": _l("Order"),
-    "teaching_mode": _l("Teaching method"),
-    "url": _l("Training URL"),
-    "status": _l("Sequence status"),
-    "is_prework": _l("Pre-work"),
-    "hot_survey_enabled": _l("Hot survey"),
-    "hot_survey_evaluation": _l("Hot survey questionnaire"),
-    "hot_survey_delay_days": _l("Hot survey delay (days after the end)"),
-    "cold_survey_enabled": _l("Cold survey"),
-    "cold_survey_evaluation": _l("Cold survey questionnaire"),
-    "cold_survey_delay_days": _l("Cold survey delay (days after the end)"),
-}
+GENERAL_FIELDS = (
+    "training",
+    "year",
+    "label",
+    "certification",
+    "session_type",
+    "organisation",
+    "capacity_min",
+    "capacity_target",
+    "capacity_max",
+    "dispositif",
+    "funding_eligible",
+    "comments",
+    "populations",
+    "evaluation",
+    "convocation_comment",
+    "organisation_comment",
+    "calendar_invitations",
+)
 
-DELAY_ARGS = {"validators": [NumberRange(min=-365, max=365)]}
+TABS = ("general", "planning", "history")
 
 
-class SequenceInline(InlineFormAdmin):
-    form_columns = (
-        "id",
-        "position",
-        "label",
-        "teaching_mode",
-        "url",
-        "status",
-        "is_prework",
-        "hot_survey_enabled",
-        "hot_survey_evaluation",
-        "hot_survey_delay_days",
-        "cold_survey_enabled",
-        "cold_survey_evaluation",
-        "cold_survey_delay_days",
-    )
-    form_label = _l("Sequence")
-    column_labels = SEQUENCE_LABELS
-    form_args = {
-        "url": {
-            "validators": [
-                Optional(),
-                URL(require_tld=False, message=_l("Enter an address starting with http:// or https://.")),
-            ]
-        },
-        "position": {"validators": [Optional(), NumberRange(min=0, max=1000)]},
-        "hot_survey_delay_days": DELAY_ARGS,
-        "cold_survey_delay_days": DELAY_ARGS,
-    }
+def local_now() -> datetime:
+    """Wall-clock time where the sessions take place (slot hours are local)."""
+    return datetime.now(ZoneInfo(current_app.config["TRAINADMIN_TZ"])).replace(tzinfo=None)
 
-    def __init__(self, model, **kwargs):
-        super().__init__(model, **kwargs)
-        self.form_overrides, self.form_args = enum_selects(
-            model, getattr(self, "form_overrides", None), self.form_args
+
+def _publication_badge(view, context, model, name):
+    from markupsafe import Markup, escape
+
+    if model.publication == Publication.DRAFT:
+        return Markup('<span class="badge ta-badge-draft">{}</span>').format(
+            escape(enum_label(model.publication))
         )
+    return Markup('<span class="badge badge-success">{}</span>').format(escape(enum_label(model.publication)))
 
 
-class SessionView(SecureModelView):
+class ExportNote:
+    """A last line in an export that tells what was left out."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+class SessionView(SessionWizardsMixin, SecureModelView):
+    extra_write_views = SessionWizardsMixin.extra_write_views | {"publication_view", "status_view"}
+    list_template = "admin/sessions/list.html"
+    create_template = "admin/sessions/create.html"
+    edit_template = "admin/sessions/edit.html"
     column_list = (
         "code",
         "label",
@@ -140,63 +161,38 @@ class SessionView(SecureModelView):
         "origin",
     )
     column_labels = SESSION_LABELS
-    form_columns = (
-        "training",
-        "year",
+    column_formatters = {"publication": _publication_badge}
+    column_export_list = (
+        "code",
         "label",
-        "certification",
+        "training",
         "session_type",
-        "organisation",
+        "start_date",
+        "end_date",
+        "duration_days",
+        "duration_hours",
+        "sequence_count",
+        "enrolled_count",
         "capacity_min",
-        "capacity_target",
         "capacity_max",
-        "dispositif",
-        "funding_eligible",
-        "comments",
-        "populations",
-        "evaluation",
-        "publication",
         "status",
-        "convocation_comment",
-        "organisation_comment",
-        "calendar_invitations",
     )
+    column_formatters_export = {}
+    form_columns = (*GENERAL_FIELDS, "change_reason", "expected_version")
+    form_extra_fields = {
+        "expected_version": HiddenField(),
+        "change_reason": TextAreaField(_l("Reason for the change")),
+    }
     form_args = {
         "year": {"validators": [NumberRange(min=MIN_YEAR, max=MAX_YEAR)]},
         "capacity_min": CAPACITY_ARGS,
         "capacity_target": CAPACITY_ARGS,
         "capacity_max": CAPACITY_ARGS,
     }
-    column_details_list = (
-        "code",
-        "label",
-        "training",
-        "year",
-        "session_type",
-        "certification",
-        "organisation",
-        "capacity_min",
-        "capacity_target",
-        "capacity_max",
-        "dispositif",
-        "funding_eligible",
-        "populations",
-        "evaluation",
-        "publication",
-        "status",
-        "origin",
-        "start_date",
-        "end_date",
-        "duration_days",
-        "duration_hours",
-        "comments",
-        "convocation_comment",
-        "organisation_comment",
-        "calendar_invitations",
-    )
-    details_template = "admin/sessions/details.html"
     inline_models = (SequenceInline(Sequence),)
     list_loader_options = (selectinload(TrainingSession.training),)
+
+    # --- Queries ---------------------------------------------------------------------------
 
     def get_one(self, id):
         if not str(id).isdigit():
@@ -217,8 +213,240 @@ class SessionView(SecureModelView):
         )
         return query.filter(TrainingSession.id == int(id)).one_or_none()
 
+    # --- Create ----------------------------------------------------------------------------
+
+    def create_form(self, obj=None):
+        if request.method == "POST" and "_prefill" not in request.form and "_prefilled" not in request.form:
+            # Posted without the live pre-fill (no JavaScript): empty fields take the formation's values.
+            formdata = request.form.copy()
+            training = _training_from(formdata.get("training"))
+            if training is not None:
+                for name, value in training_form_values(training).items():
+                    if not formdata.get(name) and value:
+                        formdata[name] = value
+            form = self._create_form_class(formdata, obj=obj)
+        else:
+            form = super().create_form(obj)
+        for name in ("expected_version", "change_reason", "sequences"):
+            if name in form:
+                delattr(form, name)
+        if request.method == "GET" and form.year.data is None:
+            form.year.data = local_now().year
+        return form
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if request.method == "POST" and "_prefill" in request.form:
+            return self._prefilled_create_form()
+        return super().create_view()
+
+    def _prefilled_create_form(self):
+        """« Préremplir » without JavaScript: the form again, filled from the chosen formation."""
+        from flask_admin.form import FormOpts
+
+        form = self.create_form()
+        training = form.training.data
+        if isinstance(training, Training):
+            fill_from_training(form, training, overwrite=True)
+        for field in form:
+            field.errors = []
+        return self.render(
+            self.create_template,
+            form=form,
+            form_opts=FormOpts(widget_args=self.form_widget_args, form_rules=self._form_create_rules),
+            return_url=get_redirect_target() or self.get_url(".index_view"),
+        )
+
+    @expose("/training-defaults/")
+    def training_defaults_view(self):
+        """What choosing a formation puts in the form, for the live pre-fill."""
+        training = _training_from(request.args.get("id"))
+        if training is None:
+            return jsonify({"error": gettext("Choose an existing training.")}), 404
+        return jsonify(training_form_values(training))
+
+    def get_save_return_url(self, model, is_created=False):
+        return self.get_url(".details_view", id=model.id)
+
+    # --- Edit ------------------------------------------------------------------------------
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if request.method == "GET" and obj is not None:
+            form.expected_version.data = obj.version
+        if obj is not None and not is_locked(obj) and "change_reason" in form:
+            delattr(form, "change_reason")
+        return form
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        session = self.get_one(request.args.get("id", ""))
+        if session is not None and current_user.role not in UNLOCKED_ROLES and is_locked(session):
+            if request.method == "POST":
+                abort(403, description=lock_message(session))
+            return self._read_only_form(session)
+        return super().edit_view()
+
+    def _read_only_form(self, session):
+        from flask_admin.form import FormOpts
+
+        form = self.edit_form(session)
+        for field in form:
+            field.render_kw = {**(field.render_kw or {}), "disabled": True}
+        return self.render(
+            self.edit_template,
+            form=form,
+            form_opts=FormOpts(widget_args=self.form_widget_args, form_rules=self._form_edit_rules),
+            model=session,
+            read_only_reason=lock_message(session),
+            return_url=self.get_url(".details_view", id=session.id),
+        )
+
     def form_checks(self, form):
-        return capacity_errors(form.capacity_min.data, form.capacity_target.data, form.capacity_max.data)
+        errors = capacity_errors(form.capacity_min.data, form.capacity_target.data, form.capacity_max.data)
+        if "change_reason" in form and not (form.change_reason.data or "").strip():
+            errors["change_reason"] = gettext(
+                "This session has enrolled collaborators: say why you change it."
+            )
+        return errors
+
+    def update_model(self, form, model):
+        if str(form.expected_version.data or "") != str(model.version):
+            flash(conflict_message(), "error")
+            return False
+        reason = form.change_reason.data if "change_reason" in form else None
+        try:
+            ensure_can_change(model, current_user, reason)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return False
+        with history_service.change_reason(reason):
+            try:
+                return super().update_model(form, model)
+            except StaleDataError:
+                db.session.rollback()
+                flash(conflict_message(), "error")
+                return False
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, StaleDataError):
+            db.session.rollback()
+            flash(conflict_message(), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def apply_rules(self, form, model, is_created):
+        if is_created:
+            if model.training is not None:
+                fill_missing_from_training(model, model.training)
+            model.created_by_id = current_user.id
+            assign_code(model)
+        for index, sequence in enumerate(model.sequences):
+            if sequence.position is None:
+                sequence.position = index
+        planning.refresh_session(model)
+
+    # --- The session page ------------------------------------------------------------------
+
+    @expose("/details/")
+    def details_view(self):
+        session = self.get_one(request.args.get("id", ""))
+        if session is None:
+            abort(404)
+        tab = request.args.get("tab", "general")
+        if tab not in TABS:
+            tab = "general"
+        page = request.args.get("page", "1")
+        page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+        history = history_rows(session.id, page) if tab == "history" else None
+        return self.render(
+            "admin/sessions/page.html",
+            model=session,
+            tab=tab,
+            missing=missing_items(session),
+            locked=is_locked(session),
+            may_unlock=current_user.role in UNLOCKED_ROLES,
+            history=history,
+            transitions=available_transitions(session),
+            details_columns=self._details_columns,
+            get_value=self.get_detail_value,
+            return_url=self.get_url(".index_view"),
+        )
+
+    @expose("/publication/", methods=("POST",))
+    def publication_view(self):
+        session = self.get_one(request.args.get("id", ""))
+        if session is None:
+            abort(404)
+        try:
+            publication = Publication(request.form.get("publication", ""))
+        except ValueError:
+            flash(gettext("Choose Draft or Published."), "error")
+            return redirect(self.get_url(".details_view", id=session.id, tab="planning"))
+        reason = request.form.get("change_reason")
+        try:
+            ensure_can_change(session, current_user, reason)
+        except DomainError as exc:
+            if current_user.role not in UNLOCKED_ROLES:
+                abort(403, description=exc.message)
+            flash(exc.message, "error")
+            return redirect(self.get_url(".details_view", id=session.id, tab="planning"))
+        with history_service.change_reason(reason):
+            set_publication([session], publication, current_user)
+            db.session.commit()
+        flash(gettext("Publication saved: %(state)s.", state=enum_label(publication)), "success")
+        return redirect(self.get_url(".details_view", id=session.id, tab="planning"))
+
+    @expose("/status/", methods=("POST",))
+    def status_view(self):
+        session = self.get_one(request.args.get("id", ""))
+        if session is None:
+            abort(404)
+        back = self.get_url(".details_view", id=session.id, tab="planning")
+        try:
+            target = WorkflowStatus(request.form.get("status", ""))
+            change_status(
+                session, target, current_user, local_now(), reason=request.form.get("cancel_reason")
+            )
+        except ValueError:
+            flash(gettext("A session cannot go from this status to the one requested."), "error")
+            return redirect(back)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(back)
+        db.session.commit()
+        flash(gettext("Workflow status: %(state)s.", state=enum_label(target)), "success")
+        return redirect(back)
+
+    # --- Bulk actions ----------------------------------------------------------------------
+
+    def _bulk_publication(self, ids, publication: Publication):
+        sessions = self.query_for_ids(ids).all()
+        changed, skipped = set_publication(sessions, publication, current_user)
+        db.session.commit()
+        if changed:
+            flash(
+                ngettext("%(num)s session updated.", "%(num)s sessions updated.", len(changed)),
+                "success",
+            )
+        if skipped:
+            flash(
+                gettext(
+                    "Not changed because collaborators are enrolled (only an operations manager or an "
+                    "administrator can change them): %(codes)s",
+                    codes=", ".join(s.code for s in skipped),
+                ),
+                "warning",
+            )
+
+    @action("publish", _l("Publish"), _l("Publish the selected sessions in the client application?"))
+    def action_publish(self, ids):
+        self._bulk_publication(ids, Publication.PUBLISHED)
+
+    @action("unpublish", _l("Back to draft"), _l("Put the selected sessions back to draft?"))
+    def action_unpublish(self, ids):
+        self._bulk_publication(ids, Publication.DRAFT)
 
     @action(
         "recompute_dates",
@@ -238,108 +466,124 @@ class SessionView(SecureModelView):
             "success",
         )
 
-    def apply_rules(self, form, model, is_created):
-        if is_created:
-            assign_code(model)
-        for index, sequence in enumerate(model.sequences):
-            if sequence.position is None:
-                sequence.position = index
-        planning.refresh_session(model)
+    def is_action_allowed(self, name):
+        if name == "delete":
+            return False  # sessions are cancelled, never deleted from the list
+        return super().is_action_allowed(name)
 
+    allow_delete = False
 
-class SlotDateInline(InlineFormAdmin):
-    form_columns = ("id", "day", "start_time", "end_time", "break_minutes")
-    form_label = _l("Date")
-    column_labels = {
-        "day": _l("Date"),
-        "start_time": _l("Start time"),
-        "end_time": _l("End time"),
-        "break_minutes": _l("Break (minutes)"),
-    }
-    form_args = {"break_minutes": {"validators": [NumberRange(min=0, max=1440)]}}
+    # --- Exports: drafts never leave the back office ----------------------------------------
 
-
-class SlotView(SecureModelView):
-    column_list = ("sequence.session.code", "sequence", "dates", "location", "room", "trainers")
-    column_labels = {
-        "sequence.session.code": _l("Session"),
-        "sequence": _l("Sequence"),
-        "dates": _l("Dates"),
-        "location": _l("Location"),
-        "room": _l("Room"),
-        "trainers": _l("Trainers"),
-        "co_trainer": _l("Co-trainer"),
-        "host_name": _l("Host"),
-        "host_email": _l("Host e-mail"),
-        "organisation": _l("Training organisation"),
-        "organisation_comment": _l("Training organisation notification comment"),
-        "location_comment": _l("Location notification comment"),
-        "trainer_comment": _l("Trainer file notification comment"),
-        "duration_days": _l("Duration in days"),
-        "duration_hours": _l("Duration in hours"),
-    }
-    column_sortable_list = ()
-    form_columns = (
-        "sequence",
-        "location",
-        "room",
-        "trainers",
-        "co_trainer",
-        "host_name",
-        "host_email",
-        "organisation",
-        "organisation_comment",
-        "location_comment",
-        "trainer_comment",
-        "duration_days",
-        "duration_hours",
-    )
-    form_ajax_refs = {"sequence": {"fields": ("label",), "page_size": 15}}
-    form_args = {
-        "duration_days": {"validators": [Optional(), NumberRange(min=0, max=365)]},
-        "duration_hours": {"validators": [Optional(), NumberRange(min=0, max=5000)]},
-    }
-    inline_models = (SlotDateInline(SlotDate),)
-    list_loader_options = (
-        selectinload(Slot.sequence).selectinload(Sequence.session),
-        selectinload(Slot.dates),
-        selectinload(Slot.location),
-        selectinload(Slot.room),
-        selectinload(Slot.trainers),
-    )
-
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        sequence_id = request.args.get("sequence_id", "")
-        if request.method == "GET" and sequence_id.isdigit():
-            form.sequence.data = db.session.get(Sequence, int(sequence_id))
-        return form
-
-    def form_checks(self, form):
-        return planning.slot_form_errors(
-            location=form.location.data,
-            room=form.room.data,
-            dates=[
-                (
-                    f"{entry.name}-",
-                    entry.form.day.data,
-                    entry.form.start_time.data,
-                    entry.form.end_time.data,
-                    entry.form.break_minutes.data,
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        if getattr(self, "_exporting", False):
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+            published = [row for row in rows if row.publication != Publication.DRAFT]
+            left_out = len(rows) - len(published)
+            if left_out:
+                published.append(
+                    ExportNote(
+                        ngettext(
+                            "%(num)s draft session left out of this export.",
+                            "%(num)s draft sessions left out of this export.",
+                            left_out,
+                        )
+                    )
                 )
-                for entry in form.dates
-                if not form.dates.should_delete(entry)
-            ],
-        )
+            return count, published
+        return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
 
-    def apply_rules(self, form, model, is_created):
-        db.session.flush()
-        planning.refresh_session(model.sequence.session)
+    def _export_data(self):
+        self._exporting = True
+        try:
+            return super()._export_data()
+        finally:
+            self._exporting = False
 
-    def delete_model(self, model):
-        session = model.sequence.session
-        if not super().delete_model(model):
-            return False
-        planning.refresh_session(session)
-        db.session.commit()
-        return True
+    def get_export_value(self, model, name):
+        if isinstance(model, ExportNote):
+            return model.text if name == self._export_columns[0][0] else ""
+        return super().get_export_value(model, name)
+
+    def get_drafts_url(self) -> str:
+        return self.filter_url("publication", "enumequal", "DRAFT")
+
+
+def conflict_message() -> str:
+    return gettext(
+        "Someone saved this session while you were editing it. Your changes were not saved: they are "
+        "still in the form below. Open the session again in a new tab to see the other changes, then "
+        "save yours."
+    )
+
+
+def _training_from(value) -> Training | None:
+    return db.session.get(Training, int(value)) if str(value or "").isdigit() else None
+
+
+def training_form_values(training: Training) -> dict[str, str]:
+    """The formation's defaults as the creation form posts them (ids, codes, "y" for a ticked box)."""
+    values = training_defaults(training)
+
+    def text(value) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "label": values["label"],
+        "certification": text(values["certification_id"]),
+        "session_type": values["session_type"].value,
+        "organisation": text(values["organisation_id"]),
+        "capacity_min": text(values["capacity_min"]),
+        "capacity_target": text(values["capacity_target"]),
+        "capacity_max": text(values["capacity_max"]),
+        "dispositif": text(values["dispositif_id"]),
+        "funding_eligible": "y" if values["funding_eligible"] else "",
+        "comments": values["comments"] or "",
+        "evaluation": text(values["evaluation_id"]),
+    }
+
+
+def fill_from_training(form, training: Training, overwrite: bool) -> None:
+    """Put the formation's defaults in a creation form (the no-JavaScript pre-fill)."""
+    values = training_defaults(training)
+    relation_fields = {
+        "certification": training.certification,
+        "organisation": training.organisation,
+        "dispositif": training.dispositif,
+        "evaluation": training.evaluation,
+    }
+    plain_fields = {
+        "label": values["label"],
+        "session_type": values["session_type"],
+        "capacity_min": values["capacity_min"],
+        "capacity_target": values["capacity_target"],
+        "capacity_max": values["capacity_max"],
+        "funding_eligible": values["funding_eligible"],
+        "comments": values["comments"],
+    }
+    for name, value in {**relation_fields, **plain_fields}.items():
+        field = form[name]
+        if overwrite or field.data in (None, ""):
+            field.data = value
+
+
+def fill_missing_from_training(session: TrainingSession, training: Training) -> None:
+    """Fields left empty on a new session take the formation's values."""
+    for field, value in training_defaults(training).items():
+        if value is not None and getattr(session, field) in (None, ""):
+            setattr(session, field, value)
+
+
+def available_transitions(session: TrainingSession) -> list[WorkflowStatus]:
+    from ..services.sessions import TRANSITIONS
+
+    order = [
+        WorkflowStatus.CREATED,
+        WorkflowStatus.CONFIRMED,
+        WorkflowStatus.IN_PROGRESS,
+        WorkflowStatus.CLOSED,
+    ]
+    targets = TRANSITIONS[session.status]
+    return [s for s in order if s in targets] + (
+        [WorkflowStatus.CANCELLED] if WorkflowStatus.CANCELLED in targets else []
+    )

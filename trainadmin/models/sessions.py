@@ -143,7 +143,8 @@ class TrainingSession(db.Model):
         sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
         sa.CheckConstraint("start_date IS NULL OR end_date IS NULL OR start_date <= end_date", name="dates"),
         sa.CheckConstraint(
-            "planned_start_date IS NULL OR planned_end_date IS NULL OR planned_start_date <= planned_end_date",
+            "planned_start_date IS NULL OR planned_end_date IS NULL"
+            " OR planned_start_date <= planned_end_date",
             name="planned_dates",
         ),
         sa.UniqueConstraint("partner_id", "external_ref"),

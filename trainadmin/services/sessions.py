@@ -10,6 +10,7 @@ from flask_babel import gettext
 
 from ..extensions import db
 from ..models import (
+    Cost,
     EmailRule,
     Origin,
     Publication,
@@ -236,6 +237,18 @@ def duplicate_session(
     )
     db.session.flush()
     return copy
+
+
+def missing_items(session: TrainingSession) -> list[str]:
+    """What the guide asks to enter right after creating a session: "costs", "evaluation"."""
+    missing = []
+    if session.id is None or not db.session.scalar(
+        sa.select(sa.exists().where(Cost.session_id == session.id))
+    ):
+        missing.append("costs")
+    if session.evaluation_id is None:
+        missing.append("evaluation")
+    return missing
 
 
 def is_locked(session: TrainingSession) -> bool:
