@@ -1,17 +1,20 @@
-"""Time the session list page (/admin/sessions/) of a seeded database, as a logged-in administrator.
+"""Time the session list page (/admin/sessions/) of seeded databases, as a logged-in administrator.
 
 Usage:
     .venv/bin/python bench/session_list.py --database-url postgresql://postgres@127.0.0.1/trainadmin_bench \
         [--runs 30] [--label "100,000 sessions"] [--json results.json] [--sql] [--only search]
-    .venv/bin/python bench/session_list.py --compare results_1k.json results_100k.json
+    .venv/bin/python bench/session_list.py --database-url URL_1K --label "1,000 sessions" \
+        --database-url URL_100K --label "100,000 sessions"      # both, interleaved, with the ratio
+    .venv/bin/python bench/session_list.py --compare before.json after.json
 
 Seed first with bench/seed_sessions.py. Each case gets 3 warm-up requests, then --runs timed GETs
-through the Flask test client (no network, no server: the app's own time, SQL included); the cases
-take turns, so a burst of load elsewhere hits them all alike. The table gives the median and p95
-of the request time, the SQL statements per request (counted on the engine) and the median time
-spent in them; --sql prints each case's statements with their time. --compare prints, per case,
-the ratio of two saved runs and checks the issue's targets: at most 1.5x the smaller run, a median
-under 150 ms, and the same statement count on every list page whatever its size. Cases named
+through the Flask test client (no network, no server: the app's own time, SQL included). Cases
+and databases take turns, request by request, so a burst of load elsewhere on the machine hits
+them all alike. A table per database gives the median and p95 of the request time, the SQL
+statements per request (counted on the engine) and the median time spent in them; --sql prints
+each case's statements with their time. With several databases (or --compare on saved runs) a
+last table gives each case's ratio to the first run and checks the issue's targets: at most 1.5x,
+a median under 150 ms, the same statement count on every list page whatever its size. Cases named
 "extra: ..." go beyond the issue's list: their times are shown, only their statement count is held.
 """
 
@@ -63,8 +66,29 @@ class CaseResult:
     statement_counts: list[int] = field(default_factory=list)
 
 
+@dataclass
+class Samples:
+    rows: int = 0
+    durations: list[float] = field(default_factory=list)
+    sql_times: list[float] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    per_statement: dict[str, list[float]] = field(default_factory=dict)
+
+    def result(self, name: str, url: str) -> CaseResult:
+        return CaseResult(
+            name=name,
+            url=unescape(url),
+            median_ms=statistics.median(self.durations),
+            p95_ms=nearest_rank(self.durations, 0.95),
+            statements=max(self.counts),
+            sql_ms=statistics.median(self.sql_times),
+            rows=self.rows,
+            statement_counts=sorted(set(self.counts)),
+        )
+
+
 class StatementTimer:
-    """Counts the statements the engine runs, and the time spent between their start and end."""
+    """Counts the statements the engines run, and the time spent between their start and end."""
 
     def __init__(self) -> None:
         self.statements: list[tuple[str, float]] = []
@@ -85,22 +109,42 @@ class StatementTimer:
         sa.event.listen(engine, "after_cursor_execute", self.after)
 
 
+@dataclass
+class Target:
+    """One database under test: its app, a logged-in client, and the samples of each case."""
+
+    label: str
+    sessions: int
+    client: FlaskClient
+    cases: list[tuple[str, str]]
+    samples: dict[str, Samples]
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database-url", help="postgresql://user@host/database, seeded")
+    parser.add_argument(
+        "--database-url",
+        action="append",
+        default=[],
+        help="postgresql://user@host/database, seeded; repeat to time several databases in turns",
+    )
+    parser.add_argument(
+        "--label", action="append", default=[], help='names each database, e.g. "1,000 sessions"'
+    )
     parser.add_argument("--runs", type=int, default=30, help="timed requests per case (default 30)")
-    parser.add_argument("--label", default="", help='names the run in the table, e.g. "1,000 sessions"')
     parser.add_argument("--json", type=Path, help="also save the results to this file")
     parser.add_argument("--sql", action="store_true", help="print the statements of each case")
     parser.add_argument("--only", metavar="TEXT", help="run only the cases whose name contains TEXT")
     parser.add_argument(
-        "--compare", nargs=2, type=Path, metavar=("SMALL", "LARGE"), help="ratio of two saved runs"
+        "--compare", nargs="+", type=Path, metavar="JSON", help="ratios of runs saved with --json"
     )
     args = parser.parse_args(argv)
     if not args.compare and not args.database_url:
-        parser.error("--database-url is required (or --compare SMALL LARGE)")
+        parser.error("--database-url is required (or --compare FILE ...)")
+    if len(args.label) > len(args.database_url):
+        parser.error("more --label than --database-url")
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return args
@@ -179,15 +223,6 @@ def nearest_rank(values: list[float], quantile: float) -> float:
     return ordered[max(0, math.ceil(quantile * len(ordered)) - 1)]
 
 
-@dataclass
-class Samples:
-    rows: int = 0
-    durations: list[float] = field(default_factory=list)
-    sql_times: list[float] = field(default_factory=list)
-    counts: list[int] = field(default_factory=list)
-    per_statement: dict[str, list[float]] = field(default_factory=dict)
-
-
 def get(client: FlaskClient, url: str):
     response = client.get(url)
     if response.status_code != 200:
@@ -195,88 +230,81 @@ def get(client: FlaskClient, url: str):
     return response
 
 
-def run_cases(
-    client: FlaskClient, timer: StatementTimer, selected: list[tuple[str, str]], runs: int, show_sql: bool
-) -> list[CaseResult]:
-    """Warm every case up, then time them in turns, so a burst of load elsewhere hits them all alike."""
-    samples = {name: Samples() for name, _url in selected}
-    for name, url in selected:
-        for _ in range(WARM_UP):
-            response = get(client, url)
-        samples[name].rows = len(ROW_RE.findall(response.get_data(as_text=True)))
-    for _ in range(runs):
-        for name, url in selected:
-            sample = samples[name]
-            timer.reset()
-            started = time.perf_counter()
-            get(client, url)
-            sample.durations.append((time.perf_counter() - started) * 1000)
-            sample.counts.append(len(timer.statements))
-            sample.sql_times.append(sum(ms for _statement, ms in timer.statements))
-            for index, (statement, ms) in enumerate(timer.statements):
-                sample.per_statement.setdefault(f"{index + 1}. {statement}", []).append(ms)
-    if show_sql:
-        for name, url in selected:
-            print(f"\n### {name} — {url}\n")
-            for statement, times in samples[name].per_statement.items():
-                print(f"-- {statistics.median(times):.2f} ms (median)\n{short_sql(statement)}\n")
-    return [
-        CaseResult(
-            name=name,
-            url=unescape(url),
-            median_ms=statistics.median(sample.durations),
-            p95_ms=nearest_rank(sample.durations, 0.95),
-            statements=max(sample.counts),
-            sql_ms=statistics.median(sample.sql_times),
-            rows=sample.rows,
-            statement_counts=sorted(set(sample.counts)),
-        )
-        for (name, url), sample in ((case, samples[case[0]]) for case in selected)
-    ]
-
-
-def benchmark(url: str, runs: int, show_sql: bool, only: str | None = None) -> tuple[int, list[CaseResult]]:
+def prepare(url: str, label: str, timer: StatementTimer, only: str | None) -> Target:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     ensure_admin(app)
     with app.app_context():
-        engine = db.engine
+        timer.attach(db.engine)
         sessions = db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession))
         db.session.remove()
-    timer = StatementTimer()
-    timer.attach(engine)
-    client = logged_in_client(app)
     selected = [(name, path) for name, path in cases(app) if not only or only in name]
     if not selected:
         raise SystemExit(f"no case matches {only!r}")
-    results = run_cases(client, timer, selected, runs, show_sql)
-    return sessions, results
+    return Target(
+        label=label or f"{sessions:,} sessions",
+        sessions=sessions,
+        client=logged_in_client(app),
+        cases=selected,
+        samples={name: Samples() for name, _path in selected},
+    )
 
 
-def print_table(label: str, sessions: int, runs: int, results: list[CaseResult]) -> None:
-    print(f"\n#### Session list — {label or f'{sessions:,} sessions'} ({runs} runs per case)\n")
+def benchmark(targets: list[Target], timer: StatementTimer, runs: int) -> None:
+    """Warm every case up, then time one request of each case on each database, runs times over."""
+    for target in targets:
+        for name, url in target.cases:
+            for _ in range(WARM_UP):
+                response = get(target.client, url)
+            target.samples[name].rows = len(ROW_RE.findall(response.get_data(as_text=True)))
+    for _ in range(runs):
+        for index in range(len(targets[0].cases)):
+            for target in targets:
+                name, url = target.cases[index]
+                sample = target.samples[name]
+                timer.reset()
+                started = time.perf_counter()
+                get(target.client, url)
+                sample.durations.append((time.perf_counter() - started) * 1000)
+                sample.counts.append(len(timer.statements))
+                sample.sql_times.append(sum(ms for _statement, ms in timer.statements))
+                for position, (statement, ms) in enumerate(timer.statements, start=1):
+                    sample.per_statement.setdefault(f"{position}. {statement}", []).append(ms)
+
+
+def print_sql(target: Target) -> None:
+    for name, url in target.cases:
+        print(f"\n### {target.label}: {name} — {url}\n")
+        for statement, times in target.samples[name].per_statement.items():
+            print(f"-- {statistics.median(times):.2f} ms (median)\n{short_sql(statement)}\n")
+
+
+def print_table(run: dict) -> None:
+    print(f"\n#### Session list — {run['label']} ({run['runs']} runs per case)\n")
     print("| case | URL | median ms | p95 ms | SQL statements | SQL ms (median) | rows shown |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    for r in results:
-        statements = str(r.statements) if len(r.statement_counts) == 1 else f"{r.statement_counts} (varies)"
+    for r in run["results"]:
+        counts = r["statement_counts"]
+        statements = str(r["statements"]) if len(counts) == 1 else f"{counts} (varies)"
         print(
-            f"| {r.name} | `{r.url}` | {r.median_ms:.1f} | {r.p95_ms:.1f} | {statements} "
-            f"| {r.sql_ms:.1f} | {r.rows} |"
+            f"| {r['name']} | `{r['url']}` | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {statements} "
+            f"| {r['sql_ms']:.1f} | {r['rows']} |"
         )
 
 
-def compare(small_path: Path, large_path: Path) -> bool:
-    """Print the ratio table; True when the issue's cases meet every target."""
-    small, large = (json.loads(p.read_text()) for p in (small_path, large_path))
+def compare(small: dict, large: dict) -> bool:
+    """Print the ratio table of two runs; True when the issue's cases meet every target."""
     by_name = {r["name"]: r for r in small["results"]}
     print(
-        f"\n#### Ratio {large['label'] or large['sessions']} / {small['label'] or small['sessions']}"
+        f"\n#### Ratio {large['label']} / {small['label']}"
         f" (targets: ratio <= {MAX_RATIO}, median < {MAX_MEDIAN_MS:.0f} ms, same SQL count)\n"
     )
     print("| case | median small ms | median large ms | ratio | rows shown | SQL statements | target |")
     print("|---|---:|---:|---:|---:|---:|---|")
     all_met = True
     for r in large["results"]:
-        base = by_name[r["name"]]
+        base = by_name.get(r["name"])
+        if base is None:
+            continue
         ratio = r["median_ms"] / base["median_ms"]
         misses = []
         if ratio > MAX_RATIO:
@@ -302,25 +330,43 @@ def compare(small_path: Path, large_path: Path) -> bool:
     return all_met
 
 
+def compare_all(runs: list[dict]) -> bool:
+    """Every run against the first one."""
+    results = [compare(runs[0], run) for run in runs[1:]]
+    return all(results)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.compare:
-        sys.exit(0 if compare(*args.compare) else 1)
-    sessions, results = benchmark(args.database_url, args.runs, args.sql, args.only)
-    print_table(args.label, sessions, args.runs, results)
+        runs = [run for path in args.compare for run in json.loads(path.read_text())["runs"]]
+        if len(runs) < 2:
+            raise SystemExit("--compare needs at least two saved runs")
+        sys.exit(0 if compare_all(runs) else 1)
+
+    timer = StatementTimer()
+    labels = args.label + [""] * (len(args.database_url) - len(args.label))
+    targets = [
+        prepare(url, label, timer, args.only) for url, label in zip(args.database_url, labels, strict=True)
+    ]
+    benchmark(targets, timer, args.runs)
+    runs = [
+        {
+            "label": target.label,
+            "sessions": target.sessions,
+            "runs": args.runs,
+            "results": [asdict(target.samples[name].result(name, url)) for name, url in target.cases],
+        }
+        for target in targets
+    ]
+    for target in targets if args.sql else ():
+        print_sql(target)
+    for run in runs:
+        print_table(run)
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "label": args.label,
-                    "sessions": sessions,
-                    "runs": args.runs,
-                    "results": [asdict(r) for r in results],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        args.json.write_text(json.dumps({"runs": runs}, ensure_ascii=False, indent=2))
+    if len(runs) > 1:
+        sys.exit(0 if compare_all(runs) else 1)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,7 @@ with a number of SQL queries that does not grow with the page size."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -96,25 +94,3 @@ def test_buttons_use_the_guide_words(app, db, login_as):
     page = login_as(Role.ADMIN).get("/admin/trainings/new/").get_data(as_text=True)
     assert 'value="Sauvegarder"' in page
     assert "Enregistrer" not in page
-
-
-def test_dashboard_counts_link_to_the_filtered_lists(app, db, login_as):
-    from datetime import timedelta
-
-    from trainadmin.models import Publication
-
-    from . import factories
-
-    soon = date.today() + timedelta(days=10)
-    upcoming = factories.make_session(label="Bientôt")
-    factories.make_slot(days=[soon], sequence=factories.make_sequence(upcoming))
-    factories.make_session(label="Plus tard publiée", publication=Publication.PUBLISHED)
-    client = login_as(Role.VIEWER)
-    page = client.get("/admin/").get_data(as_text=True)
-    card = r'<a class="card h-100 text-decoration-none" href="([^"]+)">.*?text-muted">([^<]+)<'
-    links = dict(re.findall(card, page, re.S))
-    by_label = {label: unescape(url) for url, label in links.items()}
-    drafts = client.get(by_label["Brouillons"]).get_data(as_text=True)
-    assert "Bientôt" in drafts and "Plus tard publiée" not in drafts
-    starting = client.get(by_label["Début dans les 30 jours"]).get_data(as_text=True)
-    assert "Bientôt" in starting and "Plus tard publiée" not in starting

@@ -26,7 +26,7 @@ from ..models import (
     TrainingSession,
     User,
 )
-from .base import SecureIndexView
+from .dashboard import DashboardView
 from .labels import install_admin_wording
 from .partners import PartnerView
 from .planning import SlotView
@@ -60,7 +60,7 @@ def init_admin(app: Flask) -> Admin:
     admin = Admin(
         app,
         name="TrainAdmin",
-        index_view=SecureIndexView(name=_l("Dashboard"), url="/admin"),
+        index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
         theme=Bootstrap4Theme(
             swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True, base_template="admin/ta_base.html"
         ),

@@ -7,7 +7,6 @@ from decimal import Decimal
 from enum import Enum
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
-from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.model import typefmt
@@ -163,14 +162,6 @@ class AccessMixin:
         return role is not None and role in self.write_roles
 
 
-class SecureIndexView(AccessMixin, AdminIndexView):
-    @expose()
-    def index(self):
-        from ..services.dashboard import dashboard_figures
-
-        return self.render("admin/dashboard.html", figures=dashboard_figures())
-
-
 class SecureModelView(AccessMixin, ModelView):
     """Base of every model view: roles on every method, French formats, safe exports, no N+1."""
 
@@ -299,6 +290,8 @@ class SecureModelView(AccessMixin, ModelView):
 
     def get_filter_arg(self, index, flt):
         """Filter URLs that do not change with the language: `<column>_<operation>`."""
+        if getattr(flt, "url_name", None):
+            return flt.url_name
         column = getattr(flt, "column", None)
         key = getattr(column, "key", None) or str(index)
         table = getattr(column, "table", None)
@@ -364,7 +357,6 @@ __all__ = [
     "ALL_ROLES",
     "STAFF",
     "AdminOnlyView",
-    "SecureIndexView",
     "SecureModelView",
     "lazy_gettext",
 ]

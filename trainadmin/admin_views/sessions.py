@@ -42,6 +42,7 @@ from .base import SecureModelView
 from .history import history_rows
 from .labels import enum_label
 from .planning import SequenceInline
+from .session_filters import MissingSetupFilter, UnderMinimumFilter
 from .session_wizards import SessionWizardsMixin
 from .trainings import CAPACITY_ARGS, CAPACITY_LABELS
 
@@ -159,6 +160,8 @@ class SessionView(SessionWizardsMixin, SecureModelView):
         "start_date",
         "training.name",
         "origin",
+        MissingSetupFilter(_l("Costs or evaluation to enter")),
+        UnderMinimumFilter(_l("Under the minimum capacity")),
     )
     column_labels = SESSION_LABELS
     column_formatters = {"publication": _publication_badge}
