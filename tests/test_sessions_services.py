@@ -423,3 +423,23 @@ def test_history_of_sequences_and_reason(db):
         "Jour 1 — matin",
         "Demande du client",
     )
+
+
+def test_duplicate_query_count_does_not_grow_with_sequences(db, count_queries):
+    def source_with(sequences: int) -> TrainingSession:
+        source = factories.make_session()
+        for number in range(sequences):
+            factories.make_sequence(source, label=f"Séquence {number}", position=number)
+        return source.id
+
+    small_id, large_id = source_with(2), source_with(20)
+    db.session.flush()
+    db.session.expire_all()
+    small, large = db.session.get(TrainingSession, small_id), db.session.get(TrainingSession, large_id)
+    service.allocate_code(2027)  # the year's counter exists, as it does after its first session
+    with count_queries() as few:
+        service.duplicate_session(small, 2027, date(2027, 1, 4), date(2027, 1, 8))
+    with count_queries() as many:
+        copy = service.duplicate_session(large, 2027, date(2027, 1, 4), date(2027, 1, 8))
+    assert len(copy.sequences) == 20
+    assert many.count == few.count, (few.statements, many.statements)

@@ -209,6 +209,8 @@ def duplicate_session(
     if errors:
         raise ValidationFailed(errors)
 
+    sequences = [{field: getattr(sequence, field) for field in SEQUENCE_FIELDS} for sequence in source.sequences]
+    rules = db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == source.id)).all()
     copy = TrainingSession(
         **{field: getattr(source, field) for field in FORM_FIELDS},
         year=year,
@@ -222,20 +224,20 @@ def duplicate_session(
         planned_end_date=end,
         start_date=start,
         end_date=end,
+        sequence_count=len(sequences),
     )
-    copy.sequences = [
-        Sequence(**{field: getattr(sequence, field) for field in SEQUENCE_FIELDS})
-        for sequence in source.sequences
-    ]
-    copy.sequence_count = len(copy.sequences)
     db.session.add(copy)
     assign_code(copy)
-    rules = db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == source.id)).all()
-    db.session.add_all(
-        EmailRule(session=copy, **{field: getattr(rule, field) for field in EMAIL_RULE_FIELDS})
-        for rule in rules
-    )
     db.session.flush()
+    # Bulk inserts: the work does not grow in statements with the number of sequences or rules.
+    if sequences:
+        db.session.execute(sa.insert(Sequence), [{**values, "session_id": copy.id} for values in sequences])
+    if rules:
+        db.session.execute(
+            sa.insert(EmailRule),
+            [{**{field: getattr(rule, field) for field in EMAIL_RULE_FIELDS}, "session_id": copy.id} for rule in rules],
+        )
+    db.session.expire(copy, ["sequences"])
     return copy
 
 
