@@ -383,3 +383,35 @@ def test_viewer_cannot_use_session_write_pages(login_as, db):
         == 403
     )
     assert viewer.get(f"/admin/sessions/details/?id={session.id}").status_code == 200
+
+
+def test_slots_of_a_locked_session(login_as, db):
+    manager, ops = login_as(Role.MANAGER), login_as(Role.OPS_MANAGER)
+    slot = factories.make_slot(days=[date(2027, 5, 3)])
+    session = slot.sequence.session
+    factories.enrol(session)
+    form = {
+        "sequence": str(slot.sequence_id),
+        "dates-0-id": str(slot.dates[0].id),
+        "dates-0-day": "2027-05-04",
+        "dates-0-start_time": "09:00",
+        "dates-0-end_time": "17:00",
+        "dates-0-break_minutes": "60",
+    }
+    response = post_form(manager, f"/admin/slots/edit/?id={slot.id}", form)
+    assert response.status_code == 403 and session.code in text(response)
+    assert post_form(manager, "/admin/slots/delete/", {"id": slot.id}).status_code == 403
+    assert post_form(manager, "/admin/slots/new/", form).status_code == 403
+    response = post_form(ops, f"/admin/slots/edit/?id={slot.id}", form)
+    assert field_errors(text(response), "change_reason")
+    response = post_form(
+        ops, f"/admin/slots/edit/?id={slot.id}", {**form, "change_reason": "Salle indisponible"}
+    )
+    assert response.status_code == 302
+    assert session.start_date == date(2027, 5, 4)
+    entry = db.session.scalar(sa.select(SessionHistory).where(SessionHistory.field == "day"))
+    assert (entry.old_value, entry.new_value, entry.reason) == (
+        "2027-05-03",
+        "2027-05-04",
+        "Salle indisponible",
+    )

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import abort, request
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from wtforms import TextAreaField
 from wtforms.validators import URL, NumberRange, Optional, ValidationError
 
 from ..extensions import db
 from ..models import Sequence, Slot, SlotDate
 from ..services import planning
 from ..services.errors import DomainError
-from ..services.sessions import ensure_can_change
+from ..services.history import change_reason
+from ..services.sessions import UNLOCKED_ROLES, ensure_can_change, is_locked, lock_message
 from .base import SecureModelView, enum_selects
 
 SEQUENCE_LABELS = {
@@ -120,7 +123,9 @@ class SlotView(SecureModelView):
         "trainer_comment",
         "duration_days",
         "duration_hours",
+        "change_reason",
     )
+    form_extra_fields = {"change_reason": TextAreaField(_l("Reason for the change"))}
     form_ajax_refs = {"sequence": {"fields": ("label",), "page_size": 15}}
     form_args = {
         "duration_days": {"validators": [Optional(), NumberRange(min=0, max=365)]},
@@ -135,6 +140,28 @@ class SlotView(SecureModelView):
         selectinload(Slot.trainers),
     )
 
+    def _handle_view(self, name, **kwargs):
+        """A manager's direct POST on a slot of a session with enrolled people is refused outright."""
+        response = super()._handle_view(name, **kwargs)
+        if (
+            response is None
+            and request.method == "POST"
+            and name in {"create_view", "edit_view", "delete_view"}
+        ):
+            session = self._session_of_request(name)
+            if session is not None and current_user.role not in UNLOCKED_ROLES and is_locked(session):
+                abort(403, description=lock_message(session))
+        return response
+
+    def _session_of_request(self, name):
+        if name == "create_view":
+            sequence_id = request.form.get("sequence", "")
+            sequence = db.session.get(Sequence, int(sequence_id)) if sequence_id.isdigit() else None
+            return sequence.session if sequence else None
+        slot_id = request.args.get("id", "") if name == "edit_view" else request.form.get("id", "")
+        slot = db.session.get(Slot, int(slot_id)) if slot_id.isdigit() else None
+        return slot.sequence.session if slot else None
+
     def create_form(self, obj=None):
         form = super().create_form(obj)
         sequence_id = request.args.get("sequence_id", "")
@@ -143,7 +170,17 @@ class SlotView(SecureModelView):
         return form
 
     def form_checks(self, form):
-        return planning.slot_form_errors(
+        sequence = form.sequence.data
+        errors = {}
+        if (
+            sequence is not None
+            and is_locked(sequence.session)
+            and not (form.change_reason.data or "").strip()
+        ):
+            errors["change_reason"] = gettext(
+                "This session has enrolled collaborators: say why you change it."
+            )
+        return errors | planning.slot_form_errors(
             location=form.location.data,
             room=form.room.data,
             dates=[
@@ -160,9 +197,17 @@ class SlotView(SecureModelView):
         )
 
     def apply_rules(self, form, model, is_created):
-        ensure_can_change(model.sequence.session, current_user, request.form.get("change_reason"))
+        ensure_can_change(model.sequence.session, current_user, form.change_reason.data)
         db.session.flush()
         planning.refresh_session(model.sequence.session)
+
+    def update_model(self, form, model):
+        with change_reason(form.change_reason.data):
+            return super().update_model(form, model)
+
+    def create_model(self, form):
+        with change_reason(form.change_reason.data):
+            return super().create_model(form)
 
     def on_model_delete(self, model):
         try:

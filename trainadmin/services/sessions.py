@@ -209,7 +209,9 @@ def duplicate_session(
     if errors:
         raise ValidationFailed(errors)
 
-    sequences = [{field: getattr(sequence, field) for field in SEQUENCE_FIELDS} for sequence in source.sequences]
+    sequences = [
+        {field: getattr(sequence, field) for field in SEQUENCE_FIELDS} for sequence in source.sequences
+    ]
     rules = db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == source.id)).all()
     copy = TrainingSession(
         **{field: getattr(source, field) for field in FORM_FIELDS},
@@ -235,7 +237,10 @@ def duplicate_session(
     if rules:
         db.session.execute(
             sa.insert(EmailRule),
-            [{**{field: getattr(rule, field) for field in EMAIL_RULE_FIELDS}, "session_id": copy.id} for rule in rules],
+            [
+                {**{field: getattr(rule, field) for field in EMAIL_RULE_FIELDS}, "session_id": copy.id}
+                for rule in rules
+            ],
         )
     db.session.expire(copy, ["sequences"])
     return copy
