@@ -30,7 +30,9 @@ def prepare(app, sequences: int) -> int:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         upgrade(directory=app.extensions["migrate"].directory)
-        training = Training(name="Management — les fondamentaux", capacity_min=4, capacity_target=8, capacity_max=12)
+        training = Training(
+            name="Management — les fondamentaux", capacity_min=4, capacity_target=8, capacity_max=12
+        )
         db.session.add(training)
         db.session.flush()
         source = new_session(training, 2027)
@@ -40,7 +42,11 @@ def prepare(app, sequences: int) -> int:
         ]
         db.session.add_all(
             EmailRule(
-                session=source, kind=kind, anchor=EmailAnchor.SEQUENCE_START, delay_days=-7, subject=kind.value,
+                session=source,
+                kind=kind,
+                anchor=EmailAnchor.SEQUENCE_START,
+                delay_days=-7,
+                subject=kind.value,
                 body="Bonjour",
             )
             for kind in EmailKind
@@ -75,8 +81,10 @@ def main() -> None:
         count = len(statements)
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
-    print(f"| duplicate a session with {args.sequences} sequences | {statistics.median(timings):.1f} ms "
-          f"| {p95:.1f} ms | {count} |")
+    print(
+        f"| duplicate a session with {args.sequences} sequences | {statistics.median(timings):.1f} ms "
+        f"| {p95:.1f} ms | {count} |"
+    )
 
 
 if __name__ == "__main__":
