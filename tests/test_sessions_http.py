@@ -248,7 +248,7 @@ def test_manager_meets_the_lock(manager, db):
     session = factories.make_session(label="Verrouillée")
     factories.enrol(session)
     page = text(manager.get(f"/admin/sessions/edit/?id={session.id}"))
-    assert 'id="lock-reason"' in page and "<fieldset disabled>" in page
+    assert 'id="lock-reason"' in page and '<fieldset disabled id="read-only-form">' in page
     assert 'value="Sauvegarder"' not in page
     response = post_form(
         manager,

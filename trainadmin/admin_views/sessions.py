@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import NumberRange
+from wtforms.validators import DataRequired, NumberRange
 
 from ..extensions import db
 from ..jobs import enqueue
@@ -187,6 +187,7 @@ class SessionView(SessionWizardsMixin, SecureModelView):
         "change_reason": TextAreaField(_l("Reason for the change")),
     }
     form_args = {
+        "training": {"validators": [DataRequired(message=_l("Choose a training."))]},
         "year": {"validators": [NumberRange(min=MIN_YEAR, max=MAX_YEAR)]},
         "capacity_min": CAPACITY_ARGS,
         "capacity_target": CAPACITY_ARGS,
@@ -194,6 +195,12 @@ class SessionView(SessionWizardsMixin, SecureModelView):
     }
     inline_models = (SequenceInline(Sequence),)
     list_loader_options = (selectinload(TrainingSession.training),)
+
+    def scaffold_form(self):
+        """The formation select starts empty, so choosing one always fills the form."""
+        form_class = super().scaffold_form()
+        form_class.training.kwargs.update(allow_blank=True, blank_text=_l("— Choose a training —"))
+        return form_class
 
     # --- Queries ---------------------------------------------------------------------------
 
@@ -294,8 +301,7 @@ class SessionView(SessionWizardsMixin, SecureModelView):
         from flask_admin.form import FormOpts
 
         form = self.edit_form(session)
-        for field in form:
-            field.render_kw = {**(field.render_kw or {}), "disabled": True}
+        disable_fields(form)
         return self.render(
             self.edit_template,
             form=form,
@@ -510,6 +516,16 @@ class SessionView(SessionWizardsMixin, SecureModelView):
 
     def get_drafts_url(self) -> str:
         return self.filter_url("publication", "enumequal", "DRAFT")
+
+
+def disable_fields(form) -> None:
+    """Every field read-only, inline sequences included (Select2 widgets start disabled too)."""
+    for field in form:
+        field.render_kw = {**(field.render_kw or {}), "disabled": True}
+        for entry in getattr(field, "entries", ()):
+            subform = getattr(entry, "form", None)
+            if subform is not None:
+                disable_fields(subform)
 
 
 def conflict_message() -> str:

@@ -21,6 +21,21 @@
     return "";
   });
   window.trainadminForgetChanges = function () { dirty = false; };
+  if (window.jQuery) {
+    // Select2 reports a user's choice through jQuery only, with the chosen value attached.
+    window.jQuery(watched).on("change", function (event) {
+      if (event.val !== undefined || event.added || event.removed) { dirty = true; }
+    });
+  }
+
+  /* --- Dialogs opened from a plain link (the link still works without JavaScript) ---------- */
+  document.querySelectorAll("a[data-dialog]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (!window.jQuery) { return; }
+      event.preventDefault();
+      window.jQuery(link.getAttribute("data-dialog")).modal("show");
+    });
+  });
 
   /* --- Confirmations ----------------------------------------------------------------------- */
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
