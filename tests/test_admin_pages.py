@@ -3,6 +3,7 @@ with a number of SQL queries that does not grow with the page size."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -94,3 +95,15 @@ def test_buttons_use_the_guide_words(app, db, login_as):
     page = login_as(Role.ADMIN).get("/admin/trainings/new/").get_data(as_text=True)
     assert 'value="Sauvegarder"' in page
     assert "Enregistrer" not in page
+
+
+def test_pages_load_nothing_from_outside(app, db, login_as):
+    """No font, script or style from another site: privacy of the users, and it works offline."""
+    client = login_as(Role.ADMIN)
+    for url in ("/admin/", "/admin/sessions/", "/admin/sessions/new/", "/login"):
+        page = client.get(url).get_data(as_text=True)
+        assert not re.search(r'(src|href)="(https?:)?//', page), url
+    theme = app.config["FLASK_ADMIN_SWATCH"]
+    css_url = f"/admin/static/bootstrap/bootstrap4/swatch/{theme}/bootstrap.min.css"
+    css = client.get(css_url).get_data(as_text=True)
+    assert "googleapis" not in css and "@import url(http" not in css
