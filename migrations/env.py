@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from trainadmin.models.types import UTCDateTime
+from trainadmin.models.types import UTCDateTime, schema_filter
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -52,6 +52,7 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
 
     with target_db.engine.connect() as connection:
+        conf_args.setdefault("include_object", schema_filter(connection.dialect.name))
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -8,6 +8,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
 from trainadmin.extensions import db
+from trainadmin.models.types import schema_filter
 
 
 def test_one_head(app):
@@ -19,10 +20,27 @@ def test_one_head(app):
 def test_models_match_migrations(any_app):
     """The test database was built by `upgrade()`; autogenerate must find nothing to add."""
     with any_app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": schema_filter(connection.dialect.name)},
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ, run `flask --app app db migrate`: {diff}"
 
 
 def test_migrate_extension_is_bound(app):
     assert isinstance(app.extensions["migrate"].migrate, Migrate)
+
+
+def test_postgresql_has_the_trigram_search_indexes(any_app):
+    with any_app.app_context(), db.engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            names = {row[1] for row in connection.exec_driver_sql("PRAGMA index_list('training_session')")}
+            assert "ix_training_session_label_trgm" not in names
+            return
+        names = set(
+            connection.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'training_session'"
+            ).scalars()
+        )
+    assert {"ix_training_session_label_trgm", "ix_training_session_code_trgm"} <= names

@@ -313,6 +313,11 @@ class SecureModelView(AccessMixin, ModelView):
         """Link to this list filtered on one column, e.g. filter_url("publication", "enumequal", "DRAFT")."""
         return url_for(f"{self.endpoint}.index_view", **{f"flt0_{column}_{operation}": value}, **kwargs)
 
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """Always end with the id, so rows sharing a sort value keep their place between pages."""
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        return query.order_by(self.model.id.desc() if sort_desc else self.model.id), joins
+
     def get_query(self):
         query = super().get_query()
         if self.list_loader_options:

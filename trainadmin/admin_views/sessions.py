@@ -151,7 +151,8 @@ class SessionView(SessionWizardsMixin, SecureModelView):
         "publication",
         "status",
     )
-    column_default_sort = ("code", True)
+    # Newest first: by year then creation order (codes past 9999 in a year would sort wrongly as text).
+    column_default_sort = [("year", True), ("id", True)]
     column_filters = (
         "publication",
         "status",

@@ -149,6 +149,20 @@ class TrainingSession(db.Model):
         ),
         sa.UniqueConstraint("partner_id", "external_ref"),
         sa.Index("ix_training_session_label", "label"),
+        sa.Index("ix_training_session_year_id", "year", "id"),
+        # Text search in the list (ILIKE '%…%') on PostgreSQL: trigram indexes, one per searched column.
+        sa.Index(
+            "ix_training_session_label_trgm",
+            "label",
+            postgresql_using="gin",
+            postgresql_ops={"label": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_training_session_code_trgm",
+            "code",
+            postgresql_using="gin",
+            postgresql_ops={"code": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     def __str__(self) -> str:

@@ -45,3 +45,15 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
     )
+
+
+def schema_filter(dialect_name: str):
+    """Alembic `include_object`: skip what is declared for another database (e.g. PostgreSQL-only
+    trigram indexes when comparing an SQLite schema)."""
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        condition = getattr(obj, "_ddl_if", None)
+        dialect = getattr(condition, "dialect", None)
+        return dialect is None or dialect == dialect_name
+
+    return include_object
