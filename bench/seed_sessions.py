@@ -557,6 +557,9 @@ def seed(url: str, sessions: int, *, fresh: bool = False, reuse: bool = False, s
             with engine.connect() as connection:
                 existing = session_count(connection)
             if existing == sessions:
+                upgrade(directory=app.extensions["migrate"].directory)  # the schema follows the code
+                with engine.begin() as connection:
+                    connection.exec_driver_sql("ANALYZE")
                 print(f"{make_url(url).database}: already {existing} sessions, reused")
                 return existing
             fresh = True

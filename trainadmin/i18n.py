@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_date, format_datetime, get_locale, lazy_gettext  # noqa: F401
+from flask_babel import get_locale, lazy_gettext  # noqa: F401
 from flask_login import current_user
 
 LOCALES = ("fr", "en")
@@ -23,18 +25,32 @@ def select_timezone() -> str:
     return current_app.config["TRAINADMIN_TZ"]
 
 
+# Dates are shown the French way (dd/mm/yyyy) in both languages; formatted directly, since a list
+# page shows hundreds of them.
+
+
 def show_date(value: date | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return show_datetime(value)
-    return format_date(value, "dd/MM/yyyy")
+    return value.strftime("%d/%m/%Y")
 
 
 def show_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return format_datetime(value, "dd/MM/yyyy HH:mm")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # stored times are UTC
+    return value.astimezone(ZoneInfo(current_app.config["TRAINADMIN_TZ"])).strftime("%d/%m/%Y %H:%M")
+
+
+def show_decimal(value: Decimal | float | int | None) -> str:
+    """1.5 → « 1,5 » in French, « 1.5 » in English; no useless zeros."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return text.replace(".", ",") if str(get_locale()) == "fr" else text
 
 
 def init_app(app: Flask) -> None:

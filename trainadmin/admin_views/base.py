@@ -10,7 +10,7 @@ from flask import abort, current_app, flash, has_request_context, redirect, requ
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.model import typefmt
-from flask_babel import format_decimal, gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
 
 from ..extensions import db
-from ..i18n import show_date, show_datetime
+from ..i18n import show_date, show_datetime, show_decimal
 from ..models import Role
 from ..services.errors import DomainError
 from . import labels
@@ -57,7 +57,7 @@ def _format_enum(view, value, name=None):
 
 
 def _format_decimal(view, value, name=None):
-    return format_decimal(value, format="#,##0.##")
+    return show_decimal(value)
 
 
 def _format_list(view, values, name=None):

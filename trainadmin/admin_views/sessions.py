@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, jsonify, redirect, request
+from flask import abort, current_app, flash, g, jsonify, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
@@ -514,6 +514,19 @@ class SessionView(SessionWizardsMixin, SecureModelView):
         if isinstance(model, ExportNote):
             return model.text if name == self._export_columns[0][0] else ""
         return super().get_export_value(model, name)
+
+    def row_action_urls(self) -> dict:
+        """Address prefixes of the row actions, computed once per request."""
+        if "session_row_urls" not in g:
+            g.session_row_urls = {
+                "details": self.get_url(".details_view") + "?id=",
+                "details_title": gettext("Open the session"),
+                "edit": self.get_url(".edit_view") + "?id=" if self.can_edit else "",
+                "edit_title": gettext("Edit the session"),
+                "duplicate": self.get_url(".duplicate_view") + "?source=" if self.can_create else "",
+                "duplicate_title": gettext("Duplicate"),
+            }
+        return g.session_row_urls
 
     def get_drafts_url(self) -> str:
         return self.filter_url("publication", "enumequal", "DRAFT")
