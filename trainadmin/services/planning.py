@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask_babel import gettext
 
-from ..models import Room, Slot, SlotDate, TrainingSession
+from ..extensions import db
+from ..models import Room, Sequence, Slot, SlotDate, TrainingSession
 
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2100, 12, 31)
@@ -32,23 +34,58 @@ def slot_hours(slot: Slot) -> Decimal:
     return sum((slot_date_hours(d) for d in slot.dates), Decimal(0))
 
 
+def _hours(day: date, start: time, end: time, pause: int | None) -> Decimal:
+    minutes = (datetime.combine(day, end) - datetime.combine(day, start)).total_seconds() / 60 - (pause or 0)
+    return (Decimal(max(minutes, 0)) / 60).quantize(Decimal("0.01"))
+
+
 def refresh_session(session: TrainingSession) -> None:
     """Recompute start, end and durations of a session and its sequences from their slots.
 
     Start and end span every sequence, pre-work included (the planned dates while no slot exists);
-    durations count only the sequences that are not pre-work.
+    durations count only the sequences that are not pre-work. Reads every slot date of the session
+    in one query, so the cost does not grow with the number of sequences or slots.
     """
+    db.session.flush()
+    rows = db.session.execute(
+        sa.select(
+            Slot.sequence_id,
+            Slot.id,
+            Slot.duration_days,
+            Slot.duration_hours,
+            SlotDate.day,
+            SlotDate.start_time,
+            SlotDate.end_time,
+            SlotDate.break_minutes,
+        )
+        .select_from(Slot)
+        .join(Sequence, Sequence.id == Slot.sequence_id)
+        .outerjoin(SlotDate, SlotDate.slot_id == Slot.id)
+        .where(Sequence.session_id == session.id)
+    ).all()
+    slots: dict[int, dict] = {}
+    for row in rows:
+        slot = slots.setdefault(
+            row.id,
+            {"sequence": row.sequence_id, "days": row.duration_days, "hours": row.duration_hours, "dates": []},
+        )
+        if row.day is not None:
+            slot["dates"].append(_hours(row.day, row.start_time, row.end_time, row.break_minutes))
+            slot.setdefault("all_days", []).append(row.day)
+
     all_days: list[date] = []
     total_days = Decimal(0)
     total_hours = Decimal(0)
     for sequence in session.sequences:
-        days = [d.day for slot in sequence.slots for d in slot.dates if d.day is not None]
+        mine = [slot for slot in slots.values() if slot["sequence"] == sequence.id]
+        days = [day for slot in mine for day in slot.get("all_days", [])]
         sequence.start_date = min(days) if days else None
         sequence.end_date = max(days) if days else None
         all_days.extend(days)
         if not sequence.is_prework:
-            total_days += sum((slot_days(slot) for slot in sequence.slots), Decimal(0))
-            total_hours += sum((slot_hours(slot) for slot in sequence.slots), Decimal(0))
+            for slot in mine:
+                total_days += Decimal(slot["days"]) if slot["days"] is not None else Decimal(len(slot["dates"]))
+                total_hours += Decimal(slot["hours"]) if slot["hours"] is not None else sum(slot["dates"], Decimal(0))
     session.start_date = min(all_days) if all_days else session.planned_start_date
     session.end_date = max(all_days) if all_days else session.planned_end_date
     session.duration_days = total_days
