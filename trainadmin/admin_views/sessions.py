@@ -42,6 +42,7 @@ from .base import SecureModelView
 from .history import history_rows
 from .labels import enum_label
 from .planning import SequenceInline
+from .planning_editor import PlanningEditorMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
 from .session_wizards import SessionWizardsMixin
 from .trainings import CAPACITY_ARGS, CAPACITY_LABELS
@@ -123,8 +124,12 @@ class ExportNote:
         self.text = text
 
 
-class SessionView(SessionWizardsMixin, SecureModelView):
-    extra_write_views = SessionWizardsMixin.extra_write_views | {"publication_view", "status_view"}
+class SessionView(PlanningEditorMixin, SessionWizardsMixin, SecureModelView):
+    extra_write_views = (
+        SessionWizardsMixin.extra_write_views
+        | PlanningEditorMixin.planning_write_views
+        | {"publication_view", "status_view"}
+    )
     list_template = "admin/sessions/list.html"
     create_template = "admin/sessions/create.html"
     edit_template = "admin/sessions/edit.html"
@@ -369,14 +374,15 @@ class SessionView(SessionWizardsMixin, SecureModelView):
         page = request.args.get("page", "1")
         page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
         history = history_rows(session.id, page) if tab == "history" else None
+        open_sequence = request.args.get("open", "")
+        context = self.planning_context(session)
         return self.render(
             "admin/sessions/page.html",
-            model=session,
             tab=tab,
             missing=missing_items(session),
-            locked=is_locked(session),
-            may_unlock=current_user.role in UNLOCKED_ROLES,
             history=history,
+            open_sequence=int(open_sequence) if open_sequence.isdigit() else None,
+            **context,
             transitions=available_transitions(session),
             details_columns=self._details_columns,
             get_value=self.get_detail_value,

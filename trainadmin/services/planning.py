@@ -67,7 +67,12 @@ def refresh_session(session: TrainingSession) -> None:
     for row in rows:
         slot = slots.setdefault(
             row.id,
-            {"sequence": row.sequence_id, "days": row.duration_days, "hours": row.duration_hours, "dates": []},
+            {
+                "sequence": row.sequence_id,
+                "days": row.duration_days,
+                "hours": row.duration_hours,
+                "dates": [],
+            },
         )
         if row.day is not None:
             slot["dates"].append(_hours(row.day, row.start_time, row.end_time, row.break_minutes))
@@ -84,8 +89,12 @@ def refresh_session(session: TrainingSession) -> None:
         all_days.extend(days)
         if not sequence.is_prework:
             for slot in mine:
-                total_days += Decimal(slot["days"]) if slot["days"] is not None else Decimal(len(slot["dates"]))
-                total_hours += Decimal(slot["hours"]) if slot["hours"] is not None else sum(slot["dates"], Decimal(0))
+                total_days += (
+                    Decimal(slot["days"]) if slot["days"] is not None else Decimal(len(slot["dates"]))
+                )
+                total_hours += (
+                    Decimal(slot["hours"]) if slot["hours"] is not None else sum(slot["dates"], Decimal(0))
+                )
     session.start_date = min(all_days) if all_days else session.planned_start_date
     session.end_date = max(all_days) if all_days else session.planned_end_date
     session.duration_days = total_days

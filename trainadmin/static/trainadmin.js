@@ -9,10 +9,11 @@
   /* --- Unsaved changes --------------------------------------------------------------------- */
   var dirty = false;
   var watched = "form.admin-form, form[data-unsaved-warning]";
-  document.querySelectorAll(watched).forEach(function (form) {
-    form.addEventListener("input", function () { dirty = true; });
-    form.addEventListener("change", function (event) { if (event.isTrusted !== false) { dirty = true; } });
-    form.addEventListener("submit", function () { dirty = false; });
+  var inWatchedForm = function (el) { return el && el.form && el.form.matches(watched); };
+  document.addEventListener("input", function (event) { if (inWatchedForm(event.target)) { dirty = true; } });
+  document.addEventListener("change", function (event) { if (inWatchedForm(event.target)) { dirty = true; } });
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches(watched) && !event.defaultPrevented) { dirty = false; }
   });
   window.addEventListener("beforeunload", function (event) {
     if (!dirty) { return undefined; }
@@ -37,15 +38,14 @@
     });
   });
 
-  /* --- Confirmations ----------------------------------------------------------------------- */
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) {
-        event.preventDefault();
-        dirty = true;
-      }
-    });
-  });
+  /* --- Confirmations (delegated: forms redrawn later are covered too) ------------------------ */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
 
   /* --- Live pre-fill from the formation --------------------------------------------------- */
   var create = document.getElementById("session-create");
@@ -86,6 +86,121 @@
         });
     });
   }
+
+  /* --- Planning editor: forms sent in the background, the editor redrawn --------------------- */
+  function setupPlanning(root) {
+    root.querySelectorAll("[data-location-select]").forEach(function (locationSelect) {
+      var roomSelect = locationSelect.form.querySelector("[data-room-select]");
+      var filter = function () {
+        Array.prototype.forEach.call(roomSelect.options, function (option) {
+          var location = option.getAttribute("data-location");
+          option.hidden = Boolean(location) && Boolean(locationSelect.value) && location !== locationSelect.value;
+        });
+        var chosen = roomSelect.options[roomSelect.selectedIndex];
+        if (chosen && chosen.hidden) { roomSelect.value = ""; }
+      };
+      locationSelect.addEventListener("change", filter);
+      filter();
+    });
+    root.querySelectorAll("[data-add-date]").forEach(function (button) {
+      button.classList.remove("d-none");
+      button.addEventListener("click", function () {
+        var rows = button.form.querySelector("[data-date-rows]");
+        var all = rows.querySelectorAll("[data-date-row]");
+        var last = all[all.length - 1];
+        var copy = last.cloneNode(true);
+        var next = all.length;
+        copy.querySelectorAll("input, label, .invalid-feedback").forEach(function (el) {
+          ["name", "id", "for", "data-for"].forEach(function (attr) {
+            var value = el.getAttribute(attr);
+            if (value) { el.setAttribute(attr, value.replace(/dates-\d+-/, "dates-" + next + "-")); }
+          });
+          if (el.tagName === "INPUT") { el.value = ""; el.classList.remove("is-invalid"); }
+          if (el.classList.contains("invalid-feedback")) { el.textContent = ""; }
+        });
+        rows.appendChild(copy);
+      });
+    });
+  }
+
+  function showErrors(form, errors) {
+    form.querySelectorAll(".is-invalid").forEach(function (el) { el.classList.remove("is-invalid"); });
+    form.querySelectorAll("[data-for]").forEach(function (el) { el.textContent = ""; el.classList.add("d-none-empty"); });
+    Object.keys(errors).forEach(function (name) {
+      var box = form.querySelector('[data-for="' + name + '"]');
+      if (!box) { box = form.querySelector('[data-for="_form"]'); }
+      if (!box) { return; }
+      box.textContent = errors[name];
+      box.classList.remove("d-none");
+      box.style.display = "block";
+      var field = form.querySelector('[name="' + name + '"], [name="' + name + '_id"], [name="' + name + '_ids"]');
+      if (field) { field.classList.add("is-invalid"); }
+    });
+    if (errors.room) {
+      var override = form.querySelector("[data-override]");
+      if (override) { override.classList.remove("d-none"); }
+    }
+  }
+
+  function flashMessage(text, tone) {
+    var editor = document.getElementById("planning-editor");
+    if (!editor || !text) { return; }
+    var box = document.createElement("div");
+    box.className = "alert alert-" + tone + " ta-planning-message";
+    box.setAttribute("role", "status");
+    box.textContent = text;
+    editor.insertBefore(box, editor.firstChild);
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-planning-form]") || !window.fetch) { return; }
+    event.preventDefault();
+    var button = form.querySelector("[type=submit]");
+    if (button) { button.disabled = true; }
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) {
+        return response.text().then(function () { return { ok: false, status: response.status }; });
+      }
+      return response.json();
+    }).then(function (answer) {
+      if (button) { button.disabled = false; }
+      if (answer.ok) {
+        var editor = document.getElementById("planning-editor");
+        // Only this form's changes were saved; other open forms on the page keep theirs.
+        var others = document.querySelectorAll("form[data-unsaved-warning]");
+        var keep = Array.prototype.some.call(others, function (other) {
+          return other !== form && other.dataset.changed === "1";
+        });
+        if (!keep) { dirty = false; }
+        var holder = document.createElement("div");
+        holder.innerHTML = answer.html;
+        var fresh = holder.firstElementChild;
+        editor.replaceWith(fresh);
+        setupPlanning(fresh);
+        flashMessage(answer.message, "success");
+        (answer.warnings || []).forEach(function (warning) { flashMessage(warning, "warning"); });
+      } else if (answer.errors) {
+        dirty = true;
+        showErrors(form, answer.errors);
+      } else {
+        showErrors(form, { _form: form.getAttribute("data-refused") || "403" });
+        window.location.reload();
+      }
+    }).catch(function () {
+      if (button) { button.disabled = false; }
+      form.submit();
+    });
+  });
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (form && form.matches("form[data-planning-form]")) { form.dataset.changed = "1"; }
+  });
+  setupPlanning(document);
 
   /* --- Duplicate wizard: search as you type ------------------------------------------------ */
   var search = document.getElementById("duplicate-search");
