@@ -34,10 +34,12 @@ def test_manager_logs_in_browses_a_session_and_switches_language(browser_login, 
 
     page.goto(f"{live_url}/admin/sessions/details/?id={session.id}")
     expect(page.get_by_text(sequence_label)).to_be_visible()
+    page.locator("[data-open-sequence]").first.click()
     expect(page.get_by_role("link", name="Ajouter un créneau")).to_be_visible()
 
     page.locator("#user-menu").click()
     page.locator("#switch-language").click()
+    page.locator("[data-open-sequence]").first.click()
     expect(page.get_by_role("link", name="Add a slot")).to_be_visible()
 
     page.locator("#user-menu").click()

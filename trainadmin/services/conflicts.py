@@ -1,8 +1,9 @@
 """Conflict checks: a trainer or a room booked twice at the same time by slots (« créneaux »).
 
-One SQL statement whatever the number of dates checked: the dates of the live slots on the days
-asked for (`slot_date.day IN (…)`), joined to the room, to the trainers and to the co-trainer
-(UNION ALL). The hours are compared here: a resource holds very few slots on one day.
+One SQL statement whatever the number of dates checked, built once per shape of check: the dates on
+the days asked for (`slot_date.day IN (…)`) of the slots holding the room, a trainer or a co-trainer,
+in sessions and sequences that are not cancelled. The hours are compared here: a resource holds
+very few slots on one day.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -52,68 +54,72 @@ def overlaps(start_a: time, end_a: time, start_b: time, end_b: time) -> bool:
     return start_a < end_b and start_b < end_a
 
 
-def _live_slot_dates(days: list[date], exclude_slot_id: int | None) -> sa.Select:
-    """Dates on `days` of the slots of sessions and sequences that are not cancelled."""
+def _kind(value: str) -> sa.ColumnElement[str]:
+    return sa.literal_column(f"'{value}'", sa.String).label("kind")
+
+
+def _named(resource_id, first, second) -> tuple[sa.ColumnElement, ...]:
+    return resource_id.label("resource_id"), first.label("name_1"), second.label("name_2")
+
+
+@cache
+def _clash_query(with_room: bool, with_trainers: bool, with_exclusion: bool) -> sa.Select:
+    """The statement for one shape of check, built once; parameters: days, room_id, trainer_ids and
+    exclude_slot_id.
+
+    `held` lists the slots holding the room or a trainer (through slot_trainer or as co-trainer),
+    from their indexes; the dates on the days asked for are then matched against it, and only
+    the matches are joined to their sequence and session.
+    """
+    branches = []
+    if with_room:
+        branches.append(
+            sa.select(Slot.id.label("slot_id"), _kind(ROOM), *_named(Room.id, Room.name, Location.name))
+            .join(Room, Room.id == Slot.room_id)
+            .join(Location, Location.id == Room.location_id)
+            .where(Slot.room_id == sa.bindparam("room_id"))
+        )
+    if with_trainers:
+        trainer_ids = sa.bindparam("trainer_ids", expanding=True)
+        trainer_name = _named(Trainer.id, Trainer.first_name, Trainer.last_name)
+        branches.append(
+            sa.select(slot_trainer.c.slot_id.label("slot_id"), _kind(TRAINER), *trainer_name)
+            .join(Trainer, Trainer.id == slot_trainer.c.trainer_id)
+            .where(slot_trainer.c.trainer_id.in_(trainer_ids))
+        )
+        branches.append(
+            sa.select(Slot.id.label("slot_id"), _kind(TRAINER), *trainer_name)
+            .join(Trainer, Trainer.id == Slot.co_trainer_id)
+            .where(Slot.co_trainer_id.in_(trainer_ids))
+        )
+    held = (branches[0] if len(branches) == 1 else sa.union_all(*branches)).subquery("held")
     query = (
         sa.select(
             SlotDate.day,
             SlotDate.start_time,
             SlotDate.end_time,
-            Slot.id.label("slot_id"),
+            SlotDate.slot_id,
             TrainingSession.id.label("session_id"),
             TrainingSession.code,
             TrainingSession.label,
+            held.c.kind,
+            held.c.resource_id,
+            held.c.name_1,
+            held.c.name_2,
         )
+        .join(held, held.c.slot_id == SlotDate.slot_id)
         .join(Slot, Slot.id == SlotDate.slot_id)
         .join(Sequence, Sequence.id == Slot.sequence_id)
         .join(TrainingSession, TrainingSession.id == Sequence.session_id)
         .where(
-            SlotDate.day.in_(days),
+            SlotDate.day.in_(sa.bindparam("days", expanding=True)),
             Sequence.status != SequenceStatus.CANCELLED,
             TrainingSession.status != WorkflowStatus.CANCELLED,
         )
     )
-    if exclude_slot_id is not None:
-        query = query.where(Slot.id != exclude_slot_id)
+    if with_exclusion:
+        query = query.where(SlotDate.slot_id != sa.bindparam("exclude_slot_id"))
     return query
-
-
-def _kind(value: str) -> sa.ColumnElement[str]:
-    return sa.literal_column(f"'{value}'", sa.String).label("kind")
-
-
-def _resource(resource_id, first, second) -> tuple[sa.ColumnElement, ...]:
-    return resource_id.label("resource_id"), first.label("name_1"), second.label("name_2")
-
-
-def _clash_query(
-    days: list[date], room_id: int | None, trainer_ids: list[int], exclude_slot_id: int | None
-) -> sa.CompoundSelect | sa.Select:
-    """Rows: day, start, end, slot id, session id, code, label, kind, resource id, two name parts."""
-    branches = []
-    if room_id is not None:
-        branches.append(
-            _live_slot_dates(days, exclude_slot_id)
-            .add_columns(_kind(ROOM), *_resource(Room.id, Room.name, Location.name))
-            .join(Room, Room.id == Slot.room_id)
-            .join(Location, Location.id == Room.location_id)
-            .where(Slot.room_id == room_id)
-        )
-    if trainer_ids:
-        branches.append(
-            _live_slot_dates(days, exclude_slot_id)
-            .add_columns(_kind(TRAINER), *_resource(Trainer.id, Trainer.first_name, Trainer.last_name))
-            .join(slot_trainer, slot_trainer.c.slot_id == Slot.id)
-            .join(Trainer, Trainer.id == slot_trainer.c.trainer_id)
-            .where(slot_trainer.c.trainer_id.in_(trainer_ids))
-        )
-        branches.append(
-            _live_slot_dates(days, exclude_slot_id)
-            .add_columns(_kind(TRAINER), *_resource(Trainer.id, Trainer.first_name, Trainer.last_name))
-            .join(Trainer, Trainer.id == Slot.co_trainer_id)
-            .where(Slot.co_trainer_id.in_(trainer_ids))
-        )
-    return branches[0] if len(branches) == 1 else sa.union_all(*branches)
 
 
 def find_clashes(
@@ -135,7 +141,15 @@ def find_clashes(
         return []
 
     clashes: dict[tuple, Clash] = {}
-    rows = db.session.execute(_clash_query(sorted(wanted), room_id, trainer_ids, exclude_slot_id))
+    parameters: dict[str, object] = {"days": sorted(wanted)}
+    if room_id is not None:
+        parameters["room_id"] = room_id
+    if trainer_ids:
+        parameters["trainer_ids"] = trainer_ids
+    if exclude_slot_id is not None:
+        parameters["exclude_slot_id"] = exclude_slot_id
+    query = _clash_query(room_id is not None, bool(trainer_ids), exclude_slot_id is not None)
+    rows = db.session.execute(query, parameters)
     for day, start, end, slot_id, session_id, code, label, kind, resource_id, first, second in rows:
         if not any(overlaps(start, end, s, e) for s, e in wanted[day]):
             continue
