@@ -365,3 +365,23 @@ def test_save_does_not_grow_in_queries_with_the_planning(manager, db, count_quer
             assert post_json(manager, url, slot_data("2027-09-01", "2027-09-02")).get_json()["ok"]
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_complex_session_timeline_on_the_planning_tab(manager, db):
+    session = factories.make_session()
+    lyon, paris = factories.make_location(name="Campus Lyon"), factories.make_location(name="Siège Paris")
+    first = factories.make_sequence(session, label="Séquence 1", position=0)
+    second = factories.make_sequence(session, label="Séquence 2", position=1)
+    factories.make_slot(first, days=[date(2027, 5, 15)], location=lyon)
+    factories.make_slot(second, days=[date(2027, 6, 27)], location=paris)
+    page = unescape(
+        manager.get(f"/admin/sessions/details/?id={session.id}&tab=planning").get_data(as_text=True)
+    )
+    timeline = page.split('id="sequence-timeline"')[1].split('id="sequence-timeline"')[0]
+    assert "15/05/2027" in timeline and "27/06/2027" in timeline
+    assert "Campus Lyon" in timeline and "Siège Paris" in timeline
+    bars = [
+        float(x) for x in __import__("re").findall(r"left: ([\d.]+)%", timeline.split("ta-timeline-head")[1])
+    ]
+    assert bars[0] == 0 and bars[-1] > 90  # the second sequence sits at the far end: the gap shows
+    assert "2 jour(s), 14 h" in page

@@ -56,6 +56,7 @@ def show_decimal(value: Decimal | float | int | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["show_date"] = show_date
     app.jinja_env.filters["show_datetime"] = show_datetime
+    app.jinja_env.filters["show_decimal"] = show_decimal
     from .admin_views.labels import enum_label
 
     app.jinja_env.globals.update(get_locale=get_locale, role_label=enum_label, enum_label=enum_label)

@@ -123,6 +123,55 @@
     });
   }
 
+  /* Other forms of the editor being filled in keep what was typed when the editor is redrawn. */
+  function keepUnsaved(editor, submitted) {
+    var pending = [];
+    editor.querySelectorAll("form[data-planning-form]").forEach(function (other) {
+      if (other === submitted || other.dataset.changed !== "1") { return; }
+      var values = [];
+      Array.prototype.forEach.call(other.elements, function (el) {
+        if (!el.name || el.type === "hidden") { return; }
+        if (el.type === "checkbox" || el.type === "radio") {
+          values.push([el.name, el.value, el.checked, "check"]);
+        } else if (el.tagName === "SELECT" && el.multiple) {
+          values.push([el.name, Array.prototype.filter.call(el.options, function (o) { return o.selected; })
+            .map(function (o) { return o.value; }), null, "multi"]);
+        } else {
+          values.push([el.name, el.value, null, "value"]);
+        }
+      });
+      var panel = other.closest(".collapse");
+      pending.push({ action: other.getAttribute("action"), values: values, panel: panel ? panel.id : null });
+    });
+    return pending;
+  }
+
+  function restoreUnsaved(editor, pending) {
+    pending.forEach(function (saved) {
+      var form = editor.querySelector('form[action="' + saved.action + '"]');
+      if (!form) { return; }
+      saved.values.forEach(function (item) {
+        var fields = form.querySelectorAll('[name="' + item[0] + '"]');
+        Array.prototype.forEach.call(fields, function (el) {
+          if (item[3] === "check") {
+            if (el.value === item[1]) { el.checked = item[2]; }
+          } else if (item[3] === "multi") {
+            Array.prototype.forEach.call(el.options, function (o) { o.selected = item[1].indexOf(o.value) !== -1; });
+          } else {
+            el.value = item[1];
+          }
+        });
+      });
+      form.dataset.changed = "1";
+      dirty = true;
+      var panel = form.closest(".collapse");
+      while (panel) {
+        panel.classList.add("show");
+        panel = panel.parentElement ? panel.parentElement.closest(".collapse") : null;
+      }
+    });
+  }
+
   function showErrors(form, errors) {
     form.querySelectorAll(".is-invalid").forEach(function (el) { el.classList.remove("is-invalid"); });
     form.querySelectorAll("[data-for]").forEach(function (el) { el.textContent = ""; el.classList.add("d-none-empty"); });
@@ -177,11 +226,13 @@
           return other !== form && other.dataset.changed === "1";
         });
         if (!keep) { dirty = false; }
+        var pending = keepUnsaved(editor, form);
         var holder = document.createElement("div");
         holder.innerHTML = answer.html;
         var fresh = holder.firstElementChild;
         editor.replaceWith(fresh);
         setupPlanning(fresh);
+        restoreUnsaved(fresh, pending);
         flashMessage(answer.message, "success");
         (answer.warnings || []).forEach(function (warning) { flashMessage(warning, "warning"); });
       } else if (answer.errors) {
