@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from html import unescape
@@ -380,8 +381,7 @@ def test_complex_session_timeline_on_the_planning_tab(manager, db):
     timeline = page.split('id="sequence-timeline"')[1].split('id="sequence-timeline"')[0]
     assert "15/05/2027" in timeline and "27/06/2027" in timeline
     assert "Campus Lyon" in timeline and "Siège Paris" in timeline
-    bars = [
-        float(x) for x in __import__("re").findall(r"left: ([\d.]+)%", timeline.split("ta-timeline-head")[1])
-    ]
+    rows = timeline.split("ta-timeline-head")[1]
+    bars = [float(x) for x in re.findall(r"left: ([\d.]+)%", rows)]
     assert bars[0] == 0 and bars[-1] > 90  # the second sequence sits at the far end: the gap shows
     assert "2 jour(s), 14 h" in page
