@@ -314,7 +314,9 @@ def test_locked_planning(login_as, db):
     assert "Ajouter une séquence" not in page and "Ajouter un créneau" not in page
 
     page = unescape(
-        ops.get(f"/admin/sessions/details/?id={session.id}&open={sequence.id}").get_data(as_text=True)
+        ops.get(f"/admin/sessions/slot/form/?id={session.id}&sequence={sequence.id}&slot={slot.id}").get_data(
+            as_text=True
+        )
     )
     assert "Ne pas envoyer de mise à jour de l'invitation calendrier" in page
     refused = post_json(ops, base, slot_data("2027-05-16")).get_json()

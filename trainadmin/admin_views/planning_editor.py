@@ -220,6 +220,16 @@ class PlanningEditorMixin:
 
     # --- Sequences -------------------------------------------------------------------------
 
+    @expose("/sequence/form/")
+    def sequence_form_view(self):
+        """The edit form of one sequence, asked for when the user opens it."""
+        session = self._planning_session()
+        sequence = self._sequence_of(session)
+        context = self.planning_context(session)
+        if not context["may_plan"]:
+            abort(403)
+        return render_template("admin/sessions/_sequence_form_fragment.html", sequence=sequence, **context)
+
     @expose("/sequence/save/", methods=("POST",))
     def sequence_save_view(self):
         session = self._planning_session()
@@ -265,6 +275,23 @@ class PlanningEditorMixin:
         return self._answer(session_id)
 
     # --- Slots ----------------------------------------------------------------------------
+
+    @expose("/slot/form/")
+    def slot_form_view(self):
+        """One slot form, asked for when the user opens it (the page does not carry them all)."""
+        session = self._planning_session()
+        sequence = self._sequence_of(session)
+        slot = None
+        if request.args.get("slot"):
+            slot = db.session.get(Slot, _int(request.args.get("slot")) or 0)
+            if slot is None or slot.sequence_id != sequence.id:
+                abort(404)
+        context = self.planning_context(session)
+        if not context["may_plan"]:
+            abort(403)
+        return render_template(
+            "admin/sessions/_slot_form_fragment.html", sequence=sequence, slot=slot, **context
+        )
 
     @expose("/slot/save/", methods=("POST",))
     def slot_save_view(self):

@@ -376,6 +376,9 @@ class SessionView(PlanningEditorMixin, SessionWizardsMixin, SecureModelView):
         history = history_rows(session.id, page) if tab == "history" else None
         open_sequence = request.args.get("open", "")
         context = self.planning_context(session)
+        for name in ("edit_slot", "new_slot", "edit_sequence"):
+            value = request.args.get(name, "")
+            context[name] = int(value) if value.isdigit() else None
         return self.render(
             "admin/sessions/page.html",
             tab=tab,

@@ -63,7 +63,7 @@ def _named(resource_id, first, second) -> tuple[sa.ColumnElement, ...]:
 
 
 @cache
-def _clash_query(with_room: bool, with_trainers: bool, with_exclusion: bool) -> sa.Select:
+def clash_query(with_room: bool, with_trainers: bool, with_exclusion: bool) -> sa.Select:
     """The statement for one shape of check, built once; parameters: days, room_id, trainer_ids and
     exclude_slot_id.
 
@@ -140,7 +140,6 @@ def find_clashes(
     if not wanted or (room_id is None and not trainer_ids):
         return []
 
-    clashes: dict[tuple, Clash] = {}
     parameters: dict[str, object] = {"days": sorted(wanted)}
     if room_id is not None:
         parameters["room_id"] = room_id
@@ -148,8 +147,9 @@ def find_clashes(
         parameters["trainer_ids"] = trainer_ids
     if exclude_slot_id is not None:
         parameters["exclude_slot_id"] = exclude_slot_id
-    query = _clash_query(room_id is not None, bool(trainer_ids), exclude_slot_id is not None)
+    query = clash_query(room_id is not None, bool(trainer_ids), exclude_slot_id is not None)
     rows = db.session.execute(query, parameters)
+    clashes: dict[tuple, Clash] = {}
     for day, start, end, slot_id, session_id, code, label, kind, resource_id, first, second in rows:
         if not any(overlaps(start, end, s, e) for s, e in wanted[day]):
             continue

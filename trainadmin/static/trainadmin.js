@@ -251,6 +251,28 @@
     var form = event.target.form;
     if (form && form.matches("form[data-planning-form]")) { form.dataset.changed = "1"; }
   });
+  // Slot forms are fetched when opened: a big session has hundreds of slots.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-slot-form]") : null;
+    if (!link || !window.fetch) { return; }
+    event.preventDefault();
+    var target = document.querySelector(link.getAttribute("data-target"));
+    if (!target) { return; }
+    if (target.querySelector("form")) {
+      target.classList.toggle("d-none");
+      return;
+    }
+    fetch(link.getAttribute("data-slot-form"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        target.innerHTML = html;
+        target.classList.remove("d-none");
+        setupPlanning(target);
+        var first = target.querySelector("select, input:not([type=hidden])");
+        if (first) { first.focus(); }
+      })
+      .catch(function () { window.location.href = link.href; });
+  });
   setupPlanning(document);
 
   /* --- Duplicate wizard: search as you type ------------------------------------------------ */
