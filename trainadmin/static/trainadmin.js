@@ -123,53 +123,32 @@
     });
   }
 
-  /* Other forms of the editor being filled in keep what was typed when the editor is redrawn. */
+  /* Other forms of the editor being filled in are kept as they are (typed values, added date rows,
+   * selections) and put back in the redrawn editor, in the same place. */
   function keepUnsaved(editor, submitted) {
     var pending = [];
     editor.querySelectorAll("form[data-planning-form]").forEach(function (other) {
       if (other === submitted || other.dataset.changed !== "1") { return; }
-      var values = [];
-      Array.prototype.forEach.call(other.elements, function (el) {
-        if (!el.name || el.type === "hidden") { return; }
-        if (el.type === "checkbox" || el.type === "radio") {
-          values.push([el.name, el.value, el.checked, "check"]);
-        } else if (el.tagName === "SELECT" && el.multiple) {
-          values.push([el.name, Array.prototype.filter.call(el.options, function (o) { return o.selected; })
-            .map(function (o) { return o.value; }), null, "multi"]);
-        } else {
-          values.push([el.name, el.value, null, "value"]);
-        }
-      });
-      var panel = other.closest(".collapse");
-      pending.push({ action: other.getAttribute("action"), values: values, panel: panel ? panel.id : null });
+      var holder = other.parentElement ? other.parentElement.closest("[id]") : null;
+      if (holder) { pending.push({ form: other, holder: holder.id }); }
     });
     return pending;
   }
 
   function restoreUnsaved(editor, pending) {
     pending.forEach(function (saved) {
-      var form = editor.querySelector('form[action="' + saved.action + '"]');
-      if (!form) { return; }
-      saved.values.forEach(function (item) {
-        var fields = form.querySelectorAll('[name="' + item[0] + '"]');
-        Array.prototype.forEach.call(fields, function (el) {
-          if (item[3] === "check") {
-            if (el.value === item[1]) { el.checked = item[2]; }
-          } else if (item[3] === "multi") {
-            Array.prototype.forEach.call(el.options, function (o) { o.selected = item[1].indexOf(o.value) !== -1; });
-          } else {
-            el.value = item[1];
-          }
-        });
-      });
-      form.dataset.changed = "1";
-      dirty = true;
-      var panel = form.closest(".collapse");
+      var holder = editor.querySelector("#" + saved.holder);
+      if (!holder) { return; }
+      var twin = holder.querySelector('form[action="' + saved.form.getAttribute("action") + '"]');
+      if (twin) { twin.replaceWith(saved.form); } else { holder.innerHTML = ""; holder.appendChild(saved.form); }
+      holder.classList.remove("d-none");
+      var panel = holder.classList.contains("collapse") ? holder : holder.closest(".collapse");
       while (panel) {
         panel.classList.add("show");
         panel = panel.parentElement ? panel.parentElement.closest(".collapse") : null;
       }
     });
+    return pending.length > 0;
   }
 
   function showErrors(form, errors) {
@@ -225,14 +204,13 @@
         var keep = Array.prototype.some.call(others, function (other) {
           return other !== form && other.dataset.changed === "1";
         });
-        if (!keep) { dirty = false; }
         var pending = keepUnsaved(editor, form);
         var holder = document.createElement("div");
         holder.innerHTML = answer.html;
         var fresh = holder.firstElementChild;
         editor.replaceWith(fresh);
         setupPlanning(fresh);
-        restoreUnsaved(fresh, pending);
+        dirty = restoreUnsaved(fresh, pending) || keep;
         flashMessage(answer.message, "success");
         (answer.warnings || []).forEach(function (warning) { flashMessage(warning, "warning"); });
       } else if (answer.errors) {
