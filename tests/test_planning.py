@@ -387,3 +387,15 @@ def test_complex_session_timeline_on_the_planning_tab(manager, db):
     bars = [float(x) for x in re.findall(r"left: ([\d.]+)%", rows)]
     assert bars[0] == 0 and bars[-1] > 90  # the second sequence sits at the far end: the gap shows
     assert "2 jour(s), 14 h" in page
+
+
+def test_a_slot_with_many_dates(manager, db):
+    sequence = factories.make_sequence()
+    days = [f"2027-03-{day:02d}" for day in range(1, 31)]
+    answer = post_json(
+        manager,
+        f"/admin/sessions/slot/save/?id={sequence.session_id}&sequence={sequence.id}",
+        slot_data(*days),
+    ).get_json()
+    assert answer["ok"], answer
+    assert len(sequence.slots[0].dates) == 30 and sequence.session.duration_days == Decimal(30)

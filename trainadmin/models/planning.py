@@ -128,7 +128,7 @@ class SlotDate(db.Model):
     __tablename__ = "slot_date"
     id: Mapped[int] = mapped_column(primary_key=True)
     slot_id: Mapped[int] = mapped_column(sa.ForeignKey("slot.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date] = mapped_column(index=True)
+    day: Mapped[date]
     start_time: Mapped[time]
     end_time: Mapped[time]
     break_minutes: Mapped[int] = mapped_column(default=0)
@@ -139,6 +139,8 @@ class SlotDate(db.Model):
         sa.CheckConstraint("end_time > start_time", name="time_range"),
         sa.CheckConstraint("break_minutes >= 0", name="break_positive"),
         sa.UniqueConstraint("slot_id", "day"),
+        # Conflict checks look dates up by day, then their slot and hours, without reading the table.
+        sa.Index("ix_slot_date_day_slot_id", "day", "slot_id", postgresql_include=["start_time", "end_time"]),
     )
 
     def __str__(self) -> str:

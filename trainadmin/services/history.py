@@ -120,6 +120,17 @@ def _owner(obj) -> TrainingSession | None:
 
 
 def _target(obj) -> str | None:
+    """What the change is about, cut to fit its column (a slot with many dates is a long name)."""
+    target = _describe(obj)
+    if target is not None and len(target) > TARGET_LENGTH:
+        target = target[: TARGET_LENGTH - 1] + "…"
+    return target
+
+
+TARGET_LENGTH = 200
+
+
+def _describe(obj) -> str | None:
     if isinstance(obj, Sequence):
         return f"sequence:{obj.label}"
     if isinstance(obj, Slot):
