@@ -399,3 +399,17 @@ def test_a_slot_with_many_dates(manager, db):
     ).get_json()
     assert answer["ok"], answer
     assert len(sequence.slots[0].dates) == 30 and sequence.session.duration_days == Decimal(30)
+
+
+def test_change_events_are_visible_in_the_history(login_as, db):
+    ops = login_as(Role.OPS_MANAGER)
+    slot = factories.make_slot(days=[date(2027, 5, 15)])
+    session = slot.sequence.session
+    factories.enrol(session)
+    post_json(
+        ops,
+        f"/admin/sessions/slot/save/?id={session.id}&sequence={slot.sequence_id}&slot={slot.id}",
+        slot_data("2027-05-16", change_reason="Report", no_calendar_update="y"),
+    )
+    page = unescape(ops.get(f"/admin/sessions/details/?id={session.id}&tab=history").get_data(as_text=True))
+    assert "invitations calendrier non mises à jour" in page and "16/05/2027" in page and "Report" in page

@@ -21,6 +21,8 @@ ACTIONS = {
     "added": _l("Added"),
     "changed": _l("Changed"),
     "removed": _l("Removed"),
+    "calendar_update": _l("Place or dates changed: calendar invitations to update"),
+    "calendar_silent": _l("Place or dates changed: calendar invitations not updated (as asked)"),
 }
 
 TARGETS = {

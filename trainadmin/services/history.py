@@ -75,6 +75,10 @@ def acting_as(user_id: int | None, label: str):
         _actor.reset(token)
 
 
+def current_reason() -> str | None:
+    return _reason.get()
+
+
 def current_actor() -> tuple[int | None, str]:
     explicit = _actor.get()
     if explicit is not None:

@@ -24,7 +24,7 @@ from ..models import (
     User,
 )
 from .errors import ValidationFailed
-from .history import change_reason, current_actor
+from .history import change_reason, current_actor, current_reason
 from .planning import refresh_session, slot_form_errors
 from .sessions import UNLOCKED_ROLES, ensure_can_change, is_locked
 
@@ -230,8 +230,9 @@ def _record_change(
             user_id=user_id,
             actor=actor,
             action="calendar_update" if notify else "calendar_silent",
-            target=f"sequence:{sequence.label}",
+            target=f"sequence:{sequence.label}"[:200],
             new_value=", ".join(after["dates"]),
+            reason=current_reason(),
         )
     )
     db.session.flush()
