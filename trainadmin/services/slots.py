@@ -267,7 +267,8 @@ def delete_slot(slot: Slot, user: User | None, reason: str | None = None, notify
                     user_id=user_id,
                     actor=actor,
                     action="calendar_update" if notify else "calendar_silent",
-                    target=f"sequence:{sequence.label}",
+                    target=f"sequence:{sequence.label}"[:200],
+                    reason=current_reason(),
                 )
             )
             db.session.flush()
