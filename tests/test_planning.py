@@ -413,3 +413,10 @@ def test_change_events_are_visible_in_the_history(login_as, db):
     )
     page = unescape(ops.get(f"/admin/sessions/details/?id={session.id}&tab=history").get_data(as_text=True))
     assert "invitations calendrier non mises à jour" in page and "16/05/2027" in page and "Report" in page
+
+
+def test_new_sequence_counts_once(manager, db):
+    session = factories.make_session()
+    post_json(manager, f"/admin/sessions/sequence/save/?id={session.id}", {"label": "Jour 1"})
+    post_json(manager, f"/admin/sessions/sequence/save/?id={session.id}", {"label": "Jour 2"})
+    assert session.sequence_count == 2 and len(session.sequences) == 2

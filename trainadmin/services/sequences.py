@@ -88,8 +88,8 @@ def save_sequence(
         raise ValidationFailed(errors)
     with change_reason(reason):
         if sequence is None:
-            sequence = Sequence(session=session, position=_next_position(session), **survey_defaults(session))
-            session.sequences.append(sequence)
+            sequence = Sequence(position=_next_position(session), **survey_defaults(session))
+            session.sequences.append(sequence)  # (once: setting sequence.session too would add it twice)
         for field in EDITABLE:
             if field in values:
                 value = values[field]
