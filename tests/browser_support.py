@@ -35,3 +35,23 @@ def live_server(app: Flask) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+def leave_and_stay(page, link, timeout: float = 5000):
+    """Click a link away from unsaved changes: the browser asks first, the user chooses to stay."""
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    with page.expect_event("dialog", timeout=timeout) as asked:
+        link.click()
+    assert asked.value.type == "beforeunload"
+
+
+def record_dialogs(page) -> list[str]:
+    """Dialogs that should not appear: recorded (and dismissed) for an assertion afterwards."""
+    seen: list[str] = []
+
+    def dismiss(dialog):
+        seen.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    return seen

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from trainadmin.models import Role, Sequence, Slot
 
 from . import factories
+from .browser_support import leave_and_stay, record_dialogs
 
 pytestmark = pytest.mark.browser
 
@@ -71,26 +72,6 @@ def shown(slot):
 
 def messages(page):
     return page.locator("#planning-editor .ta-planning-message")
-
-
-def leave_and_stay(page, link, timeout: float = 5000):
-    """Click a link away from unsaved changes: the browser asks first, the user chooses to stay."""
-    page.once("dialog", lambda dialog: dialog.dismiss())
-    with page.expect_event("dialog", timeout=timeout) as asked:
-        link.click()
-    assert asked.value.type == "beforeunload"
-
-
-def record_dialogs(page) -> list[str]:
-    """Dialogs that should not appear: recorded (and dismissed) for an assertion afterwards."""
-    seen: list[str] = []
-
-    def dismiss(dialog):
-        seen.append(dialog.type)
-        dialog.dismiss()
-
-    page.on("dialog", dismiss)
-    return seen
 
 
 def count(db, model) -> int:

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from trainadmin.models import Cost, Publication, Role, SessionType
 
 from . import factories
+from .browser_support import leave_and_stay, record_dialogs
 
 pytestmark = pytest.mark.browser
 
@@ -44,26 +45,6 @@ def choose_in_select2(page, field_id: str, text: str):
     page.locator(f"#s2id_{field_id}").click()
     page.keyboard.type(text)
     page.locator(".select2-drop-active .select2-result-label", has_text=text).click()
-
-
-def leave_and_stay(page, link, timeout: float = 5000):
-    """Click a link away from unsaved changes: the browser asks first, the user chooses to stay."""
-    page.once("dialog", lambda dialog: dialog.dismiss())
-    with page.expect_event("dialog", timeout=timeout) as asked:
-        link.click()
-    assert asked.value.type == "beforeunload"
-
-
-def record_dialogs(page) -> list[str]:
-    """Dialogs that should not appear: recorded (and dismissed) for an assertion afterwards."""
-    seen: list[str] = []
-
-    def dismiss(dialog):
-        seen.append(dialog.type)
-        dialog.dismiss()
-
-    page.on("dialog", dismiss)
-    return seen
 
 
 # --- « Créer une session »: the dialog with three options ----------------------------------------

@@ -12,22 +12,10 @@ from ..models import Evaluation, Sequence, SequenceStatus, TeachingMode, Trainin
 from .errors import ValidationFailed
 from .history import change_reason
 from .planning import refresh_session
-from .sessions import ensure_can_change
+from .sessions import SEQUENCE_FIELDS, ensure_can_change
 
 MAX_DELAY = 365
-EDITABLE = (
-    "label",
-    "teaching_mode_id",
-    "url",
-    "status",
-    "is_prework",
-    "hot_survey_enabled",
-    "hot_survey_evaluation_id",
-    "hot_survey_delay_days",
-    "cold_survey_enabled",
-    "cold_survey_evaluation_id",
-    "cold_survey_delay_days",
-)
+EDITABLE = tuple(field for field in SEQUENCE_FIELDS if field != "position")
 
 
 def survey_defaults(session: TrainingSession) -> dict:
