@@ -43,6 +43,7 @@ from .history import history_rows
 from .labels import enum_label
 from .planning import SequenceInline
 from .planning_editor import PlanningEditorMixin
+from .session_costs import CostsMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
 from .session_wizards import SessionWizardsMixin
 from .trainings import CAPACITY_ARGS, CAPACITY_LABELS
@@ -99,7 +100,7 @@ GENERAL_FIELDS = (
     "calendar_invitations",
 )
 
-TABS = ("general", "planning", "history")
+TABS = ("general", "planning", "costs", "history")
 
 
 def local_now() -> datetime:
@@ -124,10 +125,11 @@ class ExportNote:
         self.text = text
 
 
-class SessionView(PlanningEditorMixin, SessionWizardsMixin, SecureModelView):
+class SessionView(CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureModelView):
     extra_write_views = (
         SessionWizardsMixin.extra_write_views
         | PlanningEditorMixin.planning_write_views
+        | CostsMixin.costs_write_views
         | {"publication_view", "status_view"}
     )
     list_template = "admin/sessions/list.html"
@@ -376,6 +378,8 @@ class SessionView(PlanningEditorMixin, SessionWizardsMixin, SecureModelView):
         history = history_rows(session.id, page) if tab == "history" else None
         open_sequence = request.args.get("open", "")
         context = self.planning_context(session)
+        if tab == "costs":
+            context.update(self.costs_context(session))
         for name in ("edit_slot", "new_slot", "edit_sequence"):
             value = request.args.get(name, "")
             context[name] = int(value) if value.isdigit() else None

@@ -1,0 +1,104 @@
+"""« Ajouter les Coûts » on the session page: the guide's steps, the totals, the orange reminder."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from html import unescape
+
+import pytest
+
+from trainadmin.models import Cost, CostSplit, Role, TrainingDefaultCost
+
+from . import factories
+from .conftest import count_rows, flashed_errors, post_form
+
+
+@pytest.fixture
+def manager(login_as):
+    return login_as(Role.MANAGER)
+
+
+def page(client, url):
+    return unescape(client.get(url).get_data(as_text=True))
+
+
+def test_add_a_cost_following_the_guide(manager, db):
+    animation = factories.make_named(factories.CostType, name="Animation")
+    training = factories.make_training()
+    training.default_costs.append(TrainingDefaultCost(cost_type=animation, amount=Decimal("1500")))
+    session = factories.make_session(training=training, evaluation=factories.make_named(factories.Evaluation))
+    supplier = factories.make_named(factories.Supplier, name="Cegos")
+    url = f"/admin/sessions/details/?id={session.id}&tab=costs"
+    assert 'id="reminder-box"' in page(manager, url)
+
+    chosen = page(manager, url + f"&cost_type={animation.id}")  # type chosen, then « + »
+    assert "Montant saisi sur la formation : 1500 €" in chosen
+    assert re.search(r'id="cost-amount"[^>]*value="1500', chosen)
+    response = post_form(
+        manager,
+        f"/admin/sessions/cost/add/?id={session.id}",
+        {
+            "cost_type_id": str(animation.id),
+            "amount": "1500",
+            "split": "global",
+            "supplier_id": str(supplier.id),
+        },
+    )
+    assert response.status_code == 302
+    cost = db.session.query(Cost).one()
+    assert (cost.amount, cost.split, cost.supplier) == (Decimal("1500"), CostSplit.GLOBAL, supplier)
+    after = page(manager, url)
+    assert 'id="reminder-box"' not in after  # costs and evaluation both set: the orange box is gone
+    assert "1500" in after.split('id="cost-totals"')[1]
+
+
+def test_totals_per_trainee_and_hour(manager, db):
+    session = factories.make_session()
+    factories.make_slot(factories.make_sequence(session))  # 7 hours
+    factories.enrol(session)
+    factories.enrol(session)
+    meals = factories.make_named(factories.CostType, name="Restauration")
+    post_form(
+        manager,
+        f"/admin/sessions/cost/add/?id={session.id}",
+        {"cost_type_id": str(meals.id), "amount": "35,50", "split": "per_trainee", "quantity": "2"},
+    )
+    totals = page(manager, f"/admin/sessions/details/?id={session.id}&tab=costs").split('id="cost-totals"')[1]
+    assert "71" in totals and "35,5" in totals and "10,14" in totals
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"amount": "-10"}, "Saisissez un montant entre 0 et"),
+        ({"amount": "abc"}, "Saisissez un nombre."),
+        ({"amount": "10.123"}, "2 décimales"),
+        ({"amount": "100", "split": "per_trainee", "quantity": "0"}, "quantité"),
+        ({"amount": "100", "split": "per_trainee"}, "quantité"),
+        ({"amount": "100", "supplier_id": "999999"}, "prestataire"),
+        ({"amount": "100", "cost_type_id": "999999"}, "type de coût"),
+        ({"amount": "100", "split": "weird"}, "répartition"),
+    ],
+)
+def test_bad_costs_are_refused(manager, db, data, message):
+    session = factories.make_session()
+    cost_type = factories.make_named(factories.CostType)
+    response = post_form(
+        manager, f"/admin/sessions/cost/add/?id={session.id}", {"cost_type_id": str(cost_type.id), **data}
+    )
+    assert response.status_code == 302
+    shown = " ".join(flashed_errors(page(manager, response.headers["Location"])))
+    assert message in shown
+    assert count_rows(db, Cost) == 0
+
+
+def test_viewer_cannot_add_costs(login_as, db):
+    viewer = login_as(Role.VIEWER)
+    session = factories.make_session()
+    cost_type = factories.make_named(factories.CostType)
+    assert 'id="choose-cost-type"' not in page(viewer, f"/admin/sessions/details/?id={session.id}&tab=costs")
+    response = post_form(
+        viewer, f"/admin/sessions/cost/add/?id={session.id}", {"cost_type_id": str(cost_type.id)}
+    )
+    assert response.status_code == 403

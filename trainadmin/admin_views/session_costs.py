@@ -1,0 +1,89 @@
+"""The « Coûts » tab of a session: the guide's steps (type → « + » → amount → répartition →
+prestataire → « Sauvegarder »)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_babel import gettext
+
+from ..extensions import db
+from ..models import Cost, CostSplit, CostType, Supplier
+from ..services.costs import add_cost, default_amount, delete_cost, session_costs, totals
+from ..services.errors import ValidationFailed
+from ..services.slots import parse_decimal
+from .labels import enum_choices
+
+
+def _int(value) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+class CostsMixin:
+    costs_write_views = frozenset({"cost_add_view", "cost_delete_view"})
+
+    def costs_context(self, session) -> dict:
+        costs = session_costs(session)
+        chosen = _int(request.args.get("cost_type"))
+        chosen_type = db.session.get(CostType, chosen) if chosen else None
+        return {
+            "costs": costs,
+            "cost_totals": totals(session, costs),
+            "cost_types": db.session.scalars(sa.select(CostType).order_by(CostType.name)).all(),
+            "suppliers": db.session.scalars(sa.select(Supplier).order_by(Supplier.name)).all(),
+            "splits": enum_choices(CostSplit),
+            "chosen_type": chosen_type,
+            "suggested_amount": default_amount(session, chosen_type.id) if chosen_type else None,
+        }
+
+    @expose("/cost/add/", methods=("POST",))
+    def cost_add_view(self):
+        session = self.get_one(request.args.get("id", ""))
+        if session is None:
+            abort(404)
+        form = request.form
+        errors: dict[str, str] = {}
+        amount = parse_decimal(form.get("amount"), "amount", errors)
+        quantity_text = (form.get("quantity") or "").strip()
+        quantity = int(quantity_text) if quantity_text.isdigit() and len(quantity_text) < 7 else None
+        if quantity_text and quantity is None:
+            errors["quantity"] = gettext("Enter a whole number.")
+        try:
+            if errors:
+                raise ValidationFailed(errors)
+            add_cost(
+                session,
+                _int(form.get("cost_type_id")),
+                amount,
+                form.get("split"),
+                quantity,
+                _int(form.get("supplier_id")),
+                form.get("comment"),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+            return redirect(
+                self.get_url(
+                    ".details_view", id=session.id, tab="costs", cost_type=form.get("cost_type_id", "")
+                )
+            )
+        session_id = session.id
+        db.session.commit()
+        flash(gettext("Cost saved."), "success")
+        return redirect(self.get_url(".details_view", id=session_id, tab="costs"))
+
+    @expose("/cost/delete/", methods=("POST",))
+    def cost_delete_view(self):
+        session = self.get_one(request.args.get("id", ""))
+        cost = db.session.get(Cost, _int(request.args.get("cost")) or 0)
+        if session is None or cost is None or cost.session_id != session.id:
+            abort(404)
+        session_id = session.id
+        delete_cost(cost)
+        db.session.commit()
+        flash(gettext("Cost deleted."), "success")
+        return redirect(self.get_url(".details_view", id=session_id, tab="costs"))

@@ -1,0 +1,102 @@
+"""« Ajouter les Coûts »: cost lines of a session, the formation's default amounts, totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext
+
+from ..extensions import db
+from ..models import Cost, CostSplit, CostType, Supplier, TrainingDefaultCost, TrainingSession
+from .errors import ValidationFailed
+
+MAX_AMOUNT = Decimal("10000000")
+MAX_QUANTITY = 10_000
+
+
+@dataclass
+class CostTotals:
+    total: Decimal
+    per_trainee: Decimal | None
+    per_hour: Decimal | None
+
+
+def default_amount(session: TrainingSession, cost_type_id: int) -> Decimal | None:
+    """The amount entered for this cost type on the session's formation, if any."""
+    return db.session.scalar(
+        sa.select(TrainingDefaultCost.amount).where(
+            TrainingDefaultCost.training_id == session.training_id,
+            TrainingDefaultCost.cost_type_id == cost_type_id,
+        )
+    )
+
+
+def add_cost(
+    session: TrainingSession,
+    cost_type_id: int | None,
+    amount: Decimal | None,
+    split: str | None,
+    quantity: int | None,
+    supplier_id: int | None,
+    comment: str | None = None,
+) -> Cost:
+    errors: dict[str, str] = {}
+    if cost_type_id is None or db.session.get(CostType, cost_type_id) is None:
+        errors["cost_type_id"] = gettext("Choose a cost type in the list.")
+    if amount is None:
+        errors["amount"] = gettext("Enter the amount.")
+    elif not Decimal(0) <= amount <= MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+        errors["amount"] = gettext(
+            "Enter an amount between 0 and %(max)s €, with at most 2 decimals.", max=MAX_AMOUNT
+        )
+    try:
+        split_value = CostSplit(split or "global")
+    except ValueError:
+        split_value = None
+        errors["split"] = gettext("Choose a split in the list.")
+    if split_value == CostSplit.PER_TRAINEE and (quantity is None or not 1 <= quantity <= MAX_QUANTITY):
+        errors["quantity"] = gettext(
+            "A cost per trainee needs a quantity between 1 and %(max)s.", max=MAX_QUANTITY
+        )
+    if supplier_id is not None and db.session.get(Supplier, supplier_id) is None:
+        errors["supplier_id"] = gettext("Choose a supplier in the list.")
+    if errors:
+        raise ValidationFailed(errors)
+    cost = Cost(
+        session=session,
+        cost_type_id=cost_type_id,
+        amount=amount,
+        split=split_value,
+        quantity=quantity if split_value == CostSplit.PER_TRAINEE else None,
+        supplier_id=supplier_id,
+        comment=(comment or "").strip() or None,
+    )
+    db.session.add(cost)
+    db.session.flush()
+    return cost
+
+
+def delete_cost(cost: Cost) -> None:
+    db.session.delete(cost)
+    db.session.flush()
+
+
+def session_costs(session: TrainingSession) -> list[Cost]:
+    return db.session.scalars(
+        sa.select(Cost)
+        .where(Cost.session_id == session.id)
+        .options(sa.orm.selectinload(Cost.cost_type), sa.orm.selectinload(Cost.supplier))
+        .order_by(Cost.id)
+    ).all()
+
+
+def totals(session: TrainingSession, costs: list[Cost]) -> CostTotals:
+    total = sum((cost.total for cost in costs), Decimal(0))
+    per_trainee = (
+        (total / session.enrolled_count).quantize(Decimal("0.01")) if session.enrolled_count else None
+    )
+    hours = Decimal(session.duration_hours or 0)
+    per_hour = (total / hours).quantize(Decimal("0.01")) if hours else None
+    return CostTotals(total=total, per_trainee=per_trainee, per_hour=per_hour)
