@@ -102,3 +102,36 @@ def test_viewer_cannot_add_costs(login_as, db):
         viewer, f"/admin/sessions/cost/add/?id={session.id}", {"cost_type_id": str(cost_type.id)}
     )
     assert response.status_code == 403
+
+
+def test_choose_the_evaluation_and_see_no_data_until_someone_is_enrolled(manager, db):
+    from trainadmin.models import SurveyResponse
+
+    evaluation = factories.make_named(factories.Evaluation, name="Satisfaction", questions="Clarté\nUtilité")
+    session = factories.make_session()
+    db.session.add(
+        Cost(session=session, cost_type=factories.make_named(factories.CostType), amount=Decimal(1))
+    )
+    db.session.flush()
+    url = f"/admin/sessions/details/?id={session.id}&tab=evaluation"
+    assert 'id="reminder-box"' in page(manager, url)
+    response = post_form(
+        manager, f"/admin/sessions/evaluation/?id={session.id}", {"evaluation_id": str(evaluation.id)}
+    )
+    assert response.status_code == 302 and session.evaluation == evaluation
+    shown = page(manager, url)
+    assert 'id="reminder-box"' not in shown and "Pas de données" in shown
+    request = factories.enrol(session)
+    db.session.add_all(
+        SurveyResponse(
+            session_id=session.id, request_id=request.id, evaluation_id=evaluation.id, answers=answers
+        )
+        for answers in ({"Clarté": 4, "Utilité": 5}, {"Clarté": 3})
+    )
+    db.session.flush()
+    results = page(manager, url).split('id="evaluation-results"')[1]
+    assert "2 réponse(s)" in results and "3,5" in results and "Pas de données" not in results
+    response = post_form(manager, f"/admin/sessions/evaluation/?id={session.id}", {"evaluation_id": "999999"})
+    assert "Choisissez une évaluation" in " ".join(
+        flashed_errors(page(manager, response.headers["Location"]))
+    )

@@ -7,11 +7,15 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext
+from flask_login import current_user
 
 from ..extensions import db
-from ..models import Cost, CostSplit, CostType, Supplier
+from ..models import Cost, CostSplit, CostType, Evaluation, Supplier
 from ..services.costs import add_cost, default_amount, delete_cost, session_costs, totals
-from ..services.errors import ValidationFailed
+from ..services.errors import DomainError, ValidationFailed
+from ..services.evaluations import choose_evaluation
+from ..services.evaluations import results as evaluation_results
+from ..services.sessions import SessionLocked
 from ..services.slots import parse_decimal
 from .labels import enum_choices
 
@@ -22,7 +26,38 @@ def _int(value) -> int | None:
 
 
 class CostsMixin:
-    costs_write_views = frozenset({"cost_add_view", "cost_delete_view"})
+    """The « Coûts » and « Évaluation » tabs."""
+
+    costs_write_views = frozenset({"cost_add_view", "cost_delete_view", "evaluation_view"})
+
+    def evaluation_context(self, session) -> dict:
+        return {
+            "evaluations": db.session.scalars(sa.select(Evaluation).order_by(Evaluation.name)).all(),
+            "evaluation_results": evaluation_results(session),
+        }
+
+    @expose("/evaluation/", methods=("POST",))
+    def evaluation_view(self):
+        session = self.get_one(request.args.get("id", ""))
+        if session is None:
+            abort(404)
+        try:
+            choose_evaluation(
+                session,
+                _int(request.form.get("evaluation_id")),
+                current_user,
+                request.form.get("change_reason"),
+            )
+        except SessionLocked as exc:
+            abort(403, description=exc.message)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(self.get_url(".details_view", id=session.id, tab="evaluation"))
+        session_id = session.id
+        db.session.commit()
+        flash(gettext("Evaluation saved."), "success")
+        return redirect(self.get_url(".details_view", id=session_id, tab="evaluation"))
 
     def costs_context(self, session) -> dict:
         costs = session_costs(session)

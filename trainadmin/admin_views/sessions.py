@@ -100,7 +100,7 @@ GENERAL_FIELDS = (
     "calendar_invitations",
 )
 
-TABS = ("general", "planning", "costs", "history")
+TABS = ("general", "planning", "costs", "evaluation", "history")
 
 
 def local_now() -> datetime:
@@ -380,6 +380,8 @@ class SessionView(CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureMo
         context = self.planning_context(session)
         if tab == "costs":
             context.update(self.costs_context(session))
+        if tab == "evaluation":
+            context.update(self.evaluation_context(session))
         for name in ("edit_slot", "new_slot", "edit_sequence"):
             value = request.args.get(name, "")
             context[name] = int(value) if value.isdigit() else None
