@@ -135,3 +135,25 @@ def test_choose_the_evaluation_and_see_no_data_until_someone_is_enrolled(manager
     assert "Choisissez une évaluation" in " ".join(
         flashed_errors(page(manager, response.headers["Location"]))
     )
+
+
+def test_financing_lines_and_coverage(manager, db):
+    session = factories.make_session()
+    cost_type = factories.make_named(factories.CostType)
+    cpf = factories.make_named(factories.Dispositif, name="CPF")
+    db.session.add(Cost(session=session, cost_type=cost_type, amount=Decimal("2000")))
+    db.session.flush()
+    url = f"/admin/sessions/financing/add/?id={session.id}"
+    post_form(
+        manager,
+        url,
+        {"funder": "OPCO Atlas", "dispositif_id": str(cpf.id), "amount": "1500", "status": "granted"},
+    )
+    post_form(manager, url, {"funder": "Région", "amount": "300", "status": "requested"})
+    coverage = page(manager, f"/admin/sessions/details/?id={session.id}&tab=costs").split(
+        'id="financing-coverage"'
+    )[1]
+    assert "1500" in coverage and "75 %" in coverage
+    response = post_form(manager, url, {"funder": "", "amount": "-5", "status": "maybe"})
+    messages = " ".join(flashed_errors(page(manager, response.headers["Location"])))
+    assert "financeur" in messages.lower() and "montant" in messages.lower()

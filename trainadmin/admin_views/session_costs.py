@@ -10,8 +10,16 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Cost, CostSplit, CostType, Evaluation, Supplier
-from ..services.costs import add_cost, default_amount, delete_cost, session_costs, totals
+from ..models import Cost, CostSplit, CostType, Dispositif, Evaluation, FinancingStatus, Supplier
+from ..services.costs import (
+    add_cost,
+    add_financing,
+    default_amount,
+    delete_cost,
+    session_costs,
+    session_financing,
+    totals,
+)
 from ..services.errors import DomainError, ValidationFailed
 from ..services.evaluations import choose_evaluation
 from ..services.evaluations import results as evaluation_results
@@ -28,7 +36,9 @@ def _int(value) -> int | None:
 class CostsMixin:
     """The « Coûts » and « Évaluation » tabs."""
 
-    costs_write_views = frozenset({"cost_add_view", "cost_delete_view", "evaluation_view"})
+    costs_write_views = frozenset(
+        {"cost_add_view", "cost_delete_view", "evaluation_view", "financing_add_view"}
+    )
 
     def evaluation_context(self, session) -> dict:
         return {
@@ -61,11 +71,15 @@ class CostsMixin:
 
     def costs_context(self, session) -> dict:
         costs = session_costs(session)
+        financing = session_financing(session)
         chosen = _int(request.args.get("cost_type"))
         chosen_type = db.session.get(CostType, chosen) if chosen else None
         return {
             "costs": costs,
-            "cost_totals": totals(session, costs),
+            "cost_totals": totals(session, costs, financing),
+            "financing": financing,
+            "dispositifs": db.session.scalars(sa.select(Dispositif).order_by(Dispositif.name)).all(),
+            "financing_statuses": enum_choices(FinancingStatus),
             "cost_types": db.session.scalars(sa.select(CostType).order_by(CostType.name)).all(),
             "suppliers": db.session.scalars(sa.select(Supplier).order_by(Supplier.name)).all(),
             "splits": enum_choices(CostSplit),
@@ -109,6 +123,33 @@ class CostsMixin:
         session_id = session.id
         db.session.commit()
         flash(gettext("Cost saved."), "success")
+        return redirect(self.get_url(".details_view", id=session_id, tab="costs"))
+
+    @expose("/financing/add/", methods=("POST",))
+    def financing_add_view(self):
+        session = self.get_one(request.args.get("id", ""))
+        if session is None:
+            abort(404)
+        errors: dict[str, str] = {}
+        amount = parse_decimal(request.form.get("amount"), "amount", errors)
+        try:
+            if errors:
+                raise ValidationFailed(errors)
+            add_financing(
+                session,
+                request.form.get("funder"),
+                _int(request.form.get("dispositif_id")),
+                amount,
+                request.form.get("status"),
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+            return redirect(self.get_url(".details_view", id=session.id, tab="costs"))
+        session_id = session.id
+        db.session.commit()
+        flash(gettext("Financing saved."), "success")
         return redirect(self.get_url(".details_view", id=session_id, tab="costs"))
 
     @expose("/cost/delete/", methods=("POST",))

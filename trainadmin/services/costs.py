@@ -9,7 +9,17 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from ..extensions import db
-from ..models import Cost, CostSplit, CostType, Supplier, TrainingDefaultCost, TrainingSession
+from ..models import (
+    Cost,
+    CostSplit,
+    CostType,
+    Dispositif,
+    Financing,
+    FinancingStatus,
+    Supplier,
+    TrainingDefaultCost,
+    TrainingSession,
+)
 from .errors import ValidationFailed
 
 MAX_AMOUNT = Decimal("10000000")
@@ -21,6 +31,8 @@ class CostTotals:
     total: Decimal
     per_trainee: Decimal | None
     per_hour: Decimal | None
+    granted: Decimal = Decimal(0)
+    coverage: Decimal | None = None  # granted financing / total cost, in %
 
 
 def default_amount(session: TrainingSession, cost_type_id: int) -> Decimal | None:
@@ -92,11 +104,61 @@ def session_costs(session: TrainingSession) -> list[Cost]:
     ).all()
 
 
-def totals(session: TrainingSession, costs: list[Cost]) -> CostTotals:
+def totals(session: TrainingSession, costs: list[Cost], financing: list[Financing] = ()) -> CostTotals:
     total = sum((cost.total for cost in costs), Decimal(0))
     per_trainee = (
         (total / session.enrolled_count).quantize(Decimal("0.01")) if session.enrolled_count else None
     )
     hours = Decimal(session.duration_hours or 0)
     per_hour = (total / hours).quantize(Decimal("0.01")) if hours else None
-    return CostTotals(total=total, per_trainee=per_trainee, per_hour=per_hour)
+    granted = sum((line.amount for line in financing if line.status == FinancingStatus.GRANTED), Decimal(0))
+    coverage = (100 * granted / total).quantize(Decimal("0.1")) if total else None
+    return CostTotals(
+        total=total, per_trainee=per_trainee, per_hour=per_hour, granted=granted, coverage=coverage
+    )
+
+
+def add_financing(
+    session: TrainingSession,
+    funder: str | None,
+    dispositif_id: int | None,
+    amount: Decimal | None,
+    status: str | None,
+) -> Financing:
+    """A financing line (OPCO, CPF…): who funds, under which scheme, how much, requested/granted/refused."""
+    errors: dict[str, str] = {}
+    funder = (funder or "").strip()
+    if not funder:
+        errors["funder"] = gettext("Enter the funder.")
+    elif len(funder) > 200:
+        errors["funder"] = gettext("At most %(n)s characters.", n=200)
+    if amount is None:
+        errors["amount"] = gettext("Enter the amount.")
+    elif not Decimal(0) <= amount <= MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+        errors["amount"] = gettext(
+            "Enter an amount between 0 and %(max)s €, with at most 2 decimals.", max=MAX_AMOUNT
+        )
+    if dispositif_id is not None and db.session.get(Dispositif, dispositif_id) is None:
+        errors["dispositif_id"] = gettext("Choose a value in the list.")
+    try:
+        status_value = FinancingStatus(status or "requested")
+    except ValueError:
+        status_value = None
+        errors["status"] = gettext("Choose a value in the list.")
+    if errors:
+        raise ValidationFailed(errors)
+    line = Financing(
+        session=session, funder=funder, dispositif_id=dispositif_id, amount=amount, status=status_value
+    )
+    db.session.add(line)
+    db.session.flush()
+    return line
+
+
+def session_financing(session: TrainingSession) -> list[Financing]:
+    return db.session.scalars(
+        sa.select(Financing)
+        .where(Financing.session_id == session.id)
+        .options(sa.orm.selectinload(Financing.dispositif))
+        .order_by(Financing.id)
+    ).all()
