@@ -45,6 +45,7 @@ from .planning import SequenceInline
 from .planning_editor import PlanningEditorMixin
 from .session_costs import CostsMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
+from .session_participants import ParticipantsMixin
 from .session_wizards import SessionWizardsMixin
 from .trainings import CAPACITY_ARGS, CAPACITY_LABELS
 
@@ -100,7 +101,7 @@ GENERAL_FIELDS = (
     "calendar_invitations",
 )
 
-TABS = ("general", "planning", "costs", "evaluation", "history")
+TABS = ("general", "planning", "participants", "costs", "evaluation", "history")
 
 
 def local_now() -> datetime:
@@ -125,11 +126,12 @@ class ExportNote:
         self.text = text
 
 
-class SessionView(CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureModelView):
+class SessionView(ParticipantsMixin, CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureModelView):
     extra_write_views = (
         SessionWizardsMixin.extra_write_views
         | PlanningEditorMixin.planning_write_views
         | CostsMixin.costs_write_views
+        | ParticipantsMixin.participants_write_views
         | {"publication_view", "status_view"}
     )
     list_template = "admin/sessions/list.html"
@@ -382,6 +384,8 @@ class SessionView(CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureMo
             context.update(self.costs_context(session))
         if tab == "evaluation":
             context.update(self.evaluation_context(session))
+        if tab == "participants":
+            context.update(self.participants_context(session))
         for name in ("edit_slot", "new_slot", "edit_sequence"):
             value = request.args.get(name, "")
             context[name] = int(value) if value.isdigit() else None
