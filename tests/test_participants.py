@@ -117,3 +117,53 @@ def test_viewer_cannot_enrol(login_as, db):
         ).status_code
         == 403
     )
+
+
+def test_inter_convocation_pdf(login_as, db):
+    import io
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    from trainadmin.models import SessionType
+
+    viewer = login_as(Role.VIEWER)
+    session = factories.make_session(
+        label="Habilitation électrique",
+        session_type=SessionType.INTER,
+        convocation_comment="Venir 15 min avant",
+    )
+    location = factories.make_location(
+        name="Campus Lyon", address="12 rue Garibaldi", postcode="69003", city="Lyon"
+    )
+    prework = factories.make_sequence(session, label="Quiz en ligne", is_prework=True, position=0)
+    main = factories.make_sequence(session, label="Théorie et pratique", position=1)
+    factories.make_slot(prework, days=[date(2027, 5, 3)])
+    factories.make_slot(main, days=[date(2027, 5, 10)], location=location, room=location.rooms[0])
+    demande = factories.enrol(session, factories.make_collaborator(first_name="Inès", last_name="Moreau"))
+    listing = page(viewer, f"/admin/sessions/details/?id={session.id}&tab=participants")
+    assert "Télécharger la convocation" in listing
+    response = viewer.get(f"/admin/sessions/convocation/?id={session.id}&request={demande.id}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    for expected in (
+        "Inès Moreau",
+        "Habilitation électrique",
+        session.code,
+        "Théorie et pratique",
+        "10/05/2027",
+        "09:00-17:00",
+        "Campus Lyon",
+        "12 rue Garibaldi",
+        "Venir 15 min avant",
+    ):
+        assert expected in text, expected
+    assert "Quiz en ligne" not in text  # pre-work has no convocation
+
+
+def test_intra_has_no_downloaded_convocation(manager, db):
+    session = factories.make_session()
+    demande = factories.enrol(session)
+    response = manager.get(f"/admin/sessions/convocation/?id={session.id}&request={demande.id}")
+    assert response.status_code == 302
+    assert "e-mail" in " ".join(flashed_errors(page(manager, response.headers["Location"])))

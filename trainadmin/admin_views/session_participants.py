@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import Response, abort, flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext, ngettext
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
 from ..extensions import db
 from ..models import TrainingRequest
+from ..services.convocations import convocation_pdf
 from ..services.errors import DomainError
 from ..services.participants import (
     CANCEL_REASONS,
@@ -33,6 +35,26 @@ class ParticipantsMixin:
 
     def _back(self, session_id: int, **args):
         return redirect(self.get_url(".details_view", id=session_id, tab="participants", **args))
+
+    @expose("/convocation/")
+    def convocation_view(self):
+        """« Télécharger la convocation » of an INTER session's participant (a PDF made on demand)."""
+        session = self.get_one(request.args.get("id", ""))
+        request_id = request.args.get("request", "")
+        demande = db.session.get(TrainingRequest, int(request_id)) if request_id.isdigit() else None
+        if session is None or demande is None or demande.session_id != session.id:
+            abort(404)
+        try:
+            pdf = convocation_pdf(demande)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return self._back(session.id)
+        filename = secure_filename(f"convocation-{session.code}-{demande.collaborator.last_name}.pdf")
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f"attachment; filename={filename}"},
+        )
 
     @expose("/enrol/", methods=("POST",))
     def enrol_view(self):

@@ -1,0 +1,71 @@
+"""The convocation of an INTER session's participant: a PDF generated on demand (fpdf2, pure Python)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from fpdf import FPDF
+
+from ..models import SessionType, TrainingRequest
+from .errors import DomainError
+
+
+def _text(value) -> str:
+    """fpdf2's core fonts speak Latin-1: keep French accents, replace what they cannot print."""
+    text = "" if value is None else str(value)
+    text = text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-").replace("\u2026", "...")
+    text = text.replace("\u00ab", '"').replace("\u00bb", '"')
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def convocation_pdf(request: TrainingRequest) -> bytes:
+    session = request.session
+    if session.session_type != SessionType.INTER:
+        raise DomainError(gettext("Convocations of INTRA sessions are sent by e-mail."))
+    pdf = FPDF(format="A4")
+    pdf.set_title(_text(gettext("Convocation")))
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, _text(gettext("Convocation")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    collaborator = request.collaborator
+    lines = [
+        gettext("Participant: %(name)s (%(email)s)", name=collaborator, email=collaborator.email),
+        gettext("Training: %(label)s", label=session.label),
+        gettext("Session: %(code)s", code=session.code),
+    ]
+    for line in lines:
+        pdf.multi_cell(0, 7, _text(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    for sequence in session.sequences:
+        if sequence.is_prework:
+            continue
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.multi_cell(0, 8, _text(sequence.label), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=11)
+        for slot in sequence.slots:
+            place = ", ".join(
+                part
+                for part in (
+                    str(slot.location) if slot.location else "",
+                    str(slot.room) if slot.room else "",
+                    " ".join(
+                        p for p in (slot.location.address, slot.location.postcode, slot.location.city) if p
+                    )
+                    if slot.location
+                    else "",
+                )
+                if part
+            )
+            for day in slot.dates:
+                pdf.multi_cell(
+                    0,
+                    6,
+                    _text(f"{day.day:%d/%m/%Y}  {day.start_time:%H:%M}-{day.end_time:%H:%M}  {place}"),
+                    new_x="LMARGIN",
+                    new_y="NEXT",
+                )
+        pdf.ln(2)
+    if session.convocation_comment:
+        pdf.ln(3)
+        pdf.multi_cell(0, 6, _text(session.convocation_comment), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
