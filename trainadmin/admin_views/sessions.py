@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, NumberRange
 from ..extensions import db
 from ..jobs import enqueue
 from ..jobs.sessions import recompute_session_dates
-from ..models import Publication, Sequence, Slot, Training, TrainingSession, WorkflowStatus
+from ..models import Publication, Sequence, Training, TrainingSession, WorkflowStatus
 from ..services import history as history_service
 from ..services import planning
 from ..services.capacities import capacity_errors
@@ -217,20 +217,7 @@ class SessionView(ParticipantsMixin, CostsMixin, PlanningEditorMixin, SessionWiz
     def get_one(self, id):
         if not str(id).isdigit():
             return None
-        query = db.session.query(TrainingSession).options(
-            selectinload(TrainingSession.training),
-            selectinload(TrainingSession.populations),
-            selectinload(TrainingSession.sequences).options(
-                selectinload(Sequence.teaching_mode),
-                selectinload(Sequence.slots).options(
-                    selectinload(Slot.dates),
-                    selectinload(Slot.trainers),
-                    selectinload(Slot.location),
-                    selectinload(Slot.room),
-                    selectinload(Slot.co_trainer),
-                ),
-            ),
-        )
+        query = db.session.query(TrainingSession).options(*planning.planning_loaders())
         return query.filter(TrainingSession.id == int(id)).one_or_none()
 
     # --- Create ----------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Collaborator, Location, Sequence, Slot, SlotDate, TrainingSession
+from ..services.planning import planning_loaders
 from ..services.visibility import catalog_query
 from . import api_bp
 
@@ -23,19 +23,7 @@ MAX_PAGE = 1_000_000  # keeps the SQL OFFSET far from integer overflow
 EMAIL_MAX_LENGTH = 254
 EMAIL_RE = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
 
-CATALOG_LOADERS = (
-    selectinload(TrainingSession.training),
-    selectinload(TrainingSession.populations),
-    selectinload(TrainingSession.sequences).options(
-        selectinload(Sequence.teaching_mode),
-        selectinload(Sequence.slots).options(
-            selectinload(Slot.dates),
-            selectinload(Slot.trainers),
-            selectinload(Slot.location),
-            selectinload(Slot.room),
-        ),
-    ),
-)
+CATALOG_LOADERS = planning_loaders()
 
 
 class ApiError(Exception):

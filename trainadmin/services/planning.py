@@ -11,6 +11,27 @@ from flask_babel import gettext
 from ..extensions import db
 from ..models import Room, Sequence, Slot, SlotDate, TrainingSession
 
+
+def planning_loaders() -> tuple:
+    """Load a session with its whole planning in a fixed number of queries (pages, API, PDFs)."""
+    from sqlalchemy.orm import selectinload
+
+    return (
+        selectinload(TrainingSession.training),
+        selectinload(TrainingSession.populations),
+        selectinload(TrainingSession.sequences).options(
+            selectinload(Sequence.teaching_mode),
+            selectinload(Sequence.slots).options(
+                selectinload(Slot.dates),
+                selectinload(Slot.trainers),
+                selectinload(Slot.location),
+                selectinload(Slot.room),
+                selectinload(Slot.co_trainer),
+            ),
+        ),
+    )
+
+
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2100, 12, 31)
 
