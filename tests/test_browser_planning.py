@@ -97,6 +97,7 @@ def test_add_sequences_in_place_without_a_page_reload(browser_login, live_url, c
 
     page.locator("#add-sequence").click()
     form = page.locator("#new-sequence form")
+    expect(page.locator("#new-sequence")).to_have_class(re.compile(r"\bshow\b"))  # opening finished
     expect(form).to_be_visible()
     form.get_by_label("Libellé").fill("Pré-work : lectures")
     form.get_by_label("Modalité pédagogique").select_option(label="Classe virtuelle")
@@ -120,6 +121,7 @@ def test_add_sequences_in_place_without_a_page_reload(browser_login, live_url, c
     # The redrawn editor works the same: a second sequence, not pre-work, default status.
     page.locator("#add-sequence").click()
     form = page.locator("#new-sequence form")
+    expect(page.locator("#new-sequence")).to_have_class(re.compile(r"\bshow\b"))  # opening finished
     expect(form).to_be_visible()
     expect(form.get_by_label("Libellé")).to_have_value("")
     form.get_by_label("Libellé").fill("Jour 1 en salle")
