@@ -415,3 +415,12 @@ def test_slots_of_a_locked_session(login_as, db):
         "2027-05-04",
         "Salle indisponible",
     )
+
+
+def test_session_page_shows_the_fields_users_know(manager, db):
+    session = factories.make_session()
+    page = text(manager.get(f"/admin/sessions/details/?id={session.id}"))
+    for label in ("Formation", "Capacité max", "Publié application client", "Statut du workflow"):
+        assert label in page
+    for technical in ("Version", "External Ref", "Planned Start Date", "Missing From Feed"):
+        assert technical not in page

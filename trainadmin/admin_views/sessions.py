@@ -175,6 +175,33 @@ class SessionView(ParticipantsMixin, CostsMixin, PlanningEditorMixin, SessionWiz
     )
     column_labels = SESSION_LABELS
     column_formatters = {"publication": _publication_badge}
+    column_details_list = (
+        "code",
+        "label",
+        "training",
+        "year",
+        "session_type",
+        "certification",
+        "organisation",
+        "capacity_min",
+        "capacity_target",
+        "capacity_max",
+        "dispositif",
+        "funding_eligible",
+        "populations",
+        "evaluation",
+        "publication",
+        "status",
+        "origin",
+        "start_date",
+        "end_date",
+        "duration_days",
+        "duration_hours",
+        "comments",
+        "convocation_comment",
+        "organisation_comment",
+        "calendar_invitations",
+    )
     column_export_list = (
         "code",
         "label",
