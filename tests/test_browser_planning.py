@@ -44,8 +44,10 @@ def same_page(page) -> bool:
 
 def open_sequence(page, sequence_id: int):
     """« Cliquez sur la flèche à droite de la séquence pour l'ouvrir »."""
-    page.locator(f"#sequence-{sequence_id} [data-open-sequence]").click()
     body = page.locator(f"#sequence-body-{sequence_id}")
+    if "show" not in (body.get_attribute("class") or "").split():
+        page.locator(f"#sequence-{sequence_id} [data-open-sequence]").click()
+    expect(body).to_have_class(re.compile(r"\bshow\b"))  # opening finished
     expect(body).to_be_visible()
     return body
 
@@ -148,6 +150,7 @@ def test_sequence_without_a_label_is_refused_under_the_field(browser_login, live
 
     open_session(page, live_url, session_id)
     page.locator("#add-sequence").click()
+    expect(page.locator("#new-sequence")).to_have_class(re.compile(r"\bshow\b"))  # opening finished
     form = page.locator("#new-sequence form")
     form.get_by_label("URL pour la formation").fill("https://lms.example.com/j1")
     form.get_by_role("button", name="Confirmer").click()
@@ -348,6 +351,7 @@ def start_a_sequence_then_add_a_slot(page, live_url, session_id: int, sequence_i
     open_session(page, live_url, session_id)
     mark_the_page(page)
     page.locator("#add-sequence").click()
+    expect(page.locator("#new-sequence")).to_have_class(re.compile(r"\bshow\b"))  # opening finished
     page.locator("#new-sequence form").get_by_label("Libellé").fill("Jour 2 en cours de saisie")
     form = open_new_slot_form(page, sequence_id)
     fill_date_row(form.locator("[data-date-row]").first, "2027-05-15")
