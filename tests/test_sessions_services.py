@@ -36,6 +36,7 @@ from trainadmin.services import sessions as service
 from trainadmin.services.errors import DomainError, ValidationFailed
 
 from . import factories
+from .conftest import need
 
 
 def _full_training():
@@ -105,7 +106,7 @@ def test_codes_are_never_reused(db):
 
 def test_concurrent_creators_get_distinct_codes(app, committed_db, main_backend):
     if main_backend != "postgresql":
-        pytest.skip("concurrency is tested on PostgreSQL; SQLite serialises writers")
+        need("PostgreSQL", "concurrent creators need a server database (SQLite serialises writers)")
     training_id = factories.make_training().id
     committed_db.session.commit()
     codes: list[str] = []
