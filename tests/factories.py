@@ -154,12 +154,27 @@ FACTORIES = {
     Sequence: make_sequence,
     Slot: make_slot,
     Partner: make_partner,
+    TrainingRequest: lambda: make_request(),
 }
 
 
 def make(model):
     """An instance of any model an admin view manages."""
     return FACTORIES[model]()
+
+
+def make_request(
+    session: TrainingSession | None = None,
+    collaborator: Collaborator | None = None,
+    status: RequestStatus = RequestStatus.PENDING_MANAGER,
+) -> TrainingRequest:
+    """A demande waiting for a validation (made, say, from the learner application)."""
+    request = TrainingRequest(
+        session=session or make_session(), collaborator=collaborator or make_collaborator(), status=status
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
 
 
 def enrol(session: TrainingSession, collaborator: Collaborator | None = None) -> TrainingRequest:

@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 
-from trainadmin.models import Cost, Publication, Role, WorkflowStatus
+from trainadmin.models import Cost, Publication, RequestStatus, Role, WorkflowStatus
 
 from . import factories
 
@@ -101,3 +101,15 @@ def test_dashboard_query_count_does_not_grow(login_as, situation, count_queries)
     with count_queries() as many:
         client.get("/admin/")
     assert many.count == few.count
+
+
+def test_staff_see_the_requests_to_process(login_as, db):
+    session = factories.make_session()
+    factories.make_request(session)
+    factories.make_request(session, status=RequestStatus.PENDING_TRAINING)
+    factories.enrol(session)
+    client = login_as(Role.MANAGER)
+    cards = _cards(client.get("/admin/").get_data(as_text=True))
+    value, url = cards["requests_to_process"]
+    assert value == 2 and url == "/admin/demandes_todo/"
+    assert "requests_to_process" not in _cards(login_as(Role.VIEWER).get("/admin/").get_data(as_text=True))

@@ -23,10 +23,12 @@ from ..models import (
     Trainer,
     Training,
     TrainingOrganisation,
+    TrainingRequest,
     TrainingSession,
     User,
 )
 from .dashboard import DashboardView
+from .demandes import DemandeTodoView, DemandeView
 from .labels import install_admin_wording
 from .partners import PartnerView
 from .planning import SlotView
@@ -67,6 +69,10 @@ def init_admin(app: Flask) -> Admin:
     )
     views = [
         SessionView(TrainingSession, name=_l("Sessions"), endpoint="sessions", category=SESSIONS),
+        DemandeTodoView(
+            TrainingRequest, name=_l("Requests to process"), endpoint="demandes_todo", category=SESSIONS
+        ),
+        DemandeView(TrainingRequest, name=_l("Requests"), endpoint="demandes", category=SESSIONS),
         SlotView(Slot, name=_l("Slots"), endpoint="slots", category=SESSIONS),
         TrainingView(Training, name=_l("Trainings"), endpoint="trainings", category=CATALOGUE),
         CertificationView(

@@ -10,7 +10,7 @@ from flask_admin import AdminIndexView, expose
 from flask_babel import gettext
 
 from ..services.dashboard import SOON_DAYS, attention_counts, timeline
-from .base import AccessMixin
+from .base import STAFF, AccessMixin, current_role
 
 
 class DashboardView(AccessMixin, AdminIndexView):
@@ -56,5 +56,16 @@ class DashboardView(AccessMixin, AdminIndexView):
                 "url": url_for("sessions.index_view", flt0_start_date_datebetween=soon, **active),
             },
         ]
+        if current_role() in STAFF:
+            cards.insert(
+                1,
+                {
+                    "key": "requests_to_process",
+                    "label": gettext("Requests to process"),
+                    "value": counts["requests_to_process"],
+                    "tone": "primary" if counts["requests_to_process"] else "secondary",
+                    "url": url_for("demandes_todo.index_view"),
+                },
+            )
         bars, weeks = timeline(today)
         return self.render("admin/dashboard.html", cards=cards, bars=bars, weeks=weeks, today=today)

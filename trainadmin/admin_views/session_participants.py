@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
 from ..extensions import db
 from ..models import TrainingRequest
@@ -19,6 +18,7 @@ from ..services.participants import (
     participants,
     search_collaborators,
 )
+from .demandes import convocation_response
 
 
 class ParticipantsMixin:
@@ -49,12 +49,7 @@ class ParticipantsMixin:
         except DomainError as exc:
             flash(exc.message, "error")
             return self._back(session.id)
-        filename = secure_filename(f"convocation-{session.code}-{demande.collaborator.last_name}.pdf")
-        return Response(
-            pdf,
-            mimetype="application/pdf",
-            headers={"Content-Disposition": f"attachment; filename={filename}"},
-        )
+        return convocation_response(demande, pdf)
 
     @expose("/enrol/", methods=("POST",))
     def enrol_view(self):
@@ -67,7 +62,9 @@ class ParticipantsMixin:
             flash(gettext("Choose at least one collaborator."), "error")
             return self._back(session_id)
         try:
-            made, refusals = enrol(session, ids, current_user)
+            made, refusals = enrol(
+                session, ids, current_user, one_step=request.form.get("workflow") != "manager"
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext
 from fpdf import FPDF
 
-from ..models import SessionType, TrainingRequest
+from ..models import RequestStatus, SessionType, TrainingRequest
 from .errors import DomainError
 
 
@@ -21,6 +21,8 @@ def convocation_pdf(request: TrainingRequest) -> bytes:
     session = request.session
     if session.session_type != SessionType.INTER:
         raise DomainError(gettext("Convocations of INTRA sessions are sent by e-mail."))
+    if request.status != RequestStatus.ENROLLED:
+        raise DomainError(gettext("The convocation can be downloaded once the collaborator is enrolled."))
     pdf = FPDF(format="A4")
     pdf.set_title(_text(gettext("Convocation")))
     pdf.add_page()

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Cost, Publication, TrainingSession, WorkflowStatus
+from ..models import Cost, Publication, RequestStatus, TrainingRequest, TrainingSession, WorkflowStatus
 
 SOON_DAYS = 30
 TIMELINE_WEEKS = 12
@@ -41,7 +41,18 @@ def attention_counts(today: date) -> dict[str, int]:
             sa.func.count().filter(starting_soon),
         ).where(TrainingSession.status.in_(ACTIVE))
     ).one()
-    return {"drafts": row[0], "to_complete": row[1], "soon_under_minimum": row[2], "soon": row[3]}
+    pending = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(TrainingRequest)
+        .where(TrainingRequest.status.in_((RequestStatus.PENDING_MANAGER, RequestStatus.PENDING_TRAINING)))
+    )
+    return {
+        "drafts": row[0],
+        "to_complete": row[1],
+        "soon_under_minimum": row[2],
+        "soon": row[3],
+        "requests_to_process": pending,
+    }
 
 
 def timeline(today: date) -> tuple[list[TimelineBar], list[date]]:

@@ -1,4 +1,14 @@
-"""Participants: enrolments behind « demandes », capacity and waiting list, cancellation."""
+"""Participants: enrolments behind « demandes », their validation workflow, capacity and waiting list,
+cancellation.
+
+A demande goes: en attente de validation manager → en attente de validation service formation →
+validée → inscrit (or liste d'attente past the maximum capacity); or refusée / annulée. The
+collaborator's manager is not a user of the back office: the training staff record the manager's
+answer (the step keeps who recorded it). Demandes made by the staff themselves are validated in one
+step. Every change of status is a RequestStep (who, when, from → to, comment).
+
+Seats are counted on the session row, which is locked (SELECT … FOR UPDATE on PostgreSQL) while a
+seat is taken or freed, so two staff members enrolling at once never exceed the maximum capacity."""
 
 from __future__ import annotations
 
@@ -29,6 +39,28 @@ CANCEL_REASONS = {
     "other": lazy_gettext("Other"),
 }
 SEATED = (RequestStatus.ENROLLED,)
+PENDING = (RequestStatus.PENDING_MANAGER, RequestStatus.PENDING_TRAINING)
+OPEN = (*PENDING, RequestStatus.VALIDATED, RequestStatus.ENROLLED, RequestStatus.WAITLISTED)
+CLOSED_SESSION = (WorkflowStatus.CANCELLED, WorkflowStatus.CLOSED)
+
+EXPECTED_ACTIONS = {
+    RequestStatus.PENDING_MANAGER: lazy_gettext("Validation by the collaborator's manager"),
+    RequestStatus.PENDING_TRAINING: lazy_gettext("Validation by the training department"),
+    RequestStatus.VALIDATED: lazy_gettext("Enrolment"),
+    RequestStatus.ENROLLED: lazy_gettext("None: the collaborator is enrolled"),
+    RequestStatus.WAITLISTED: lazy_gettext("A seat to free up"),
+    RequestStatus.REFUSED: lazy_gettext("None"),
+    RequestStatus.CANCELLED: lazy_gettext("None"),
+}
+
+
+def expected_action(request: TrainingRequest) -> str:
+    return str(EXPECTED_ACTIONS[request.status])
+
+
+def _lock_seats(session: TrainingSession) -> None:
+    """Reload the session's seat count under a row lock before taking or freeing a seat."""
+    db.session.refresh(session, attribute_names=["enrolled_count", "version"], with_for_update=True)
 
 
 def _step(request: TrainingRequest, before: RequestStatus | None, comment: str | None = None) -> None:
@@ -66,10 +98,14 @@ def allowed_by_populations(session: TrainingSession, collaborator_ids: list[int]
     )
 
 
-def enrol(session: TrainingSession, collaborator_ids: list[int], user: User | None) -> tuple[list, list[str]]:
-    """Enrol collaborators (a demande validated in one step by the training staff). Past the maximum
-    capacity they go to the waiting list, in order. Returns (requests made, refusals to show)."""
-    if session.status in (WorkflowStatus.CANCELLED, WorkflowStatus.CLOSED):
+def enrol(
+    session: TrainingSession, collaborator_ids: list[int], user: User | None, one_step: bool = True
+) -> tuple[list, list[str]]:
+    """Demandes for collaborators. Made by the training staff, they are validated in one step: the
+    collaborators are enrolled, or past the maximum capacity put on the waiting list, in order.
+    With one_step=False they start the workflow at the manager's validation.
+    Returns (requests made, refusals to show)."""
+    if session.status in CLOSED_SESSION:
         raise DomainError(
             gettext("Nobody can be enrolled in a cancelled or closed session."), field="collaborators"
         )
@@ -85,6 +121,8 @@ def enrol(session: TrainingSession, collaborator_ids: list[int], user: User | No
         )
     )
     allowed = allowed_by_populations(session, ids)
+    if one_step:
+        _lock_seats(session)
     made, refusals = [], []
     for collaborator_id in ids:
         collaborator = collaborators.get(collaborator_id)
@@ -97,23 +135,78 @@ def enrol(session: TrainingSession, collaborator_ids: list[int], user: User | No
                 gettext("%(name)s is not in the populations this session is open to.", name=collaborator)
             )
         else:
-            made.append(_new_request(session, collaborator, user))
+            made.append(_new_request(session, collaborator, user, one_step))
     db.session.flush()
     return made, refusals
 
 
-def _new_request(session: TrainingSession, collaborator: Collaborator, user: User | None) -> TrainingRequest:
-    full = session.capacity_max is not None and session.enrolled_count >= session.capacity_max
+def _new_request(
+    session: TrainingSession, collaborator: Collaborator, user: User | None, one_step: bool
+) -> TrainingRequest:
     request = TrainingRequest(session=session, collaborator=collaborator, created_by=user)
+    db.session.add(request)
+    if one_step:
+        _seat(request, None)
+    else:
+        request.status = RequestStatus.PENDING_MANAGER
+        _step(request, None)
+    return request
+
+
+def _seat(request: TrainingRequest, before: RequestStatus | None, comment: str | None = None) -> None:
+    """A validated demande takes a seat, or the next place on the waiting list when the session is full."""
+    session = request.session
+    full = session.capacity_max is not None and session.enrolled_count >= session.capacity_max
     if full:
         request.status = RequestStatus.WAITLISTED
         request.waitlist_position = _last_waitlist_position(session) + 1
     else:
         request.status = RequestStatus.ENROLLED
         session.enrolled_count += 1
-    db.session.add(request)
-    _step(request, None)
-    return request
+    _step(request, before, comment)
+
+
+def validate(request: TrainingRequest, comment: str | None = None) -> None:
+    """The next validation of the workflow: the manager's, then the training department's (which
+    enrols, or puts on the waiting list when the session is full)."""
+    comment = _clean(comment)
+    session = request.session
+    if request.status == RequestStatus.PENDING_MANAGER:
+        request.status = RequestStatus.PENDING_TRAINING
+        _step(request, RequestStatus.PENDING_MANAGER, comment)
+    elif request.status == RequestStatus.PENDING_TRAINING:
+        if session.status in CLOSED_SESSION:
+            raise DomainError(
+                gettext("Nobody can be enrolled in a cancelled or closed session."), field="comment"
+            )
+        _lock_seats(session)
+        request.status = RequestStatus.VALIDATED
+        _step(request, RequestStatus.PENDING_TRAINING, comment)
+        _seat(request, RequestStatus.VALIDATED)
+    else:
+        raise DomainError(gettext("This request is not waiting for a validation."), field="comment")
+    db.session.flush()
+
+
+def refuse(request: TrainingRequest, comment: str | None) -> None:
+    """Refuse a demande waiting for a validation or for a seat; the comment says why."""
+    comment = _clean(comment)
+    if not comment:
+        raise DomainError(gettext("Say why the request is refused."), field="comment")
+    if request.status not in (*PENDING, RequestStatus.WAITLISTED):
+        raise DomainError(gettext("Only a request waiting for a validation or a seat can be refused."))
+    before = request.status
+    request.status = RequestStatus.REFUSED
+    request.waitlist_position = None
+    _step(request, before, comment)
+    db.session.flush()
+
+
+def _clean(text: str | None, field: str = "comment") -> str | None:
+    text = (text or "").strip()
+    if len(text) > 2000:
+        raise DomainError(gettext("At most %(n)s characters.", n=2000), field=field)
+    return text or None
 
 
 def _last_waitlist_position(session: TrainingSession) -> int:
@@ -132,14 +225,17 @@ def cancel_enrolment(
         raise DomainError(gettext("Choose the reason of the cancellation."), field="cancel_reason")
     if request.status in (RequestStatus.CANCELLED, RequestStatus.REFUSED):
         raise DomainError(gettext("This request is already closed."), field="cancel_reason")
+    details = _clean(details, "cancel_details")
+    session = request.session
+    if request.status in SEATED:
+        _lock_seats(session)
     before = request.status
     seated = before in SEATED
     request.status = RequestStatus.CANCELLED
     request.cancel_reason = reason
-    request.cancel_details = (details or "").strip() or None
+    request.cancel_details = details
     request.waitlist_position = None
-    _step(request, before, request.cancel_details)
-    session = request.session
+    _step(request, before, details)
     promoted = None
     if seated:
         session.enrolled_count -= 1
