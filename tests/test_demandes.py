@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from html import unescape
 
 import pytest
 import sqlalchemy as sa
 
-from trainadmin.models import RequestStatus, Role, SessionType, TrainingRequest, WorkflowStatus
+from trainadmin.extensions import db as _db
+from trainadmin.models import (
+    RequestStatus,
+    Role,
+    SessionType,
+    TrainingRequest,
+    TrainingSession,
+    WorkflowStatus,
+)
+from trainadmin.services import participants
 
 from . import factories
-from .conftest import flashed_errors, post_form
+from .conftest import flashed_errors, need, post_form
 
 
 @pytest.fixture
@@ -223,3 +233,41 @@ def test_convocation_row_action_only_where_it_applies(manager, db):
     assert "envoyées par e-mail" in documents
     response = manager.get(f"/admin/demandes/convocation/?id={pending.id}")
     assert response.status_code == 302
+
+
+def test_concurrent_enrolments_never_exceed_the_maximum(app, committed_db, main_backend):
+    """Eight staff members enrol at once: seats are counted under a lock, the rest wait in order."""
+    if main_backend != "postgresql":
+        need("PostgreSQL", "concurrent writers need a server database (SQLite serialises writers)")
+    session = factories.make_session(capacity_min=1, capacity_target=3, capacity_max=3)
+    people = [factories.make_collaborator().id for _ in range(16)]
+    session_id = session.id
+    committed_db.session.commit()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def enrol_two(pair):
+        try:
+            with app.app_context():
+                barrier.wait()
+                target = _db.session.get(TrainingSession, session_id)
+                participants.enrol(target, pair, None)
+                _db.session.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=enrol_two, args=(people[n : n + 2],)) for n in range(0, 16, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    committed_db.session.expire_all()
+    rows = committed_db.session.execute(
+        sa.select(TrainingRequest.status, TrainingRequest.waitlist_position).where(
+            TrainingRequest.session_id == session_id
+        )
+    ).all()
+    assert sum(1 for status, _ in rows if status == RequestStatus.ENROLLED) == 3
+    assert sorted(p for status, p in rows if status == RequestStatus.WAITLISTED) == list(range(1, 14))
+    assert committed_db.session.get(TrainingSession, session_id).enrolled_count == 3
