@@ -271,3 +271,26 @@ def test_concurrent_enrolments_never_exceed_the_maximum(app, committed_db, main_
     assert sum(1 for status, _ in rows if status == RequestStatus.ENROLLED) == 3
     assert sorted(p for status, p in rows if status == RequestStatus.WAITLISTED) == list(range(1, 14))
     assert committed_db.session.get(TrainingSession, session_id).enrolled_count == 3
+
+
+def test_participants_tab_and_demandes_list_run_a_constant_number_of_queries(manager, db, count_queries):
+    small, large = factories.make_session(), factories.make_session(capacity_max=30)
+    for session, n in ((small, 2), (large, 40)):
+        for _ in range(n):
+            factories.enrol(session)
+    factories.make_request(large)
+    counts = []
+    for session in (small, large):
+        url = f"/admin/sessions/details/?id={session.id}&tab=participants"
+        manager.get(url)
+        with count_queries() as counter:
+            assert manager.get(url).status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
+    counts = []
+    for size in (5, 50):
+        manager.get(f"/admin/demandes/?page_size={size}")
+        with count_queries() as counter:
+            assert manager.get(f"/admin/demandes/?page_size={size}").status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1]

@@ -53,7 +53,7 @@ def test_enrol_by_search_with_waiting_list_and_cancellation(manager, db):
 
     response = post_form(
         manager,
-        f"/admin/sessions/cancel-enrolment/?id={session.id}&request={first.id}",
+        f"/admin/demandes/cancel/?id={first.id}",
         {"cancel_reason": "illness", "cancel_details": "Arrêt maladie"},
     )
     shown = page(manager, response.headers["Location"])
@@ -100,7 +100,7 @@ def test_cancellation_needs_a_known_reason(manager, db):
     demande = factories.enrol(session)
     response = post_form(
         manager,
-        f"/admin/sessions/cancel-enrolment/?id={session.id}&request={demande.id}",
+        f"/admin/demandes/cancel/?id={demande.id}",
         {"cancel_reason": "x"},
     )
     assert "motif" in " ".join(flashed_errors(page(manager, response.headers["Location"]))).lower()
@@ -143,7 +143,7 @@ def test_inter_convocation_pdf(login_as, db):
     demande = factories.enrol(session, factories.make_collaborator(first_name="Inès", last_name="Moreau"))
     listing = page(viewer, f"/admin/sessions/details/?id={session.id}&tab=participants")
     assert "Télécharger la convocation" in listing
-    response = viewer.get(f"/admin/sessions/convocation/?id={session.id}&request={demande.id}")
+    response = viewer.get(f"/admin/demandes/convocation/?id={demande.id}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     for expected in (
@@ -164,6 +164,6 @@ def test_inter_convocation_pdf(login_as, db):
 def test_intra_has_no_downloaded_convocation(manager, db):
     session = factories.make_session()
     demande = factories.enrol(session)
-    response = manager.get(f"/admin/sessions/convocation/?id={session.id}&request={demande.id}")
+    response = manager.get(f"/admin/demandes/convocation/?id={demande.id}")
     assert response.status_code == 302
     assert "e-mail" in " ".join(flashed_errors(page(manager, response.headers["Location"])))
