@@ -34,6 +34,7 @@ TABS = ("details", "history", "documents")
 DEMANDE_LABELS = {
     "collaborator": _l("Collaborator"),
     "collaborator.last_name": _l("Last name"),
+    "collaborator.first_name": _l("First name"),
     "collaborator.email": _l("E-mail"),
     "session": _l("Session"),
     "session.code": _l("Session code"),
@@ -244,6 +245,7 @@ class DemandeTodoView(DemandeView):
     manager answers through them, then the training department decides)."""
 
     read_roles = STAFF
+    column_list = ("collaborator", "session", "status", "expected_action", "created_at")
     column_default_sort = ("created_at", False)
     column_filters = ("session.code", "session.start_date")
 
