@@ -55,10 +55,11 @@ class IsolatedClient(FlaskClient):
         return response
 
 
-def _test_config(database_url: str) -> dict:
+def _test_config(database_url: str, storage: str) -> dict:
     return {
         "TESTING": True,
         "DATABASE_URL": database_url,
+        "TRAINADMIN_STORAGE": storage,  # never the instance folder; tests that look at files use `storage`
         "REDIS_URL": "",
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": True,
@@ -82,11 +83,12 @@ def _reset_schema(app: Flask) -> None:
 
 
 def make_app(backend: str, tmp_path_factory) -> Flask:
+    storage = str(tmp_path_factory.mktemp("files"))
     if backend == "postgresql":
         if not PG_URL:
             need("PostgreSQL", "set TRAINADMIN_TEST_DATABASE_URL")
         url = PG_URL
-        app = create_app(_test_config(url))
+        app = create_app(_test_config(url, storage))
         try:
             with app.app_context():
                 _db.session.execute(sa.text("SELECT 1"))
@@ -95,7 +97,7 @@ def make_app(backend: str, tmp_path_factory) -> Flask:
             need("PostgreSQL", str(exc.orig).strip().splitlines()[0])
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-        app = create_app(_test_config(url))
+        app = create_app(_test_config(url, storage))
     app.test_client_class = IsolatedClient
     _reset_schema(app)
     return app
@@ -192,6 +194,13 @@ def committed_db(app):
         yield _db
         _db.session.remove()
     truncate_all(app)
+
+
+@pytest.fixture
+def storage(app, tmp_path, monkeypatch):
+    """A storage directory of the test's own for uploaded files (the app's config points to it)."""
+    monkeypatch.setitem(app.config, "TRAINADMIN_STORAGE", str(tmp_path / "files"))
+    return tmp_path / "files"
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from trainadmin.models import (
     Collaborator,
     CostType,
     Dispositif,
+    Document,
     DocumentType,
     Evaluation,
     Location,
@@ -132,6 +133,25 @@ def make_slot(sequence: Sequence | None = None, days: list[date] | None = None, 
 
 def make_partner(**kw) -> Partner:
     return make_named(Partner, **kw)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def make_document(name: str = "convention.pdf", data: bytes = PDF_BYTES, **owner) -> Document:
+    """A stored document (its file written under TRAINADMIN_STORAGE) for a session by default."""
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from trainadmin.services.documents import save_upload
+
+    document_type = owner.pop("document_type", None) or make_named(DocumentType)
+    user = owner.pop("user", None)
+    if not owner:
+        owner = {"session": make_session()}
+    upload = FileStorage(stream=BytesIO(data), filename=name)
+    return save_upload(upload, document_type_id=document_type.id, user=user, **owner)
 
 
 FACTORIES = {

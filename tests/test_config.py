@@ -21,8 +21,17 @@ def test_defaults_are_the_embedded_demo(tmp_path):
     assert config["BABEL_DEFAULT_LOCALE"] == "fr"
     assert config["TRAINADMIN_TZ"] == "Europe/Paris"
     assert config["TRAINADMIN_STORAGE"] == str(tmp_path / "files")
+    assert config["TRAINADMIN_MAX_UPLOAD_MB"] == 10
+    # the request may be a little larger than the file: the other fields and the multipart envelope
+    assert 10 * 1024 * 1024 < config["MAX_CONTENT_LENGTH"] <= 12 * 1024 * 1024
     # the embedded database keeps a generated key next to it, the same at every start
     assert config["SECRET_KEY"] == load(tmp_path, environ={})["SECRET_KEY"]
+
+
+def test_upload_limit_from_the_environment(tmp_path):
+    config = load(tmp_path, environ={"TRAINADMIN_MAX_UPLOAD_MB": "25"})
+    assert config["TRAINADMIN_MAX_UPLOAD_MB"] == 25
+    assert config["MAX_CONTENT_LENGTH"] == 26 * 1024 * 1024
 
 
 def test_postgres_url_uses_psycopg(tmp_path):
@@ -42,6 +51,9 @@ def test_postgres_url_uses_psycopg(tmp_path):
         ({"MAIL_PORT": "twenty-five"}, "MAIL_PORT must be a whole number"),
         ({"MAIL_USE_TLS": "perhaps"}, "MAIL_USE_TLS must be true or false"),
         ({"MAIL_USE_TLS": "1", "MAIL_USE_SSL": "1"}, "cannot both be on"),
+        ({"TRAINADMIN_MAX_UPLOAD_MB": "ten"}, "TRAINADMIN_MAX_UPLOAD_MB must be a whole number"),
+        ({"TRAINADMIN_MAX_UPLOAD_MB": "0"}, "TRAINADMIN_MAX_UPLOAD_MB must be .* from 1 to 1024"),
+        ({"TRAINADMIN_MAX_UPLOAD_MB": "5000"}, "TRAINADMIN_MAX_UPLOAD_MB must be .* from 1 to 1024"),
     ],
 )
 def test_bad_configuration_is_refused_with_its_reason(tmp_path, environ, reason):

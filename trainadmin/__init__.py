@@ -45,7 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from . import errors, i18n
     from .auth import auth_bp, load_user
-    from .services import history
+    from .services import documents, history
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -66,6 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     history.install()
+    documents.install()
     app.register_blueprint(auth_bp)
     from .api import api_bp
 

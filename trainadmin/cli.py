@@ -1,4 +1,4 @@
-"""`flask --app app <command>`: init-db, create-user, seed-demo, demo."""
+"""`flask --app app <command>`: init-db, create-user, seed-demo, demo, purge-files."""
 
 from __future__ import annotations
 
@@ -100,6 +100,34 @@ def demo_command(host, port, keep):
     run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
+@click.command("purge-files")
+@click.option(
+    "--older-than",
+    "minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Leave alone files younger than this many minutes (uploads in progress).",
+)
+@click.option("--dry-run", is_flag=True, help="List the files without removing them.")
+@with_appcontext
+def purge_files_command(minutes, dry_run):
+    """Remove stored files that no document refers to any more (left by a crash or a cascade)."""
+    from .services.documents import purge_files
+
+    removed = purge_files(grace_seconds=minutes * 60, dry_run=dry_run)
+    for path in removed:
+        click.echo(str(path))
+    verb = "would be removed" if dry_run else "removed"
+    click.echo(f"{len(removed)} file(s) {verb}.")
+
+
 def register_cli(app: Flask) -> None:
-    for command in (init_db_command, create_user_command, seed_demo_command, demo_command):
+    for command in (
+        init_db_command,
+        create_user_command,
+        seed_demo_command,
+        demo_command,
+        purge_files_command,
+    ):
         app.cli.add_command(command)

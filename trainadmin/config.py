@@ -29,13 +29,16 @@ ENV_KEYS = (
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
     "TRAINADMIN_STORAGE",
+    "TRAINADMIN_MAX_UPLOAD_MB",
     "TRAINADMIN_TZ",
     "BABEL_DEFAULT_LOCALE",
     "TRAINADMIN_API_KEYS",
 )
 
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
-INT_KEYS = {"MAIL_PORT"}
+INT_KEYS = {"MAIL_PORT", "TRAINADMIN_MAX_UPLOAD_MB"}
+MAX_UPLOAD_MB = 1024
+MIB = 1024 * 1024
 LOCALES = ("fr", "en")
 
 
@@ -68,6 +71,7 @@ def default_config(instance_path: Path) -> dict:
         "MAIL_PASSWORD": None,
         "MAIL_DEFAULT_SENDER": "formation@trainadmin.local",
         "TRAINADMIN_STORAGE": str(instance_path / "files"),
+        "TRAINADMIN_MAX_UPLOAD_MB": 10,
         "TRAINADMIN_TZ": "Europe/Paris",
         "BABEL_DEFAULT_LOCALE": "fr",
         "TRAINADMIN_API_KEYS": "",
@@ -151,6 +155,18 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
             config["SECRET_KEY"] = _embedded_secret(embedded_key_path)
         else:
             raise ConfigError("SECRET_KEY is not set: export SECRET_KEY=<a long random string>")
+
+    max_upload = config.get("TRAINADMIN_MAX_UPLOAD_MB")
+    if (
+        isinstance(max_upload, bool)
+        or not isinstance(max_upload, int)
+        or not 1 <= max_upload <= MAX_UPLOAD_MB
+    ):
+        raise ConfigError(
+            f"TRAINADMIN_MAX_UPLOAD_MB must be a whole number from 1 to {MAX_UPLOAD_MB}, got {max_upload!r}"
+        )
+    # A request also carries the other form fields and the multipart envelope: one more megabyte.
+    config["MAX_CONTENT_LENGTH"] = (max_upload + 1) * MIB
 
     keys = config.get("TRAINADMIN_API_KEYS") or ""
     if isinstance(keys, str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -41,6 +41,18 @@ def init_app(app: Flask) -> None:
     def method_not_allowed(exc: HTTPException):
         return _page(
             405, gettext("Action not allowed"), gettext("This address does not accept this kind of request.")
+        )
+
+    @app.errorhandler(413)
+    def too_large(exc: HTTPException):
+        return _page(
+            413,
+            gettext("File too large"),
+            gettext(
+                "What you sent is larger than the limit of %(max)s MB per file. Nothing was saved: "
+                "go back and choose a smaller file.",
+                max=current_app.config["TRAINADMIN_MAX_UPLOAD_MB"],
+            ),
         )
 
     @app.errorhandler(500)

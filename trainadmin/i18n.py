@@ -7,7 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
-from flask_babel import get_locale, lazy_gettext  # noqa: F401
+from flask_babel import get_locale, gettext, lazy_gettext  # noqa: F401
 from flask_login import current_user
 
 LOCALES = ("fr", "en")
@@ -53,10 +53,22 @@ def show_decimal(value: Decimal | float | int | None) -> str:
     return text.replace(".", ",") if str(get_locale()) == "fr" else text
 
 
+def show_size(value: int | None) -> str:
+    """A file size as people read it: « 830 octets », « 12,4 Ko », « 3,1 Mo »."""
+    if value is None:
+        return ""
+    if value < 1024:
+        return gettext("%(size)s bytes", size=value)
+    if value < 1024 * 1024:
+        return gettext("%(size)s KB", size=show_decimal(round(Decimal(value) / 1024, 1)))
+    return gettext("%(size)s MB", size=show_decimal(round(Decimal(value) / (1024 * 1024), 1)))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["show_date"] = show_date
     app.jinja_env.filters["show_datetime"] = show_datetime
     app.jinja_env.filters["show_decimal"] = show_decimal
+    app.jinja_env.filters["show_size"] = show_size
     from .admin_views.labels import enum_label
 
     app.jinja_env.globals.update(get_locale=get_locale, role_label=enum_label, enum_label=enum_label)

@@ -29,6 +29,8 @@ from ..models import (
 )
 from .dashboard import DashboardView
 from .demandes import DemandeTodoView, DemandeView
+from .documents import DocumentView
+from .documents import init_templates as init_document_templates
 from .labels import install_admin_wording
 from .partners import PartnerView
 from .planning import SlotView
@@ -103,4 +105,6 @@ def init_admin(app: Flask) -> Admin:
     ]
     for view in views:
         admin.add_view(view)
+    admin.add_view(DocumentView(name=_l("Documents"), endpoint="documents"))  # not in the menu
+    init_document_templates(app)
     return admin

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import Enum
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
+from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.model import typefmt
@@ -160,6 +161,21 @@ class AccessMixin:
             return True
         role = current_role()
         return role is not None and role in self.write_roles
+
+
+class SecureView(AccessMixin, BaseView):
+    """Base of the views over no single model (documents…): the same roles as the model views."""
+
+    #: Exposed views that change data (refused with 403 to roles that may not write).
+    write_views: frozenset[str] = frozenset()
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is not None:
+            return response
+        if name in self.write_views and not self.may_write():
+            abort(403)
+        return None
 
 
 class SecureModelView(AccessMixin, ModelView):
@@ -363,5 +379,6 @@ __all__ = [
     "STAFF",
     "AdminOnlyView",
     "SecureModelView",
+    "SecureView",
     "lazy_gettext",
 ]

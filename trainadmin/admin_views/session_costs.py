@@ -20,6 +20,7 @@ from ..services.costs import (
     session_financing,
     totals,
 )
+from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError, ValidationFailed
 from ..services.evaluations import choose_evaluation
 from ..services.evaluations import results as evaluation_results
@@ -74,8 +75,14 @@ class CostsMixin:
         financing = session_financing(session)
         chosen = _int(request.args.get("cost_type"))
         chosen_type = db.session.get(CostType, chosen) if chosen else None
+        attachments: dict[int, list] = {}
+        for document in documents_of(cost_ids=[cost.id for cost in costs]):
+            attachments.setdefault(document.cost_id, []).append(document)
         return {
             "costs": costs,
+            "cost_attachments": attachments,
+            "document_types": document_types(),
+            "costs_back_url": self.get_url(".details_view", id=session.id, tab="costs"),
             "cost_totals": totals(session, costs, financing),
             "financing": financing,
             "dispositifs": db.session.scalars(sa.select(Dispositif).order_by(Dispositif.name)).all(),
@@ -110,6 +117,9 @@ class CostsMixin:
                 quantity,
                 _int(form.get("supplier_id")),
                 form.get("comment"),
+                attachment=request.files.get("file"),
+                document_type_id=_int(form.get("document_type_id")),
+                uploaded_by=current_user,
             )
         except ValidationFailed as exc:
             db.session.rollback()

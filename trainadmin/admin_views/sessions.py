@@ -24,6 +24,7 @@ from ..models import Publication, Sequence, Training, TrainingSession, WorkflowS
 from ..services import history as history_service
 from ..services import planning
 from ..services.capacities import capacity_errors
+from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError
 from ..services.sessions import (
     MAX_YEAR,
@@ -101,7 +102,7 @@ GENERAL_FIELDS = (
     "calendar_invitations",
 )
 
-TABS = ("general", "planning", "participants", "costs", "evaluation", "history")
+TABS = ("general", "planning", "participants", "costs", "evaluation", "documents", "history")
 
 
 def local_now() -> datetime:
@@ -400,6 +401,12 @@ class SessionView(ParticipantsMixin, CostsMixin, PlanningEditorMixin, SessionWiz
             context.update(self.evaluation_context(session))
         if tab == "participants":
             context.update(self.participants_context(session))
+        if tab == "documents":
+            context.update(
+                documents=documents_of(session_id=session.id),
+                document_types=document_types(),
+                documents_back_url=self.get_url(".details_view", id=session.id, tab="documents"),
+            )
         for name in ("edit_slot", "new_slot", "edit_sequence"):
             value = request.args.get(name, "")
             context[name] = int(value) if value.isdigit() else None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .reference import DocumentType
 from .types import UTCDateTime, utcnow
+from .users import User
 
 
 class Document(db.Model):
@@ -38,6 +39,7 @@ class Document(db.Model):
     )
 
     document_type: Mapped[DocumentType | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint(

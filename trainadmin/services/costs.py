@@ -19,7 +19,9 @@ from ..models import (
     Supplier,
     TrainingDefaultCost,
     TrainingSession,
+    User,
 )
+from .documents import Upload, check_upload, is_file_chosen, store
 from .errors import ValidationFailed
 
 MAX_AMOUNT = Decimal("10000000")
@@ -53,7 +55,13 @@ def add_cost(
     quantity: int | None,
     supplier_id: int | None,
     comment: str | None = None,
+    *,
+    attachment: Upload | None = None,
+    document_type_id: int | None = None,
+    uploaded_by: User | None = None,
 ) -> Cost:
+    """A cost line, with the file that justifies it if one is given (« joindre des fichiers en
+    précisant le type de document »): both are saved, or neither."""
     errors: dict[str, str] = {}
     if cost_type_id is None or db.session.get(CostType, cost_type_id) is None:
         errors["cost_type_id"] = gettext("Choose a cost type in the list.")
@@ -74,6 +82,12 @@ def add_cost(
         )
     if supplier_id is not None and db.session.get(Supplier, supplier_id) is None:
         errors["supplier_id"] = gettext("Choose a supplier in the list.")
+    checked = None
+    if is_file_chosen(attachment):
+        try:
+            checked = check_upload(attachment, document_type_id)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
     cost = Cost(
@@ -87,6 +101,8 @@ def add_cost(
     )
     db.session.add(cost)
     db.session.flush()
+    if checked is not None:
+        store(checked, user=uploaded_by, cost=cost)
     return cost
 
 

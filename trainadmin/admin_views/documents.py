@@ -1,0 +1,127 @@
+"""Upload, download and deletion of documents, for every page that shows the documents panel
+(`templates/admin/documents/_panel.html`): not in the menu, the same roles as the sessions."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_babel import gettext
+from flask_login import current_user
+
+from ..auth import safe_next
+from ..extensions import db
+from ..models import Cost, Document, TrainingRequest, TrainingSession
+from ..services.documents import (
+    ACCEPT,
+    can_download,
+    delete_document,
+    display_name,
+    document_path,
+    save_upload,
+)
+from ..services.errors import ValidationFailed
+from .base import SecureView
+
+#: The owners a document may be attached to from the panel, by the name the form posts.
+OWNERS = {"session": TrainingSession, "request": TrainingRequest, "cost": Cost}
+
+
+def _int(value) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def owner_page(owner) -> str:
+    """The page that shows an owner's documents, where to come back to after a change."""
+    if isinstance(owner, TrainingSession):
+        return url_for("sessions.details_view", id=owner.id, tab="documents")
+    if isinstance(owner, Cost):
+        return url_for("sessions.details_view", id=owner.session_id, tab="costs")
+    return url_for("sessions.details_view", id=owner.session_id, tab="participants")
+
+
+def document_owner(document: Document):
+    if document.session_id is not None:
+        return db.session.get(TrainingSession, document.session_id)
+    if document.cost_id is not None:
+        return db.session.get(Cost, document.cost_id)
+    if document.request_id is not None:
+        return db.session.get(TrainingRequest, document.request_id)
+    return None
+
+
+class DocumentView(SecureView):
+    write_views = frozenset({"upload_view", "delete_view"})
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self):
+        abort(404)
+
+    @expose("/upload/", methods=("POST",))
+    def upload_view(self):
+        kind = request.form.get("owner", "")
+        owner_id = _int(request.form.get("owner_id"))
+        model = OWNERS.get(kind)
+        owner = db.session.get(model, owner_id) if model is not None and owner_id is not None else None
+        if owner is None:
+            abort(404)
+        back = safe_next(request.form.get("next")) or owner_page(owner)
+        try:
+            save_upload(
+                request.files.get("file"),
+                document_type_id=_int(request.form.get("document_type_id")),
+                user=current_user,
+                **{kind: owner},
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+            return redirect(back)
+        db.session.commit()
+        flash(gettext("Document saved."), "success")
+        return redirect(back)
+
+    @expose("/<int:document_id>/download")
+    def download_view(self, document_id: int):
+        document = db.session.get(Document, document_id)
+        if document is None:
+            abort(404)
+        if not can_download(current_user, document):
+            abort(403)
+        path = document_path(document)
+        if not path.is_file():
+            abort(404)
+        response = send_file(
+            path,
+            mimetype=document.content_type,
+            as_attachment=True,
+            download_name=display_name(document.original_name) or document.stored_name,
+            max_age=0,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @expose("/<int:document_id>/delete", methods=("POST",))
+    def delete_view(self, document_id: int):
+        document = db.session.get(Document, document_id)
+        if document is None:
+            abort(404)
+        owner = document_owner(document)
+        back = safe_next(request.form.get("next")) or (
+            owner_page(owner) if owner is not None else url_for("admin.index")
+        )
+        delete_document(document)
+        db.session.commit()
+        flash(gettext("Document deleted."), "success")
+        return redirect(back)
+
+
+def init_templates(app: Flask) -> None:
+    """What the documents panel needs wherever it is imported."""
+    app.jinja_env.globals["document_accept"] = ACCEPT
