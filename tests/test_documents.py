@@ -331,7 +331,9 @@ def test_a_demande_and_a_cost_take_documents_too(manager, db, storage, contract)
     db.session.add(cost)
     db.session.flush()
     response = upload(manager, "request", demande.id, contract, PDF, "attestation.pdf")
-    assert response.headers["Location"] == f"/admin/sessions/details/?id={session.id}&tab=participants"
+    assert response.headers["Location"] == f"/admin/demandes/details/?id={demande.id}&tab=documents"
+    shown = manager.get(response.headers["Location"]).get_data(as_text=True)
+    assert "attestation.pdf" in shown
     response = upload(manager, "cost", cost.id, contract, PDF, "facture.pdf")
     assert response.headers["Location"] == f"/admin/sessions/details/?id={session.id}&tab=costs"
     assert [d.original_name for d in documents_of(request_id=demande.id)] == ["attestation.pdf"]

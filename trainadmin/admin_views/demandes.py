@@ -16,6 +16,7 @@ from werkzeug.utils import secure_filename
 from ..extensions import db
 from ..models import Collaborator, RequestStatus, SessionType, TrainingRequest, TrainingSession
 from ..services.convocations import convocation_pdf
+from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError
 from ..services.participants import (
     CANCEL_REASONS,
@@ -144,6 +145,13 @@ class DemandeView(SecureModelView):
         tab = request.args.get("tab", "details")
         if tab not in TABS:
             tab = "details"
+        documents = {}
+        if tab == "documents":
+            documents = {
+                "documents": documents_of(request_id=demande.id),
+                "document_types": document_types(),
+                "documents_back_url": self.get_url(".details_view", id=demande.id, tab="documents"),
+            }
         return self.render(
             self.details_template,
             model=demande,
@@ -157,6 +165,7 @@ class DemandeView(SecureModelView):
             steps=sorted(demande.steps, key=lambda step: (step.at, step.id), reverse=True),
             status_label=lambda value: enum_label(RequestStatus(value)) if value else "—",
             return_url=self.get_url(".index_view"),
+            **documents,
         )
 
     def _back(self, demande_id: int, tab: str = "details"):

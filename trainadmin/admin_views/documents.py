@@ -37,7 +37,7 @@ def owner_page(owner) -> str:
         return url_for("sessions.details_view", id=owner.id, tab="documents")
     if isinstance(owner, Cost):
         return url_for("sessions.details_view", id=owner.session_id, tab="costs")
-    return url_for("sessions.details_view", id=owner.session_id, tab="participants")
+    return url_for("demandes.details_view", id=owner.id, tab="documents")
 
 
 def document_owner(document: Document):
