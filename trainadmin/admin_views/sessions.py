@@ -43,6 +43,7 @@ from .history import history_rows
 from .labels import enum_label
 from .planning import SequenceInline
 from .planning_editor import PlanningEditorMixin
+from .session_attendance import AttendanceMixin
 from .session_costs import CostsMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
 from .session_participants import ParticipantsMixin
@@ -101,7 +102,7 @@ GENERAL_FIELDS = (
     "calendar_invitations",
 )
 
-TABS = ("general", "planning", "participants", "costs", "evaluation", "history")
+TABS = ("general", "planning", "participants", "attendance", "costs", "evaluation", "history")
 
 
 def local_now() -> datetime:
@@ -126,12 +127,15 @@ class ExportNote:
         self.text = text
 
 
-class SessionView(ParticipantsMixin, CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureModelView):
+class SessionView(
+    ParticipantsMixin, AttendanceMixin, CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureModelView
+):
     extra_write_views = (
         SessionWizardsMixin.extra_write_views
         | PlanningEditorMixin.planning_write_views
         | CostsMixin.costs_write_views
         | ParticipantsMixin.participants_write_views
+        | AttendanceMixin.attendance_write_views
         | {"publication_view", "status_view"}
     )
     list_template = "admin/sessions/list.html"
@@ -400,6 +404,8 @@ class SessionView(ParticipantsMixin, CostsMixin, PlanningEditorMixin, SessionWiz
             context.update(self.evaluation_context(session))
         if tab == "participants":
             context.update(self.participants_context(session))
+        if tab == "attendance":
+            context.update(self.attendance_context(session))
         for name in ("edit_slot", "new_slot", "edit_sequence"):
             value = request.args.get(name, "")
             context[name] = int(value) if value.isdigit() else None
