@@ -199,6 +199,15 @@ def _bad_value() -> str:
     return gettext("Choose present, absent or excused.")
 
 
+def _not_covered(slot_date: SlotDate, half: HalfDay) -> str:
+    day = slot_date.day.strftime("%d/%m/%Y")
+    if half == HalfDay.MORNING:
+        starts = slot_date.start_time.strftime("%H:%M")
+        return gettext("No morning on %(date)s: the slot starts at %(time)s.", date=day, time=starts)
+    ends = slot_date.end_time.strftime("%H:%M")
+    return gettext("No afternoon on %(date)s: the slot ends at %(time)s.", date=day, time=ends)
+
+
 def _check_cells(
     days: dict[int, AttendanceDay], enrolled: dict[int, TrainingRequest], cells: Iterable
 ) -> tuple[dict[CellKey, Presence | None], dict[str, str]]:
@@ -226,21 +235,7 @@ def _check_cells(
             errors.setdefault("half_day", gettext("Choose the morning or the afternoon."))
             continue
         if half not in day.half_days:
-            slot_date = day.slot_date
-            errors.setdefault(
-                "half_day",
-                gettext(
-                    "No morning on %(date)s: the slot starts at %(time)s.",
-                    date=f"{slot_date.day:%d/%m/%Y}",
-                    time=f"{slot_date.start_time:%H:%M}",
-                )
-                if half == HalfDay.MORNING
-                else gettext(
-                    "No afternoon on %(date)s: the slot ends at %(time)s.",
-                    date=f"{slot_date.day:%d/%m/%Y}",
-                    time=f"{slot_date.end_time:%H:%M}",
-                ),
-            )
+            errors.setdefault("half_day", _not_covered(day.slot_date, half))
             continue
         text = "" if value is None else str(value).strip()
         if not text:
@@ -329,10 +324,11 @@ def _check_certifications(
         elif day is not None and day > today:
             errors[field] = gettext("%(name)s: the certification date cannot be in the future.", name=name)
         elif day is not None and session.start_date is not None and day < session.start_date:
+            start = session.start_date.strftime("%d/%m/%Y")
             errors[field] = gettext(
                 "%(name)s: the certification date cannot be before the start of the session (%(start)s).",
                 name=name,
-                start=f"{session.start_date:%d/%m/%Y}",
+                start=start,
             )
         else:
             plan[key] = (result == "obtained", day)

@@ -46,22 +46,19 @@ def signin_sheet_pdf(
 ) -> bytes:
     slot_date = day.slot_date
     title = gettext("Sign-in sheet")
+    day_text = slot_date.day.strftime("%d/%m/%Y")
     pdf = FPDF(format="A4")
-    pdf.set_title(_text(f"{title} {session.code} {slot_date.day:%d/%m/%Y}"))
+    pdf.set_title(_text(f"{title} {session.code} {day_text}"))
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, _text(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=11)
+    starts, ends = slot_date.start_time.strftime("%H:%M"), slot_date.end_time.strftime("%H:%M")
     lines = [
         gettext("Session: %(code)s - %(label)s", code=session.code, label=session.label),
         gettext("Training: %(label)s", label=session.training.name),
         gettext("Sequence: %(label)s", label=day.sequence.label),
-        gettext(
-            "Date: %(date)s, %(start)s-%(end)s",
-            date=f"{slot_date.day:%d/%m/%Y}",
-            start=f"{slot_date.start_time:%H:%M}",
-            end=f"{slot_date.end_time:%H:%M}",
-        ),
+        gettext("Date: %(date)s, %(start)s-%(end)s", date=day_text, start=starts, end=ends),
         gettext("Place: %(place)s", place=slot_place(day.slot) or "-"),
     ]
     for line in lines:
