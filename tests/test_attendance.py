@@ -177,6 +177,7 @@ def test_only_enrolled_participants_are_listed(any_db):
         ("unknown_value", "Choose present, absent or excused."),
         ("unknown_half_day", "Choose the morning or the afternoon."),
         ("not_a_number", "The attendance sheet sent is not valid"),
+        ("not_an_ascii_number", "The attendance sheet sent is not valid"),
     ],
 )
 def test_bad_cells_save_nothing(any_db, case, message):
@@ -201,6 +202,7 @@ def test_bad_cells_save_nothing(any_db, case, message):
         "unknown_value": (ana.id, morning.id, "am", "late"),
         "unknown_half_day": (ana.id, morning.id, "evening", "present"),
         "not_a_number": ("1 OR 1=1", "x", "am", "present"),
+        "not_an_ascii_number": (ana.id, "²", "am", "present"),
     }[case]
     good = (ana.id, morning.id, "am", "present")
     with pytest.raises(ValidationFailed) as refused:
@@ -232,6 +234,7 @@ def test_whole_day_sets_every_enrolled_participant(any_db):
     [
         ("foreign", "present", "This date is not a date of this session."),
         ("abc", "present", "This date is not a date of this session."),
+        ("²", "present", "This date is not a date of this session."),
         ("own", "late", "Choose present, absent or excused."),
     ],
 )
@@ -380,7 +383,7 @@ def test_bad_posts_are_explained_and_save_nothing(manager, db, case, message):
     assert count_rows(db, Attendance) == 0 and count_rows(db, CertificationResult) == 0
 
 
-@pytest.mark.parametrize("session_id", ["999999", "abc", ""])
+@pytest.mark.parametrize("session_id", ["999999", "abc", "", "²"])
 def test_unknown_session_is_not_found(manager, db, session_id):
     for url in (
         f"/admin/sessions/attendance/?id={session_id}",
@@ -508,7 +511,7 @@ def test_signin_sheet_of_another_date_is_not_found(manager, db):
     prework = factories.make_slot(factories.make_sequence(session, is_prework=True), days=[date(2027, 3, 1)])
     base = f"/admin/sessions/attendance/sheet/?id={session.id}&date="
     assert manager.get(base + str(day.id)).status_code == 200
-    for slot_date_id in (foreign.id, prework.dates[0].id, "abc", "", "99999999999"):
+    for slot_date_id in (foreign.id, prework.dates[0].id, "abc", "", "99999999999", "²"):
         assert manager.get(base + str(slot_date_id)).status_code == 404, slot_date_id
 
 

@@ -184,7 +184,7 @@ def attendance_sheet(session: TrainingSession) -> AttendanceSheet:
 
 def _id(value) -> int | None:
     text = "" if value is None else str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def _invalid_reference() -> str:
