@@ -38,7 +38,7 @@ from ..services.sessions import (
     set_publication,
     training_defaults,
 )
-from .base import SecureModelView
+from .base import SecureModelView, is_id
 from .history import history_rows
 from .labels import enum_label
 from .planning import SequenceInline
@@ -246,7 +246,7 @@ class SessionView(
     # --- Queries ---------------------------------------------------------------------------
 
     def get_one(self, id):
-        if not str(id).isdigit():
+        if not is_id(id):
             return None
         query = db.session.query(TrainingSession).options(*planning.planning_loaders())
         return query.filter(TrainingSession.id == int(id)).one_or_none()
