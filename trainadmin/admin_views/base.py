@@ -35,6 +35,12 @@ WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "ajax_update"}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def is_id(value) -> bool:
+    """A row id as typed in an address: ASCII digits only (isdigit() accepts « ² », which int() refuses)."""
+    text = str(value)
+    return text.isascii() and text.isdigit()
+
+
 def current_role() -> Role | None:
     if not has_request_context() or not current_user.is_authenticated:
         return None
@@ -342,11 +348,11 @@ class SecureModelView(AccessMixin, ModelView):
 
     def query_for_ids(self, ids):
         """Rows of a bulk action, looked up through this view's own (scoped) query."""
-        clean = [int(i) for i in ids if str(i).isdigit()]
+        clean = [int(i) for i in ids if is_id(i)]
         return self.get_query().filter(self.model.id.in_(clean))
 
     def get_one(self, id):
-        if not str(id).isdigit():
+        if not is_id(id):
             return None
         return self.get_query().filter(self.model.id == int(id)).one_or_none()
 

@@ -39,11 +39,12 @@ from ..services.sessions import (
     set_publication,
     training_defaults,
 )
-from .base import SecureModelView
+from .base import SecureModelView, is_id
 from .history import history_rows
 from .labels import enum_label
 from .planning import SequenceInline
 from .planning_editor import PlanningEditorMixin
+from .session_attendance import AttendanceMixin
 from .session_costs import CostsMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
 from .session_participants import ParticipantsMixin
@@ -102,7 +103,7 @@ GENERAL_FIELDS = (
     "calendar_invitations",
 )
 
-TABS = ("general", "planning", "participants", "costs", "evaluation", "documents", "history")
+TABS = ("general", "planning", "participants", "attendance", "costs", "evaluation", "documents", "history")
 
 
 def local_now() -> datetime:
@@ -127,12 +128,15 @@ class ExportNote:
         self.text = text
 
 
-class SessionView(ParticipantsMixin, CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureModelView):
+class SessionView(
+    ParticipantsMixin, AttendanceMixin, CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureModelView
+):
     extra_write_views = (
         SessionWizardsMixin.extra_write_views
         | PlanningEditorMixin.planning_write_views
         | CostsMixin.costs_write_views
         | ParticipantsMixin.participants_write_views
+        | AttendanceMixin.attendance_write_views
         | {"publication_view", "status_view"}
     )
     list_template = "admin/sessions/list.html"
@@ -243,7 +247,7 @@ class SessionView(ParticipantsMixin, CostsMixin, PlanningEditorMixin, SessionWiz
     # --- Queries ---------------------------------------------------------------------------
 
     def get_one(self, id):
-        if not str(id).isdigit():
+        if not is_id(id):
             return None
         query = db.session.query(TrainingSession).options(*planning.planning_loaders())
         return query.filter(TrainingSession.id == int(id)).one_or_none()
@@ -407,6 +411,8 @@ class SessionView(ParticipantsMixin, CostsMixin, PlanningEditorMixin, SessionWiz
                 document_types=document_types(),
                 documents_back_url=self.get_url(".details_view", id=session.id, tab="documents"),
             )
+        if tab == "attendance":
+            context.update(self.attendance_context(session))
         for name in ("edit_slot", "new_slot", "edit_sequence"):
             value = request.args.get(name, "")
             context[name] = int(value) if value.isdigit() else None

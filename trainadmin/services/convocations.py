@@ -7,14 +7,8 @@ from fpdf import FPDF
 
 from ..models import RequestStatus, SessionType, TrainingRequest
 from .errors import DomainError
-
-
-def _text(value) -> str:
-    """fpdf2's core fonts speak Latin-1: keep French accents, replace what they cannot print."""
-    text = "" if value is None else str(value)
-    text = text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-").replace("\u2026", "...")
-    text = text.replace("\u00ab", '"').replace("\u00bb", '"')
-    return text.encode("latin-1", "replace").decode("latin-1")
+from .pdf import pdf_text as _text
+from .pdf import slot_place
 
 
 def convocation_pdf(request: TrainingRequest) -> bytes:
@@ -45,19 +39,7 @@ def convocation_pdf(request: TrainingRequest) -> bytes:
         pdf.multi_cell(0, 8, _text(sequence.label), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", size=11)
         for slot in sequence.slots:
-            place = ", ".join(
-                part
-                for part in (
-                    str(slot.location) if slot.location else "",
-                    str(slot.room) if slot.room else "",
-                    " ".join(
-                        p for p in (slot.location.address, slot.location.postcode, slot.location.city) if p
-                    )
-                    if slot.location
-                    else "",
-                )
-                if part
-            )
+            place = slot_place(slot)
             for day in slot.dates:
                 pdf.multi_cell(
                     0,
