@@ -28,7 +28,7 @@ class LoginForm(FlaskForm):
 
 
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
     return user if user is not None and user.active else None

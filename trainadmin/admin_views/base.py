@@ -41,6 +41,12 @@ def is_id(value) -> bool:
     return text.isascii() and text.isdigit()
 
 
+def parse_id(value, max_digits: int = 9) -> int | None:
+    """A whole number typed in a form or an address, or None: never an exception, never a huge number."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if is_id(text) and len(text) <= max_digits else None
+
+
 def current_role() -> Role | None:
     if not has_request_context() or not current_user.is_authenticated:
         return None

@@ -27,7 +27,7 @@ from ..services.participants import (
     refuse,
     validate,
 )
-from .base import STAFF, SecureModelView
+from .base import STAFF, SecureModelView, parse_id
 from .labels import enum_label
 
 TABS = ("details", "history", "documents")
@@ -123,7 +123,7 @@ class DemandeView(SecureModelView):
     # --- The demande page --------------------------------------------------------------------
 
     def get_one(self, id):
-        if not str(id).isdigit():
+        if parse_id(id) is None:
             return None
         return (
             db.session.query(TrainingRequest)

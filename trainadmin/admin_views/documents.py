@@ -20,15 +20,14 @@ from ..services.documents import (
     save_upload,
 )
 from ..services.errors import ValidationFailed
-from .base import SecureView
+from .base import SecureView, parse_id
 
 #: The owners a document may be attached to from the panel, by the name the form posts.
 OWNERS = {"session": TrainingSession, "request": TrainingRequest, "cost": Cost}
 
 
 def _int(value) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return parse_id(value)
 
 
 def owner_page(owner) -> str:

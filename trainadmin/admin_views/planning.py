@@ -17,7 +17,7 @@ from ..services import planning
 from ..services.errors import DomainError
 from ..services.history import change_reason
 from ..services.sessions import UNLOCKED_ROLES, ensure_can_change, is_locked, lock_message
-from .base import SecureModelView, enum_selects
+from .base import SecureModelView, enum_selects, parse_id
 
 SEQUENCE_LABELS = {
     "label": _l("Title"),
@@ -156,16 +156,16 @@ class SlotView(SecureModelView):
     def _session_of_request(self, name):
         if name == "create_view":
             sequence_id = request.form.get("sequence", "")
-            sequence = db.session.get(Sequence, int(sequence_id)) if sequence_id.isdigit() else None
+            sequence = db.session.get(Sequence, parse_id(sequence_id) or 0)
             return sequence.session if sequence else None
         slot_id = request.args.get("id", "") if name == "edit_view" else request.form.get("id", "")
-        slot = db.session.get(Slot, int(slot_id)) if slot_id.isdigit() else None
+        slot = db.session.get(Slot, parse_id(slot_id) or 0)
         return slot.sequence.session if slot else None
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
         sequence_id = request.args.get("sequence_id", "")
-        if request.method == "GET" and sequence_id.isdigit():
+        if request.method == "GET" and parse_id(sequence_id):
             form.sequence.data = db.session.get(Sequence, int(sequence_id))
         return form
 

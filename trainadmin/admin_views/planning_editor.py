@@ -30,14 +30,14 @@ from ..services.errors import DomainError, ValidationFailed
 from ..services.sequences import delete_sequence, move_sequence, save_sequence
 from ..services.sessions import UNLOCKED_ROLES, SessionLocked, is_locked
 from ..services.slots import SlotInput, delete_slot, parse_decimal, save_slot
+from .base import parse_id
 from .labels import enum_choices
 
 MAX_DATES = 60
 
 
 def _int(value) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return parse_id(value)
 
 
 def _day(text: str, errors: dict, name: str) -> date | None:
@@ -103,7 +103,7 @@ def slot_values(form) -> tuple[SlotInput, dict]:
         if not any(value.strip() for value in raw):
             continue  # an empty spare row
         pause_text = raw[3].strip()
-        pause = int(pause_text) if pause_text.isdigit() else (0 if not pause_text else None)
+        pause = parse_id(pause_text, 4) if pause_text else 0
         if pause is None:
             errors[prefix + "break_minutes"] = gettext("Enter a whole number of minutes.")
         dates.append(

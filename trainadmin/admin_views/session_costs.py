@@ -26,12 +26,12 @@ from ..services.evaluations import choose_evaluation
 from ..services.evaluations import results as evaluation_results
 from ..services.sessions import SessionLocked
 from ..services.slots import parse_decimal
+from .base import parse_id
 from .labels import enum_choices
 
 
 def _int(value) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return parse_id(value)
 
 
 class CostsMixin:
@@ -103,7 +103,7 @@ class CostsMixin:
         errors: dict[str, str] = {}
         amount = parse_decimal(form.get("amount"), "amount", errors)
         quantity_text = (form.get("quantity") or "").strip()
-        quantity = int(quantity_text) if quantity_text.isdigit() and len(quantity_text) < 7 else None
+        quantity = parse_id(quantity_text, 6)
         if quantity_text and quantity is None:
             errors["quantity"] = gettext("Enter a whole number.")
         try:

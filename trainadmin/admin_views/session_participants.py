@@ -17,6 +17,7 @@ from ..services.participants import (
     participants,
     search_collaborators,
 )
+from .base import parse_id
 
 OPEN_VALUES = frozenset(status.value for status in OPEN)
 
@@ -42,7 +43,7 @@ class ParticipantsMixin:
         session = self.get_one(request.args.get("id", ""))
         if session is None:
             abort(404)
-        ids = [int(v) for v in request.form.getlist("collaborator_ids") if v.isdigit() and len(v) < 10]
+        ids = [i for i in map(parse_id, request.form.getlist("collaborator_ids")) if i]
         session_id = session.id
         if not ids:
             flash(gettext("Choose at least one collaborator."), "error")

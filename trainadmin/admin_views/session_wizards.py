@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import TrainingSession
 from ..services.errors import ValidationFailed
 from ..services.sessions import MAX_YEAR, MIN_YEAR, duplicate_session
+from .base import parse_id
 
 CHOICES = ("create", "duplicate", "import")
 SEARCH_LIMIT = 50
@@ -77,7 +78,7 @@ class SessionWizardsMixin:
     @expose("/duplicate/", methods=("GET", "POST"))
     def duplicate_view(self):
         source_id = request.values.get("source", "")
-        source = db.session.get(TrainingSession, int(source_id)) if source_id.isdigit() else None
+        source = db.session.get(TrainingSession, parse_id(source_id) or 0)
         if source is None:
             source_error = gettext("Choose an existing session.") if "source" in request.values else None
             term = (request.args.get("q") or "").strip()[:100]

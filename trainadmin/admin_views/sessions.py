@@ -39,7 +39,7 @@ from ..services.sessions import (
     set_publication,
     training_defaults,
 )
-from .base import SecureModelView, is_id
+from .base import SecureModelView, is_id, parse_id
 from .history import history_rows
 from .labels import enum_label
 from .planning import SequenceInline
@@ -395,7 +395,7 @@ class SessionView(
         if tab not in TABS:
             tab = "general"
         page = request.args.get("page", "1")
-        page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+        page = parse_id(page, 5) or 1
         history = history_rows(session.id, page) if tab == "history" else None
         open_sequence = request.args.get("open", "")
         context = self.planning_context(session)
@@ -415,13 +415,13 @@ class SessionView(
             context.update(self.attendance_context(session))
         for name in ("edit_slot", "new_slot", "edit_sequence"):
             value = request.args.get(name, "")
-            context[name] = int(value) if value.isdigit() else None
+            context[name] = parse_id(value)
         return self.render(
             "admin/sessions/page.html",
             tab=tab,
             missing=missing_items(session),
             history=history,
-            open_sequence=int(open_sequence) if open_sequence.isdigit() else None,
+            open_sequence=parse_id(open_sequence),
             **context,
             transitions=available_transitions(session),
             details_columns=self._details_columns,
@@ -597,7 +597,8 @@ def conflict_message() -> str:
 
 
 def _training_from(value) -> Training | None:
-    return db.session.get(Training, int(value)) if str(value or "").isdigit() else None
+    training_id = parse_id(value)
+    return db.session.get(Training, training_id) if training_id else None
 
 
 def training_form_values(training: Training) -> dict[str, str]:

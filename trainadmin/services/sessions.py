@@ -153,7 +153,10 @@ def training_defaults(training: Training) -> dict:
 
 
 def get_training(training_id) -> Training:
-    training = db.session.get(Training, training_id) if str(training_id or "").isdigit() else None
+    text = str(training_id or "")
+    training = (
+        db.session.get(Training, int(text)) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    )
     if training is None:
         raise DomainError(gettext("Choose an existing training."), field="training")
     return training
