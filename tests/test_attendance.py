@@ -10,6 +10,7 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from pypdf import PdfReader
 
 from trainadmin.models import (
@@ -38,6 +39,17 @@ TODAY = date(2027, 6, 1)
 
 def page(client, url):
     return unescape(client.get(url).get_data(as_text=True))
+
+
+@pytest.fixture(autouse=True)
+def english_messages(request):
+    """Service tests read the messages in English too (the msgids), whatever the default locale."""
+    if "any_db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("any_db")
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
