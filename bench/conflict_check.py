@@ -25,7 +25,6 @@ from datetime import time as clock
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy.engine import Connection
 
 from trainadmin import create_app
@@ -45,6 +44,8 @@ from trainadmin.models import (
     slot_trainer,
 )
 from trainadmin.services.conflicts import clash_query, find_clashes
+
+from _common import fresh_schema
 
 SLOTS_PER_SEQUENCE = 20
 SEQUENCES_PER_SESSION = 5
@@ -170,10 +171,8 @@ def seed_sequences(
 
 
 def seed(app: Flask, slot_total: int, rng: random.Random) -> Seeded:
+    fresh_schema(app)
     with app.app_context():
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=app.extensions["migrate"].directory)
         started = time.perf_counter()
         with db.engine.begin() as connection:
             training_id, room_locations, trainer_ids = seed_references(connection, rng)

@@ -16,20 +16,18 @@ import time
 from datetime import date
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from trainadmin import create_app
 from trainadmin.extensions import db
 from trainadmin.models import EmailAnchor, EmailKind, EmailRule, Sequence, Training, TrainingSession
 from trainadmin.services.sessions import duplicate_session, new_session
 
+from _common import fresh_schema
+
 
 def prepare(app, sequences: int) -> int:
+    fresh_schema(app)
     with app.app_context():
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=app.extensions["migrate"].directory)
         training = Training(
             name="Management — les fondamentaux", capacity_min=4, capacity_target=8, capacity_max=12
         )

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from datetime import time as clock
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from trainadmin import create_app
 from trainadmin.extensions import db
@@ -26,13 +25,12 @@ from trainadmin.models import Location, Room, Sequence, Slot, SlotDate, Trainer,
 from trainadmin.services.sessions import new_session
 from trainadmin.services.slots import SlotInput, save_slot
 
+from _common import fresh_schema
+
 
 def prepare(app, sequences: int, slots: int) -> tuple[int, int]:
+    fresh_schema(app)
     with app.app_context():
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=app.extensions["migrate"].directory)
         training = Training(name="Parcours managers", capacity_min=4, capacity_target=8, capacity_max=12)
         location = Location(
             name="Campus Lyon", rooms=[Room(name=f"Salle {n}", capacity=20) for n in range(5)]

@@ -45,6 +45,8 @@ from trainadmin.models import (
     slot_trainer,
 )
 
+from _common import ensure_database
+
 BATCH_SIZE = 5_000
 YEARS = (2025, 2026, 2027, 2028)
 
@@ -262,25 +264,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed (same seed, same data)")
     return parser.parse_args(argv)
-
-
-def ensure_database(url: str) -> None:
-    """CREATE DATABASE when it does not exist yet (connected to the `postgres` maintenance database)."""
-    target = make_url(url)
-    if not target.get_backend_name().startswith("postgresql"):
-        raise SystemExit("seed_sessions.py needs a PostgreSQL database URL")
-    maintenance = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with maintenance.connect() as connection:
-            exists = connection.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-            )
-            if not exists:
-                quoted = connection.dialect.identifier_preparer.quote(target.database)
-                connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
-                print(f"created database {target.database}")
-    finally:
-        maintenance.dispose()
 
 
 def reset_schema(connection: Connection) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import statistics
 import sys
@@ -37,19 +36,16 @@ from flask.testing import FlaskClient
 
 from trainadmin import create_app
 from trainadmin.extensions import db
-from trainadmin.models import Role, TrainingSession, User
-from trainadmin.services.users import create_user, set_password
+from trainadmin.models import TrainingSession
+
+from _common import WARM_UP, StatementTimer, ensure_admin, get, logged_in_client, nearest_rank
 
 LIST_URL = "/admin/sessions/"
-ADMIN_EMAIL = "bench-admin@example.com"
-ADMIN_PASSWORD = "bench-admin-password"  # noqa: S105 (a throwaway account of the bench database)
-WARM_UP = 3
 MAX_RATIO = 1.5
 MAX_MEDIAN_MS = 150.0
 #: Cases beyond the issue's list: their times are reported, not held to the targets; their SQL
 #: counts are (every list page must run the same statements whatever its size).
 EXTRA = "extra: "
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 SELECT_LIST_RE = re.compile(r"(.*?SELECT )(.*?)( FROM )")
 ROW_RE = re.compile(r'<input[^>]*class="[^"]*action-checkbox')
 
@@ -85,28 +81,6 @@ class Samples:
             rows=self.rows,
             statement_counts=sorted(set(self.counts)),
         )
-
-
-class StatementTimer:
-    """Counts the statements the engines run, and the time spent between their start and end."""
-
-    def __init__(self) -> None:
-        self.statements: list[tuple[str, float]] = []
-        self._started: list[float] = []
-
-    def before(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self._started.append(time.perf_counter())
-
-    def after(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.statements.append((statement, (time.perf_counter() - self._started.pop()) * 1000))
-
-    def reset(self) -> None:
-        self.statements.clear()
-        self._started.clear()
-
-    def attach(self, engine: sa.Engine) -> None:
-        sa.event.listen(engine, "before_cursor_execute", self.before)
-        sa.event.listen(engine, "after_cursor_execute", self.after)
 
 
 @dataclass
@@ -150,39 +124,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def ensure_admin(app: Flask) -> None:
-    """The bench administrator, created (or given the bench password back) and committed."""
-    with app.app_context():
-        user = db.session.scalar(db.select(User).where(User.email == ADMIN_EMAIL))
-        if user is None:
-            create_user(ADMIN_EMAIL, Role.ADMIN, ADMIN_PASSWORD, full_name="Bench Admin")
-        elif not user.check_password(ADMIN_PASSWORD) or not user.active or user.role != Role.ADMIN:
-            set_password(user, ADMIN_PASSWORD)
-            user.active = True
-            user.role = Role.ADMIN
-        db.session.commit()
-        db.session.remove()
-
-
-def logged_in_client(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    match = CSRF_RE.search(page)
-    if not match:
-        raise SystemExit("no CSRF token on /login")
-    response = client.post(
-        "/login",
-        data={
-            "email": ADMIN_EMAIL,
-            "password": ADMIN_PASSWORD,
-            "csrf_token": match.group(1) or match.group(2),
-        },
-    )
-    if response.status_code != 302:
-        raise SystemExit(f"login refused ({response.status_code})")
-    return client
-
-
 def start_date_sort_index(app: Flask) -> int:
     """Flask-Admin sorts with ?sort=<position in column_list>; find start_date's."""
     with app.test_request_context():
@@ -216,18 +157,6 @@ def short_sql(statement: str) -> str:
         columns = match.group(2).count(",") + 1
         text = f"{match.group(1)}<{columns} columns>{text[match.end(2) :]}"
     return text
-
-
-def nearest_rank(values: list[float], quantile: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(quantile * len(ordered)) - 1)]
-
-
-def get(client: FlaskClient, url: str):
-    response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"{url}: HTTP {response.status_code}")
-    return response
 
 
 def prepare(url: str, label: str, timer: StatementTimer, only: str | None) -> Target:

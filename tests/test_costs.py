@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from trainadmin.models import Cost, CostSplit, Role, TrainingDefaultCost
+from trainadmin.models import Cost, CostSplit, Financing, Role, TrainingDefaultCost
 
 from . import factories
 from .conftest import count_rows, flashed_errors, post_form
@@ -157,3 +157,42 @@ def test_financing_lines_and_coverage(manager, db):
     response = post_form(manager, url, {"funder": "", "amount": "-5", "status": "maybe"})
     messages = " ".join(flashed_errors(page(manager, response.headers["Location"])))
     assert "financeur" in messages.lower() and "montant" in messages.lower()
+
+
+def cost_rows(html: str) -> int:
+    return html.split('id="costs-table"')[1].split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+
+
+def test_costs_tab_query_count_does_not_grow_with_the_lines(manager, db, count_queries):
+    cost_types = [factories.make_named(factories.CostType) for _ in range(4)]
+    suppliers = [factories.make_named(factories.Supplier) for _ in range(3)]
+    dispositif = factories.make_named(factories.Dispositif)
+    urls = {}
+    for lines in (1, 30):
+        session = factories.make_session()
+        factories.enrol(session)
+        for n in range(lines):
+            db.session.add(
+                Cost(
+                    session=session,
+                    cost_type=cost_types[n % 4],
+                    amount=Decimal(100 + n),
+                    split=CostSplit.PER_TRAINEE if n % 2 else CostSplit.GLOBAL,
+                    quantity=1 if n % 2 else None,
+                    supplier=suppliers[n % 3],
+                )
+            )
+        db.session.add(
+            Financing(
+                session=session, funder="OPCO", dispositif=dispositif, amount=Decimal(50), status="granted"
+            )
+        )
+        urls[lines] = f"/admin/sessions/details/?id={session.id}&tab=costs"
+    db.session.flush()
+    manager.get(urls[1])  # first request of the client: nothing cached yet
+    with count_queries() as one:
+        shown = page(manager, urls[1])
+    with count_queries() as thirty:
+        shown_many = page(manager, urls[30])
+    assert cost_rows(shown) == 1 and cost_rows(shown_many) == 30
+    assert thirty.count == one.count, f"{one.count} queries for 1 cost line, {thirty.count} for 30"
