@@ -1,7 +1,6 @@
 """Time the « Participants » tab of a session with 500 participants, and the « Demandes » list.
 
-    python bench/participants_tab.py --database-url postgresql://postgres@127.0.0.1/trainadmin_bench_participants \
-        [--participants 500] [--runs 30]
+    python bench/participants_tab.py [--database-url URL] [--participants 500] [--few 10] [--runs 30]
 
 The schema is rebuilt from the migrations. Two sessions are made: one with 10 participants and one
 with --participants (all enrolled through the same service as the tab, a tenth of them on the waiting
@@ -13,12 +12,7 @@ sizes: the statement count must not grow with the number of participants.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-
-import sqlalchemy as sa
-from flask_migrate import upgrade
-from session_list import ensure_admin, logged_in_client
+import sys
 
 from trainadmin import create_app
 from trainadmin.extensions import db
@@ -26,13 +20,23 @@ from trainadmin.models import Collaborator, Training
 from trainadmin.services.participants import enrol
 from trainadmin.services.sessions import new_session
 
+from _common import (
+    StatementTimer,
+    ensure_admin,
+    ensure_database,
+    fresh_schema,
+    get,
+    logged_in_client,
+    time_in_turns,
+)
 
-def prepare(app, sizes: list[int]) -> list[int]:
+DEFAULT_URL = "postgresql://postgres@127.0.0.1/trainadmin_bench_participants"
+MAX_MEDIAN_MS = 200.0
+
+
+def seed(app, sizes: list[int]) -> list[int]:
+    fresh_schema(app)
     with app.app_context():
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=app.extensions["migrate"].directory)
         training = Training(name="Sécurité incendie", capacity_min=1, capacity_target=10, capacity_max=20)
         db.session.add(training)
         db.session.flush()
@@ -60,46 +64,51 @@ def prepare(app, sizes: list[int]) -> list[int]:
     return session_ids
 
 
-def measure(client, url: str, runs: int, statements: list[int]) -> tuple[float, float, int]:
-    timings = []
-    for run in range(runs + 3):
-        statements.clear()
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            raise SystemExit(f"{url}: {response.status_code}")
-        if run >= 3:
-            timings.append(elapsed)
-    timings.sort()
-    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(statements)
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--participants", type=int, default=500)
+    parser.add_argument("--few", type=int, default=10)
     parser.add_argument("--runs", type=int, default=30)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
+    ensure_database(args.database_url)
     app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench"})
-    sizes = [10, args.participants]
-    session_ids = prepare(app, sizes)
+    few_id, many_id = seed(app, [args.few, args.participants])
     ensure_admin(app)
-    client = logged_in_client(app)
-    statements: list[int] = []
+    timer = StatementTimer()
     with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
-    print("| page | median | p95 | SQL statements |")
-    print("|---|---|---|---|")
-    for size, session_id in zip(sizes, session_ids, strict=True):
-        url = f"/admin/sessions/details/?id={session_id}&tab=participants"
-        median, p95, count = measure(client, url, args.runs, statements)
-        print(f"| « Participants » tab, {size} participants | {median:.1f} ms | {p95:.1f} ms | {count} |")
-    for page_size in (20, 100):
-        url = f"/admin/demandes/?page_size={page_size}"
-        median, p95, count = measure(client, url, args.runs, statements)
-        print(f"| « Demandes » list, {page_size} rows a page | {median:.1f} ms | {p95:.1f} ms | {count} |")
+        timer.attach(db.engine)
+    client = logged_in_client(app)
+
+    def page(url: str):
+        return lambda: get(client, url)
+
+    few = f"« Participants » tab, {args.few} participants"
+    many = f"« Participants » tab, {args.participants} participants"
+    cases = {
+        few: page(f"/admin/sessions/details/?id={few_id}&tab=participants"),
+        many: page(f"/admin/sessions/details/?id={many_id}&tab=participants"),
+        "« Demandes » list, 20 rows a page": page("/admin/demandes/?page_size=20"),
+        "« Demandes » list, 100 rows a page": page("/admin/demandes/?page_size=100"),
+    }
+    timings = time_in_turns(cases, timer, args.runs)
+
+    print(f"\n#### « Participants » tab and « Demandes » list ({args.runs} runs per case)\n")
+    print("| case | median ms | p95 ms | SQL statements |")
+    print("|---|---:|---:|---:|")
+    for name, timing in timings.items():
+        print(f"| {name} | {timing.median:.1f} | {timing.p95:.1f} | {timing.statements} |")
+    misses = []
+    if timings[many].median >= MAX_MEDIAN_MS:
+        misses.append(f"median {timings[many].median:.1f} ms >= {MAX_MEDIAN_MS:.0f} ms")
+    if set(timings[few].counts) != set(timings[many].counts) or len(set(timings[many].counts)) != 1:
+        misses.append(f"SQL statements {timings[few].statements} → {timings[many].statements}")
+    print(
+        f"\nTargets (median < {MAX_MEDIAN_MS:.0f} ms, same SQL count): "
+        + ("MISSED: " + "; ".join(misses) if misses else "met")
+    )
+    sys.exit(1 if misses else 0)
 
 
 if __name__ == "__main__":
