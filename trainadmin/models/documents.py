@@ -1,4 +1,4 @@
-"""Stored files attached to a session, a demande, a cost or an e-mail rule."""
+"""Stored files attached to a session, a demande, a cost, an e-mail rule or an e-mail template."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ class Document(db.Model):
     email_rule_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("email_rule.id", ondelete="CASCADE"), index=True
     )
+    email_template_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("email_template.id", ondelete="CASCADE"), index=True
+    )
     document_type_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("document_type.id", ondelete="RESTRICT"), index=True
     )
@@ -43,8 +46,8 @@ class Document(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint(
-            "session_id IS NOT NULL OR request_id IS NOT NULL"
-            " OR cost_id IS NOT NULL OR email_rule_id IS NOT NULL",
+            "session_id IS NOT NULL OR request_id IS NOT NULL OR cost_id IS NOT NULL"
+            " OR email_rule_id IS NOT NULL OR email_template_id IS NOT NULL",
             name="has_owner",
         ),
         sa.CheckConstraint("size >= 0", name="size_positive"),

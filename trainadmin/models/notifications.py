@@ -101,6 +101,10 @@ class EmailSchedule(db.Model):
         enum_column(ScheduleState, "schedule_state"), default=ScheduleState.PLANNED
     )
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    #: When its messages were written to the outbox (once: the outbox then forbids a second send).
+    prepared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recipient_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     rule: Mapped[EmailRule] = relationship()
     sequence: Mapped[Sequence | None] = relationship()
@@ -130,6 +134,18 @@ class OutboxMessage(db.Model):
     schedule_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("email_schedule.id", ondelete="SET NULL"), index=True
     )
+    rule_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("email_rule.id", ondelete="SET NULL"), index=True
+    )
+    sequence_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sequence.id", ondelete="SET NULL"), index=True
+    )
+    request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("training_request.id", ondelete="SET NULL"), index=True
+    )
+    invitation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("calendar_invitation.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(sa.String(40))
     recipient: Mapped[str] = mapped_column(sa.String(254))
     bcc: Mapped[str | None] = mapped_column(sa.Text)
@@ -141,6 +157,10 @@ class OutboxMessage(db.Model):
     )
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    #: Ids of the documents attached to the message.
+    attachment_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    #: Set by the worker that is sending it; a claim older than the job timeout may be taken over.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
