@@ -160,7 +160,7 @@ def test_financing_lines_and_coverage(manager, db):
 
 
 def cost_rows(html: str) -> int:
-    return html.split('id="costs-table"')[1].split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+    return html.split('id="costs-table"')[1].split("<tbody>")[1].split("</tbody>")[0].count("<tr data-cost=")
 
 
 def test_costs_tab_query_count_does_not_grow_with_the_lines(manager, db, count_queries):
