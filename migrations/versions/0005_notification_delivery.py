@@ -28,6 +28,7 @@ def upgrade():
         batch_op.add_column(sa.Column('prepared_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('recipient_count', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('skipped', sa.Boolean(), nullable=False, server_default=sa.false()))
 
     with op.batch_alter_table('outbox_message') as batch_op:
         batch_op.add_column(sa.Column('rule_id', sa.Integer(), nullable=True))
@@ -90,6 +91,7 @@ def downgrade():
         batch_op.drop_column('attachment_ids')
 
     with op.batch_alter_table('email_schedule') as batch_op:
+        batch_op.drop_column('skipped')
         batch_op.drop_column('recipient_count')
         batch_op.drop_column('sent_at')
         batch_op.drop_column('prepared_at')

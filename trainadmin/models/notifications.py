@@ -105,6 +105,8 @@ class EmailSchedule(db.Model):
     prepared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recipient_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: « Ne pas envoyer »: the user chose not to send it; recomputing the schedule keeps that choice.
+    skipped: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     rule: Mapped[EmailRule] = relationship()
     sequence: Mapped[Sequence | None] = relationship()

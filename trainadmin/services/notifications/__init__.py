@@ -1,0 +1,10 @@
+"""E-mail notifications and calendar invitations.
+
+- rules.py     the global defaults (« Modèles d'e-mails ») and each session's own rules
+- schedule.py  when each rule is due for each sequence (EmailSchedule rows), kept up to date
+- compose.py   what a due schedule says and to whom (drafts), rendered from the rule's templates
+- outbox.py    the ledger: one row per message and recipient, written before sending (never twice)
+- delivery.py  the dispatcher tick and the SMTP sending of outbox rows
+- calendar.py  calendar invitations per sequence and participant (REQUEST / CANCEL)
+- events.py    what enrolments, cancellations and slot changes trigger
+"""
