@@ -258,14 +258,17 @@
   var list = document.getElementById("duplicate-source");
   if (search && list) {
     var timer = null;
+    var asked = 0;  /* answers can come back out of order: only the latest question's answer is shown */
     search.addEventListener("input", function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
+        var question = ++asked;
         fetch(search.getAttribute("data-search-url") + "?q=" + encodeURIComponent(search.value), {
           credentials: "same-origin", headers: { "Accept": "application/json" }
         })
           .then(function (response) { return response.json(); })
           .then(function (data) {
+            if (question !== asked) { return; }
             list.innerHTML = "";
             data.results.forEach(function (row) {
               var option = document.createElement("option");
