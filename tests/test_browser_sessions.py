@@ -230,6 +230,7 @@ def test_duplicate_wizard_end_to_end(browser_login, live_url, committed_db):
     dialog = open_create_dialog(page, live_url)
     choose_in_dialog(dialog, "Dupliquer")
     expect(page).to_have_url(f"{live_url}/admin/sessions/duplicate/")
+    page.wait_for_load_state()
 
     # Step 3: search, choose the session in the list, « Suivant ».
     source_list = page.locator("select#duplicate-source")

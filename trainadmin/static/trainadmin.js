@@ -259,28 +259,31 @@
   if (search && list) {
     var timer = null;
     var asked = 0;  /* answers can come back out of order: only the latest question's answer is shown */
+    var runSearch = function () {
+      var question = ++asked;
+      fetch(search.getAttribute("data-search-url") + "?q=" + encodeURIComponent(search.value), {
+        credentials: "same-origin", headers: { "Accept": "application/json" }
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (question !== asked) { return; }
+          list.innerHTML = "";
+          data.results.forEach(function (row) {
+            var option = document.createElement("option");
+            option.value = row.id;
+            option.textContent = row.text;
+            list.appendChild(option);
+          });
+          var empty = document.getElementById("duplicate-empty");
+          if (empty) { empty.classList.toggle("d-none", data.results.length > 0); }
+        });
+    };
     search.addEventListener("input", function () {
       window.clearTimeout(timer);
-      timer = window.setTimeout(function () {
-        var question = ++asked;
-        fetch(search.getAttribute("data-search-url") + "?q=" + encodeURIComponent(search.value), {
-          credentials: "same-origin", headers: { "Accept": "application/json" }
-        })
-          .then(function (response) { return response.json(); })
-          .then(function (data) {
-            if (question !== asked) { return; }
-            list.innerHTML = "";
-            data.results.forEach(function (row) {
-              var option = document.createElement("option");
-              option.value = row.id;
-              option.textContent = row.text;
-              list.appendChild(option);
-            });
-            var empty = document.getElementById("duplicate-empty");
-            if (empty) { empty.classList.toggle("d-none", data.results.length > 0); }
-          });
-      }, 200);
+      timer = window.setTimeout(runSearch, 200);
     });
+    /* Typed before this script ran (slow page): search for it now. */
+    if (search.value && search.value !== search.defaultValue) { runSearch(); }
     search.addEventListener("keydown", function (event) {
       if (event.key === "Enter") { event.preventDefault(); }
     });
