@@ -26,6 +26,7 @@ from ..services import planning
 from ..services.capacities import capacity_errors
 from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError
+from ..services.notifications import calendar
 from ..services.sessions import (
     MAX_YEAR,
     MIN_YEAR,
@@ -383,6 +384,9 @@ class SessionView(
             if sequence.position is None:
                 sequence.position = index
         planning.refresh_session(model)
+        if not is_created:  # sequences cancelled or restored, invitations turned on
+            db.session.flush()
+            calendar.sync_session(model)
 
     # --- The session page ------------------------------------------------------------------
 

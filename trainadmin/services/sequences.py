@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Evaluation, Sequence, SequenceStatus, TeachingMode, TrainingSession, User
 from .errors import ValidationFailed
 from .history import change_reason
+from .notifications import calendar
 from .planning import refresh_session
 from .sessions import SEQUENCE_FIELDS, ensure_can_change
 
@@ -69,11 +70,13 @@ def save_sequence(
     reason: str | None = None,
     sequence: Sequence | None = None,
 ) -> Sequence:
-    """Create (sequence None) or change a sequence; the lock after enrolment applies."""
+    """Create (sequence None) or change a sequence; the lock after enrolment applies. A sequence
+    turning « Annulée » cancels its calendar invitations; one coming back re-invites."""
     ensure_can_change(session, user, reason)
     errors = sequence_errors(values)
     if errors:
         raise ValidationFailed(errors)
+    status_before = sequence.status if sequence is not None else None
     with change_reason(reason):
         if sequence is None:
             sequence = Sequence(position=_next_position(session), **survey_defaults(session))
@@ -87,6 +90,9 @@ def save_sequence(
                     value = value.strip()
                 setattr(sequence, field, value)
         refresh_session(session)
+    if SequenceStatus.CANCELLED in (status_before, sequence.status) and status_before != sequence.status:
+        db.session.flush()
+        calendar.sync_session(session)
     return sequence
 
 
@@ -115,6 +121,7 @@ def move_sequence(sequence: Sequence, offset: int, user: User | None, reason: st
 def delete_sequence(sequence: Sequence, user: User | None, reason: str | None = None) -> None:
     session = sequence.session
     ensure_can_change(session, user, reason)
+    calendar.cancel(sequence=sequence)  # before its invitations go with it
     with change_reason(reason):
         session.sequences.remove(sequence)
         db.session.delete(sequence)

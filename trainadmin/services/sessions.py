@@ -29,6 +29,7 @@ from ..models import (
 from .capacities import capacity_errors
 from .errors import DomainError, ValidationFailed
 from .history import change_reason
+from .notifications import calendar
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -315,7 +316,8 @@ def ensure_can_change(session: TrainingSession, user: User | None, reason: str |
 def set_publication(
     sessions: list[TrainingSession], publication: Publication, user: User | None
 ) -> tuple[list[TrainingSession], list[TrainingSession]]:
-    """Publish or put back to draft; never automatic. Returns (changed, skipped because locked)."""
+    """Publish or put back to draft; never automatic. Returns (changed, skipped because locked).
+    Publishing sends the calendar invitations a draft holds back."""
     locked = locked_session_ids([s.id for s in sessions])
     changed, skipped = [], []
     for session in sessions:
@@ -327,6 +329,11 @@ def set_publication(
         session.publication = publication
         changed.append(session)
     db.session.flush()
+    if publication == Publication.PUBLISHED:
+        for session in changed:  # what a draft held back: the invitations and their updates
+            if session.enrolled_count:
+                calendar.invite_all(session)
+                calendar.refresh_invitations(session, notify=True)
     return changed, skipped
 
 

@@ -25,6 +25,7 @@ from ..models import (
 )
 from .errors import ValidationFailed
 from .history import change_reason, current_actor, current_reason
+from .notifications.calendar import process_slot_changes
 from .planning import refresh_session, slot_form_errors
 from .sessions import UNLOCKED_ROLES, ensure_can_change, is_locked
 
@@ -130,7 +131,8 @@ def save_slot(
     """Create (slot None) or change a slot. A room already booked at those hours blocks the save,
     unless an operations manager or an administrator overrides it with a reason; a trainer booked
     elsewhere only warns. On a session with participants, a change of place or dates is recorded
-    as a calendar change event (sent later unless `notify` is False)."""
+    as a calendar change event, turned at once into invitation updates (stored without sending
+    when `notify` is False)."""
     from .conflicts import clash_message, find_clashes, room_capacity_warning
 
     session = sequence.session
@@ -188,6 +190,8 @@ def save_slot(
         db.session.refresh(slot, ["location", "room", "dates"])
         refresh_session(session)
         change = _record_change(sequence, slot, before, existed, notify, user)
+    if change is not None:
+        process_slot_changes(session_id=session.id)
     return SlotResult(slot=slot, warnings=warnings, change=change)
 
 
@@ -272,3 +276,4 @@ def delete_slot(slot: Slot, user: User | None, reason: str | None = None, notify
                 )
             )
             db.session.flush()
+            process_slot_changes(session_id=session.id)

@@ -6,5 +6,6 @@
 - outbox.py    the ledger: one row per message and recipient, written before sending (never twice)
 - delivery.py  the dispatcher tick and the SMTP sending of outbox rows
 - calendar.py  calendar invitations per sequence and participant (REQUEST / CANCEL)
+- ics.py       the iCalendar text of one invitation (a recurring series, an Outlook-readable VTIMEZONE)
 - events.py    what enrolments, cancellations and slot changes trigger
 """
