@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -170,3 +171,18 @@ def time_in_turns(
             timings[name].durations.append((time.perf_counter() - started) * 1000)
             timings[name].counts.append(len(timer.statements))
     return timings
+
+
+def report_scaling_targets(timings: dict[str, Timing], few: str, many: str, max_median_ms: float) -> None:
+    """Print whether the big case stays under `max_median_ms` with the same SQL count as the small
+    one, and exit 1 when it does not (so a script run in CI can fail on a regression)."""
+    misses = []
+    if timings[many].median >= max_median_ms:
+        misses.append(f"median {timings[many].median:.1f} ms >= {max_median_ms:.0f} ms")
+    if set(timings[few].counts) != set(timings[many].counts) or len(set(timings[many].counts)) != 1:
+        misses.append(f"SQL statements {timings[few].statements} → {timings[many].statements}")
+    print(
+        f"\nTargets (median < {max_median_ms:.0f} ms, same SQL count): "
+        + ("MISSED: " + "; ".join(misses) if misses else "met")
+    )
+    sys.exit(1 if misses else 0)
