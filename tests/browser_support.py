@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("TRAINADMIN_CHROMIUM", "/usr/bin/chromium")
@@ -55,3 +57,13 @@ def record_dialogs(page) -> list[str]:
 
     page.on("dialog", dismiss)
     return seen
+
+
+def open_sequence(page, sequence_id: int):
+    """« Cliquez sur la flèche à droite de la séquence pour l'ouvrir » (left open when it already is)."""
+    body = page.locator(f"#sequence-body-{sequence_id}")
+    if "show" not in (body.get_attribute("class") or "").split():
+        page.locator(f"#sequence-{sequence_id} [data-open-sequence]").click()
+    expect(body).to_have_class(re.compile(r"\bshow\b"))  # opening finished
+    expect(body).to_be_visible()
+    return body

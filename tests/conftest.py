@@ -313,7 +313,12 @@ def flashed_errors(html: str) -> list[str]:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    from playwright.sync_api import expect
+
     from .browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    # Two cores shared by the server, the browser and the database: give assertions room to settle.
+    expect.set_options(timeout=10_000)
 
     if not os.path.exists(CHROMIUM):
         need("Chromium", f"{CHROMIUM} not found (apt-get install chromium)")

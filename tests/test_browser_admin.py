@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from trainadmin.models import Role
 
 from . import factories
+from .browser_support import open_sequence
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ def test_manager_logs_in_browses_a_session_and_switches_language(browser_login, 
     )
     slot = factories.make_slot(days=[date(2027, 6, 14), date(2027, 6, 15)])
     session = slot.sequence.session
-    code, sequence_label = session.code, slot.sequence.label
+    code, sequence_label, sequence_id = session.code, slot.sequence.label, slot.sequence_id
     committed_db.session.commit()
 
     page = browser_login(manager)
@@ -34,12 +35,14 @@ def test_manager_logs_in_browses_a_session_and_switches_language(browser_login, 
 
     page.goto(f"{live_url}/admin/sessions/details/?id={session.id}")
     expect(page.get_by_text(sequence_label)).to_be_visible()
-    page.locator("[data-open-sequence]").first.click()
+    open_sequence(page, sequence_id)
     expect(page.get_by_role("link", name="Ajouter un créneau")).to_be_visible()
 
     page.locator("#user-menu").click()
-    page.locator("#switch-language").click()
-    page.locator("[data-open-sequence]").first.click()
+    with page.expect_navigation():
+        page.locator("#switch-language").click()
+    page.wait_for_load_state()
+    open_sequence(page, sequence_id)
     expect(page.get_by_role("link", name="Add a slot")).to_be_visible()
 
     page.locator("#user-menu").click()

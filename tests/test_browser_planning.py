@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from trainadmin.models import Role, Sequence, Slot
 
 from . import factories
-from .browser_support import leave_and_stay, record_dialogs
+from .browser_support import leave_and_stay, open_sequence, record_dialogs
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +40,6 @@ def mark_the_page(page):
 
 def same_page(page) -> bool:
     return page.evaluate("() => window.stillTheSamePage === true")
-
-
-def open_sequence(page, sequence_id: int):
-    """« Cliquez sur la flèche à droite de la séquence pour l'ouvrir »."""
-    body = page.locator(f"#sequence-body-{sequence_id}")
-    if "show" not in (body.get_attribute("class") or "").split():
-        page.locator(f"#sequence-{sequence_id} [data-open-sequence]").click()
-    expect(body).to_have_class(re.compile(r"\bshow\b"))  # opening finished
-    expect(body).to_be_visible()
-    return body
 
 
 def open_new_slot_form(page, sequence_id: int):
