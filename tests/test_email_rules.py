@@ -362,6 +362,8 @@ def test_update_rule_cleans_the_addresses(db):
         ({"body": "{{ comments.trainer_comment }}"}, "body"),  # not a comment of the convocation
         ({"body": "{{ ''.__class__.__mro__ }}"}, "body"),
         ({"subject": "   "}, "subject"),
+        ({"body": "{{ 'x' * 100000000 }}"}, "body"),  # nothing that holds a worker for long
+        ({"body": "{% for i in range(10) %}{% endfor %}"}, "body"),
     ],
 )
 def test_bad_rule_values_are_refused_and_nothing_is_saved(any_db, values, field):

@@ -63,7 +63,26 @@ COMMON_VARIABLES = (
 )
 SEQUENCE_VARIABLES = ("sequence", "slots")
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+#: Templates are written by the staff: no loop or product big enough to hold a worker for long.
+MAX_REPEAT = 10_000
+MAX_EXPONENT = 64
+
+
+class _TemplateEnvironment(SandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+            raise SecurityError("exponent too large")
+        big = any(isinstance(v, int) and abs(v) > MAX_REPEAT for v in (left, right))
+        if operator == "*" and big and any(isinstance(v, str | list | tuple) for v in (left, right)):
+            raise SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
+_ENV = _TemplateEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+for _name in ("range", "lipsum", "cycler", "joiner", "namespace", "dict"):
+    _ENV.globals.pop(_name, None)
 
 
 class TemplateProblem(Exception):

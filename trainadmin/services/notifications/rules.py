@@ -28,7 +28,7 @@ from ..errors import ValidationFailed
 from ..history import current_actor, current_reason
 from .recipients import RECIPIENT_KINDS, recipient_kinds, split_addresses
 from .render import check_template
-from .schedule import refresh_schedule
+from .schedule import insert_ignoring_duplicates, refresh_schedule
 
 MAX_ADDRESSES = 50
 MAX_DELAY = 365
@@ -391,8 +391,8 @@ def copy_rules(session: TrainingSession, source: TrainingSession | None = None, 
         for kind, values in sorted(values_by_kind.items(), key=lambda item: kind_position(item[0]))
         if kind not in have
     ]
-    if rows:
-        db.session.execute(sa.insert(EmailRule), rows)
+    if rows:  # (a concurrent copy for the same session may have written some: theirs stand)
+        db.session.execute(insert_ignoring_duplicates(EmailRule, ["session_id", "kind"]), rows)
     refresh_schedule(session, now)
     return session_rules(session)
 

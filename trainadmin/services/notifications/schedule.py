@@ -137,8 +137,9 @@ def _update(row: EmailSchedule, due: datetime | None, active: bool, now: datetim
 
 
 def refresh_schedule(session: TrainingSession, now: datetime | None = None) -> None:
-    """Create, re-plan, re-arm, cancel or mark missed the session's schedule rows. Three queries
-    whatever the number of rules and sequences (rules × sequences, existing rows, one insert)."""
+    """Create, re-plan, re-arm, cancel or mark missed the session's schedule rows. A fixed number of
+    statements whatever the number of rules and sequences: rules × sequences, existing rows, the
+    changed rows' update, one insert."""
     if session.id is None:
         return
     now = now or utcnow()
@@ -173,15 +174,34 @@ def refresh_schedule(session: TrainingSession, now: datetime | None = None) -> N
                 _plan(row, due, now)
             else:
                 row.due_at, row.state = due, ScheduleState.CANCELLED
-            new_rows.append(row)
+            new_rows.append(
+                {
+                    "rule_id": rule.id,
+                    "sequence_id": sequence.id,
+                    "due_at": row.due_at,
+                    "state": row.state,
+                    "skipped": False,
+                    "recipient_count": 0,
+                }
+            )
         else:
             _update(row, due, active, now)
     for key, row in existing.items():
         if key not in seen and row.state == ScheduleState.PLANNED:
             row.state = ScheduleState.CANCELLED
-    if new_rows:
-        db.session.add_all(new_rows)
     db.session.flush()
+    if new_rows:
+        # A concurrent refresh of the same session may have written some: theirs stand.
+        db.session.execute(insert_ignoring_duplicates(EmailSchedule, ["rule_id", "sequence_id"]), new_rows)
+
+
+def insert_ignoring_duplicates(model, index_elements: list[str]):
+    """INSERT … ON CONFLICT DO NOTHING on the unique columns, on PostgreSQL and SQLite."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def refresh_schedules(sessions: list[TrainingSession], now: datetime | None = None) -> None:
