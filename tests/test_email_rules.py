@@ -51,7 +51,7 @@ from trainadmin.services.notifications.rules import (
 )
 
 from . import factories
-from .conftest import count_rows, post_form
+from .conftest import count_rows, field_errors, post_form
 
 NOW = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 
@@ -670,6 +670,9 @@ def test_row_actions_refuse_foreign_or_bad_ids(login_as, db):
         url = f"/admin/sessions/emails/send-now/?id={session.id}&schedule={schedule_id}"
         assert post_form(client, url, {}).status_code == 404
     assert post_form(client, "/admin/sessions/emails/rules/?id=999999", {}).status_code == 404
+    foreign_rule = {f"rule-{foreign.rule_id}-present": "1"}  # another session's rule: refused, named
+    response = post_form(client, f"/admin/sessions/emails/rules/?id={session.id}", foreign_rule)
+    assert "This e-mail rule does not belong to the session." in unescape(response.get_data(as_text=True))
     db.session.expire_all()
     assert foreign.state == ScheduleState.PLANNED
 
@@ -817,9 +820,11 @@ def test_only_administrators_change_the_templates(login_as, db, storage):
         "subject": "Accueil {{ session.code }}",
         "body": "Bonjour {{ sequence.nope }}",
     }
-    response = post_form(admin, url, data)
+    response = post_form(admin, url, {**data, "delay_days": "400"})
     assert response.status_code == 200
-    assert "nope" in unescape(response.get_data(as_text=True))
+    html = response.get_data(as_text=True)
+    assert field_errors(html, "body") == ["Unknown variable in the template: nope."]
+    assert field_errors(html, "delay_days") == ["Enter a number of days between -365 and 365."]
     db.session.expire_all()
     assert template.delay_days == -7
     response = post_form(admin, url, {**data, "body": "Bonjour, {{ comments.location_comment }}"})

@@ -261,7 +261,7 @@ class EmailsMixin:
     def _emails_tab(self, session_id: int, anchor: str = ""):
         return redirect(self.get_url(".details_view", id=session_id, tab="emails") + anchor)
 
-    def _session_or_404(self):
+    def _emails_session(self):
         session = self.get_one(request.args.get("id", ""))
         if session is None:
             abort(404)
@@ -270,7 +270,7 @@ class EmailsMixin:
     @expose("/emails/settings/", methods=("POST",))
     def emails_settings_view(self):
         """« Invitations Calendrier » on or off: a change of the session, under the enrolment lock."""
-        session = self._session_or_404()
+        session = self._emails_session()
         session_id = session.id
         try:
             set_calendar_invitations(
@@ -293,7 +293,7 @@ class EmailsMixin:
     @expose("/emails/rules/", methods=("POST",))
     def emails_rules_view(self):
         """Every rule of the tab at once; on a problem, the tab again with the messages next to the fields."""
-        session = self._session_or_404()
+        session = self._emails_session()
         session_id = session.id
         posted: dict[int, dict] = {}
         for name in request.form:
@@ -314,21 +314,25 @@ class EmailsMixin:
             db.session.rollback()
             session = self.get_one(str(session_id))
             flash(gettext("Nothing was saved: correct the fields shown in red."), "error")
+            shown = {field_key(rule.id, name) for rule in session_rules(session) for name in RULE_FIELDS}
+            for key, message in exc.errors.items():
+                if key not in shown:  # (a rule of another session: no field to show it next to)
+                    flash(message, "error")
             return self.session_page(session, "emails", **self.emails_context(session, posted, exc.errors))
         db.session.commit()
         flash(gettext("E-mail rules saved."), "success")
         return self._emails_tab(session_id)
 
-    def _schedule_or_404(self, session):
+    def _emails_schedule(self, session):
         schedule = db.session.get(EmailSchedule, parse_id(request.args.get("schedule")) or 0)
         if schedule is None or schedule.rule.session_id != session.id:
             abort(404)
         return schedule
 
-    def _row_action(self, action, message: str):
-        session = self._session_or_404()
+    def _emails_row_action(self, action, message: str):
+        session = self._emails_session()
         session_id = session.id
-        schedule = self._schedule_or_404(session)
+        schedule = self._emails_schedule(session)
         anchor = f"#rule-{schedule.rule_id}-sequence-{schedule.sequence_id}"
         try:
             action(schedule)
@@ -343,21 +347,23 @@ class EmailsMixin:
     @expose("/emails/send-now/", methods=("POST",))
     def emails_send_now_view(self):
         """« Envoyer maintenant »: due now; the dispatcher sends it at its next tick."""
-        return self._row_action(schedule_service.send_now, gettext("The e-mail will be sent in a moment."))
+        return self._emails_row_action(
+            schedule_service.send_now, gettext("The e-mail will be sent in a moment.")
+        )
 
     @expose("/emails/skip/", methods=("POST",))
     def emails_skip_view(self):
         """« Ne pas envoyer »."""
-        return self._row_action(schedule_service.skip, gettext("This e-mail will not be sent."))
+        return self._emails_row_action(schedule_service.skip, gettext("This e-mail will not be sent."))
 
     @expose("/emails/replan/", methods=("POST",))
     def emails_replan_view(self):
-        return self._row_action(schedule_service.replan, gettext("This e-mail is planned again."))
+        return self._emails_row_action(schedule_service.replan, gettext("This e-mail is planned again."))
 
     @expose("/emails/defaults/", methods=("POST",))
     def emails_defaults_view(self):
         """A session without rules (made before the e-mails existed) takes the default ones."""
-        session = self._session_or_404()
+        session = self._emails_session()
         session_id = session.id
         copy_rules(session)
         db.session.commit()

@@ -36,7 +36,7 @@ __all__ = ["Draft", "TemplateProblem", "attachment_ids", "messages_for_event", "
 
 @dataclass
 class Draft:
-    """One message to one recipient, ready for the outbox."""
+    """One message to one recipient, ready for the outbox; `bcc` is comma-separated."""
 
     recipient: str
     subject: str
