@@ -124,7 +124,7 @@ def _update(row: EmailSchedule, due: datetime | None, active: bool, now: datetim
         if row.state == ScheduleState.PLANNED or row.skipped:
             row.state = ScheduleState.CANCELLED
         if due is not None or row.state == ScheduleState.CANCELLED:
-            row.due_at = due  # (a failed or missed row keeps the date it had)
+            row.due_at = due  # (with no new date, a failed or missed row keeps the one it had)
         return
     if row.state == ScheduleState.CANCELLED:
         _plan(row, due, now)
