@@ -13,6 +13,8 @@ from trainadmin.models import (
     Dispositif,
     Document,
     DocumentType,
+    EmailKind,
+    EmailTemplate,
     Evaluation,
     Location,
     Partner,
@@ -131,6 +133,16 @@ def make_slot(sequence: Sequence | None = None, days: list[date] | None = None, 
     return slot
 
 
+def make_email_template(kind: EmailKind = EmailKind.CONVOCATION) -> EmailTemplate:
+    """The default template of a kind (the kinds are fixed: they exist once, as after init-db)."""
+    from sqlalchemy import select
+
+    from trainadmin.services.notifications.rules import ensure_templates
+
+    ensure_templates()
+    return db.session.scalars(select(EmailTemplate).where(EmailTemplate.kind == kind)).one()
+
+
 def make_partner(**kw) -> Partner:
     return make_named(Partner, **kw)
 
@@ -175,6 +187,7 @@ FACTORIES = {
     Slot: make_slot,
     Partner: make_partner,
     TrainingRequest: lambda: make_request(),
+    EmailTemplate: make_email_template,
 }
 
 

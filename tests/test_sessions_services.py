@@ -16,7 +16,6 @@ from trainadmin.models import (
     Cost,
     CostSplit,
     Document,
-    EmailAnchor,
     EmailKind,
     EmailRule,
     Financing,
@@ -34,6 +33,7 @@ from trainadmin.models import (
 )
 from trainadmin.services import sessions as service
 from trainadmin.services.errors import DomainError, ValidationFailed
+from trainadmin.services.notifications.rules import ensure_templates
 
 from . import factories
 from .conftest import need
@@ -191,18 +191,13 @@ def rich_session(db):
             SurveyResponse(
                 session_id=source.id, request_id=request.id, evaluation=training.evaluation, answers={"q": 4}
             ),
-            EmailRule(
-                session=source,
-                kind=EmailKind.CONVOCATION,
-                enabled=False,
-                anchor=EmailAnchor.SEQUENCE_START,
-                delay_days=-7,
-                subject="Convocation",
-                body="Bonjour",
-                bcc="rh@example.com",
-            ),
         ]
     )
+    # « Créer » gave the session its own e-mail rules; one of them is changed.
+    convocation = db.session.scalars(
+        sa.select(EmailRule).where(EmailRule.session_id == source.id, EmailRule.kind == EmailKind.CONVOCATION)
+    ).one()
+    convocation.enabled, convocation.delay_days, convocation.bcc = False, -5, "rh@example.com"
     db.session.flush()
     return source
 
@@ -250,11 +245,13 @@ def test_duplicate_copies_hot_and_cold_survey_settings(rich_session):
 
 def test_duplicate_copies_the_email_settings(rich_session, db):
     copy = _duplicate(rich_session)
-    [rule] = db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == copy.id)).all()
+    rules = db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == copy.id)).all()
+    assert len(rules) == len(EmailKind)
+    [rule] = [rule for rule in rules if rule.kind == EmailKind.CONVOCATION]
     assert (rule.kind, rule.enabled, rule.delay_days, rule.bcc) == (
         EmailKind.CONVOCATION,
         False,
-        -7,
+        -5,
         "rh@example.com",
     )
     assert copy.calendar_invitations is False
@@ -438,6 +435,7 @@ def test_duplicate_query_count_does_not_grow_with_sequences(db, count_queries):
     db.session.expire_all()
     small, large = db.session.get(TrainingSession, small_id), db.session.get(TrainingSession, large_id)
     service.allocate_code(2027)  # the year's counter exists, as it does after its first session
+    ensure_templates()  # the default e-mails exist, as they do after init-db
     with count_queries() as few:
         service.duplicate_session(small, 2027, date(2027, 1, 4), date(2027, 1, 8))
     with count_queries() as many:

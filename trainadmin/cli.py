@@ -23,9 +23,13 @@ def _upgrade_database() -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create or upgrade the database schema to the latest migration."""
+    """Create or upgrade the database schema to the latest migration, with the default e-mails."""
+    from .services.notifications.rules import ensure_templates
+
     _upgrade_database()
-    click.echo("Database ready.")
+    created = ensure_templates()
+    db.session.commit()
+    click.echo("Database ready." + (f" {created} default e-mail templates created." if created else ""))
 
 
 @click.command("create-user")
@@ -91,7 +95,11 @@ def demo_command(host, port, keep):
         seed_demo(admin_password=password)
         db.session.commit()
     else:
+        from .services.notifications.rules import ensure_templates
+
         _upgrade_database()
+        ensure_templates()
+        db.session.commit()
     click.echo("")
     click.echo(f"  TrainAdmin demo: http://{host}:{port}/admin/")
     if not keep:

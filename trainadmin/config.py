@@ -33,11 +33,13 @@ ENV_KEYS = (
     "TRAINADMIN_TZ",
     "BABEL_DEFAULT_LOCALE",
     "TRAINADMIN_API_KEYS",
+    "TRAINADMIN_MISSED_GRACE_HOURS",
 )
 
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
-INT_KEYS = {"MAIL_PORT", "TRAINADMIN_MAX_UPLOAD_MB"}
+INT_KEYS = {"MAIL_PORT", "TRAINADMIN_MAX_UPLOAD_MB", "TRAINADMIN_MISSED_GRACE_HOURS"}
 MAX_UPLOAD_MB = 1024
+MAX_GRACE_HOURS = 24 * 30
 MIB = 1024 * 1024
 LOCALES = ("fr", "en")
 
@@ -75,6 +77,7 @@ def default_config(instance_path: Path) -> dict:
         "TRAINADMIN_TZ": "Europe/Paris",
         "BABEL_DEFAULT_LOCALE": "fr",
         "TRAINADMIN_API_KEYS": "",
+        "TRAINADMIN_MISSED_GRACE_HOURS": 12,
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -167,6 +170,12 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
         )
     # A request also carries the other form fields and the multipart envelope: one more megabyte.
     config["MAX_CONTENT_LENGTH"] = (max_upload + 1) * MIB
+
+    grace = config.get("TRAINADMIN_MISSED_GRACE_HOURS")
+    if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE_HOURS:
+        raise ConfigError(
+            f"TRAINADMIN_MISSED_GRACE_HOURS must be a whole number from 0 to {MAX_GRACE_HOURS}, got {grace!r}"
+        )
 
     keys = config.get("TRAINADMIN_API_KEYS") or ""
     if isinstance(keys, str):

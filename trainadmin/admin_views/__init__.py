@@ -13,6 +13,7 @@ from ..models import (
     CostType,
     Dispositif,
     DocumentType,
+    EmailTemplate,
     Evaluation,
     Location,
     Partner,
@@ -31,6 +32,7 @@ from .dashboard import DashboardView
 from .demandes import DemandeTodoView, DemandeView
 from .documents import DocumentView
 from .documents import init_templates as init_document_templates
+from .email_templates import EmailTemplateView
 from .labels import install_admin_wording
 from .partners import PartnerView
 from .planning import SlotView
@@ -99,6 +101,9 @@ def init_admin(app: Flask) -> Admin:
         CostTypeView(CostType, name=_l("Cost types"), endpoint="cost_types", category=SETTINGS),
         DocumentTypeView(
             DocumentType, name=_l("Document types"), endpoint="document_types", category=SETTINGS
+        ),
+        EmailTemplateView(
+            EmailTemplate, name=_l("E-mail templates"), endpoint="email_templates", category=SETTINGS
         ),
         PartnerView(Partner, name=_l("Partners"), endpoint="partners", category=SETTINGS),
         UserView(User, name=_l("Users"), endpoint="users", category=SETTINGS),

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..auth import safe_next
 from ..extensions import db
-from ..models import Cost, Document, TrainingRequest, TrainingSession
+from ..models import Cost, Document, EmailRule, EmailTemplate, Role, TrainingRequest, TrainingSession
 from ..services.documents import (
     ACCEPT,
     can_download,
@@ -23,7 +23,16 @@ from ..services.errors import ValidationFailed
 from .base import SecureView, parse_id
 
 #: The owners a document may be attached to from the panel, by the name the form posts.
-OWNERS = {"session": TrainingSession, "request": TrainingRequest, "cost": Cost}
+OWNERS = {
+    "session": TrainingSession,
+    "request": TrainingRequest,
+    "cost": Cost,
+    "email_rule": EmailRule,
+    "email_template": EmailTemplate,
+}
+
+#: Owners whose files only administrators change (the global e-mail templates).
+ADMIN_OWNERS = (EmailTemplate,)
 
 
 def _int(value) -> int | None:
@@ -36,6 +45,10 @@ def owner_page(owner) -> str:
         return url_for("sessions.details_view", id=owner.id, tab="documents")
     if isinstance(owner, Cost):
         return url_for("sessions.details_view", id=owner.session_id, tab="costs")
+    if isinstance(owner, EmailRule):
+        return url_for("sessions.details_view", id=owner.session_id, tab="emails")
+    if isinstance(owner, EmailTemplate):
+        return url_for("email_templates.edit_view", id=owner.id)
     return url_for("demandes.details_view", id=owner.id, tab="documents")
 
 
@@ -46,7 +59,15 @@ def document_owner(document: Document):
         return db.session.get(Cost, document.cost_id)
     if document.request_id is not None:
         return db.session.get(TrainingRequest, document.request_id)
+    if document.email_rule_id is not None:
+        return db.session.get(EmailRule, document.email_rule_id)
+    if document.email_template_id is not None:
+        return db.session.get(EmailTemplate, document.email_template_id)
     return None
+
+
+def may_change_files_of(owner) -> bool:
+    return not isinstance(owner, ADMIN_OWNERS) or current_user.role == Role.ADMIN
 
 
 class DocumentView(SecureView):
@@ -67,6 +88,8 @@ class DocumentView(SecureView):
         owner = db.session.get(model, owner_id) if model is not None and owner_id is not None else None
         if owner is None:
             abort(404)
+        if not may_change_files_of(owner):
+            abort(403)
         back = safe_next(request.form.get("next")) or owner_page(owner)
         try:
             save_upload(
@@ -112,6 +135,8 @@ class DocumentView(SecureView):
         if document is None:
             abort(404)
         owner = document_owner(document)
+        if owner is not None and not may_change_files_of(owner):
+            abort(403)
         back = safe_next(request.form.get("next")) or (
             owner_page(owner) if owner is not None else url_for("admin.index")
         )

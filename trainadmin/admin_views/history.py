@@ -8,7 +8,7 @@ from datetime import datetime
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from ..models import Origin, Publication, SequenceStatus, SessionType, WorkflowStatus
+from ..models import EmailKind, Origin, Publication, SequenceStatus, SessionType, WorkflowStatus
 from ..services.history import SYSTEM_ACTOR, session_history
 from .labels import enum_label
 
@@ -31,6 +31,7 @@ TARGETS = {
     "slot_date": _l("Date"),
     "cost": _l("Cost"),
     "financing": _l("Financing"),
+    "email_rule": _l("E-mail"),
 }
 
 ENUM_FIELDS = {
@@ -57,10 +58,13 @@ def _field_label(field: str | None, target: str | None) -> str:
     if not field:
         return ""
     from .planning import SEQUENCE_LABELS, SLOT_LABELS
+    from .session_emails import EMAIL_RULE_LABELS
     from .sessions import SESSION_LABELS
 
     kind = (target or "").split(":", 1)[0]
-    labels = {"sequence": SEQUENCE_LABELS, "slot": SLOT_LABELS}.get(kind, SESSION_LABELS)
+    labels = {"sequence": SEQUENCE_LABELS, "slot": SLOT_LABELS, "email_rule": EMAIL_RULE_LABELS}.get(
+        kind, SESSION_LABELS
+    )
     return str(labels.get(field, SESSION_LABELS.get(field, field)))
 
 
@@ -86,6 +90,8 @@ def _target(target: str | None) -> str:
     if not target:
         return ""
     kind, _, name = target.partition(":")
+    if kind == "email_rule" and name in {member.value for member in EmailKind}:
+        name = enum_label(EmailKind(name))
     return f"{TARGETS.get(kind, kind)} « {name} »"
 
 

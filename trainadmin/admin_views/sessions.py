@@ -27,6 +27,7 @@ from ..services.capacities import capacity_errors
 from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError
 from ..services.notifications import calendar
+from ..services.notifications.rules import copy_rules
 from ..services.sessions import (
     MAX_YEAR,
     MIN_YEAR,
@@ -47,6 +48,7 @@ from .planning import SequenceInline
 from .planning_editor import PlanningEditorMixin
 from .session_attendance import AttendanceMixin
 from .session_costs import CostsMixin
+from .session_emails import EmailsMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
 from .session_participants import ParticipantsMixin
 from .session_wizards import SessionWizardsMixin
@@ -104,7 +106,17 @@ GENERAL_FIELDS = (
     "calendar_invitations",
 )
 
-TABS = ("general", "planning", "participants", "attendance", "costs", "evaluation", "documents", "history")
+TABS = (
+    "general",
+    "planning",
+    "participants",
+    "attendance",
+    "costs",
+    "evaluation",
+    "emails",
+    "documents",
+    "history",
+)
 
 
 def local_now() -> datetime:
@@ -130,12 +142,19 @@ class ExportNote:
 
 
 class SessionView(
-    ParticipantsMixin, AttendanceMixin, CostsMixin, PlanningEditorMixin, SessionWizardsMixin, SecureModelView
+    ParticipantsMixin,
+    AttendanceMixin,
+    CostsMixin,
+    EmailsMixin,
+    PlanningEditorMixin,
+    SessionWizardsMixin,
+    SecureModelView,
 ):
     extra_write_views = (
         SessionWizardsMixin.extra_write_views
         | PlanningEditorMixin.planning_write_views
         | CostsMixin.costs_write_views
+        | EmailsMixin.emails_write_views
         | ParticipantsMixin.participants_write_views
         | AttendanceMixin.attendance_write_views
         | {"publication_view", "status_view"}
@@ -384,7 +403,9 @@ class SessionView(
             if sequence.position is None:
                 sequence.position = index
         planning.refresh_session(model)
-        if not is_created:  # sequences cancelled or restored, invitations turned on
+        if is_created:
+            copy_rules(model)
+        else:  # sequences cancelled or restored, invitations turned on
             db.session.flush()
             calendar.sync_session(model)
 
@@ -398,6 +419,11 @@ class SessionView(
         tab = request.args.get("tab", "general")
         if tab not in TABS:
             tab = "general"
+        return self.session_page(session, tab)
+
+    def session_page(self, session, tab: str, **extra):
+        """The session page on one tab; `extra` replaces that tab's context (a form shown again with
+        its messages)."""
         page = request.args.get("page", "1")
         page = parse_id(page, 5) or 1
         history = history_rows(session.id, page) if tab == "history" else None
@@ -417,9 +443,12 @@ class SessionView(
             )
         if tab == "attendance":
             context.update(self.attendance_context(session))
+        if tab == "emails" and not extra:
+            context.update(self.emails_context(session))
         for name in ("edit_slot", "new_slot", "edit_sequence"):
             value = request.args.get(name, "")
             context[name] = parse_id(value)
+        context.update(extra)
         return self.render(
             "admin/sessions/page.html",
             tab=tab,

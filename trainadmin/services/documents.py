@@ -1,5 +1,5 @@
-"""Documents attached to a session, a demande or a cost: checked, stored under generated names,
-removed with their rows.
+"""Documents attached to a session, a demande, a cost, a session's e-mail rule or a global e-mail
+template: checked, stored under generated names, removed with their rows.
 
 Nothing the user sends reaches the file system but the bytes: the stored name is a random hex
 string plus an extension from our own table, and the original name is only kept (cleaned) for
@@ -30,7 +30,17 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Cost, Document, DocumentType, EmailRule, Role, TrainingRequest, TrainingSession, User
+from ..models import (
+    Cost,
+    Document,
+    DocumentType,
+    EmailRule,
+    EmailTemplate,
+    Role,
+    TrainingRequest,
+    TrainingSession,
+    User,
+)
 from .errors import ValidationFailed
 
 MIB = 1024 * 1024
@@ -134,6 +144,7 @@ OWNER_COLUMNS = {
     TrainingRequest: Document.request_id,
     Cost: Document.cost_id,
     EmailRule: Document.email_rule_id,
+    EmailTemplate: Document.email_template_id,
 }
 
 #: Who may download: every back-office role may read every session today.
@@ -281,17 +292,21 @@ def store(
     session: TrainingSession | None = None,
     request: TrainingRequest | None = None,
     cost: Cost | None = None,
+    email_rule: EmailRule | None = None,
+    email_template: EmailTemplate | None = None,
 ) -> Document:
     """Write a checked file and add its row. The file goes away if the transaction does not commit."""
-    owners = [owner for owner in (session, request, cost) if owner is not None]
+    owners = [owner for owner in (session, request, cost, email_rule, email_template) if owner is not None]
     if len(owners) != 1 or any(owner.id is None for owner in owners):
-        raise ValueError("a document belongs to exactly one saved session, demande or cost")
+        raise ValueError("a document belongs to exactly one saved session, demande, cost, rule or template")
     stored_name, path = _write_file(checked.data, checked.stored_extension)
     _files(_NEW_FILES).add(path)
     document = Document(
         session_id=session.id if session is not None else None,
         request_id=request.id if request is not None else None,
         cost_id=cost.id if cost is not None else None,
+        email_rule_id=email_rule.id if email_rule is not None else None,
+        email_template_id=email_template.id if email_template is not None else None,
         document_type_id=checked.document_type_id,
         original_name=checked.display_name,
         stored_name=stored_name,
@@ -317,10 +332,20 @@ def save_upload(
     session: TrainingSession | None = None,
     request: TrainingRequest | None = None,
     cost: Cost | None = None,
+    email_rule: EmailRule | None = None,
+    email_template: EmailTemplate | None = None,
 ) -> Document:
     """Check a posted file and store it for its owner; ValidationFailed({"file", "document_type_id"})."""
     checked = check_upload(upload, document_type_id)
-    return store(checked, user=user, session=session, request=request, cost=cost)
+    return store(
+        checked,
+        user=user,
+        session=session,
+        request=request,
+        cost=cost,
+        email_rule=email_rule,
+        email_template=email_template,
+    )
 
 
 def delete_document(document: Document) -> None:
@@ -335,9 +360,15 @@ def delete_document(document: Document) -> None:
 
 
 def documents_of(
-    *, session_id: int | None = None, request_id: int | None = None, cost_ids: list[int] | None = None
+    *,
+    session_id: int | None = None,
+    request_id: int | None = None,
+    cost_ids: list[int] | None = None,
+    email_rule_ids: list[int] | None = None,
+    email_template_ids: list[int] | None = None,
 ) -> list[Document]:
-    """One owner's documents (or the documents of several costs), oldest first, types and uploaders loaded."""
+    """One owner's documents (or those of several costs, rules or templates), oldest first, types and
+    uploaders loaded."""
     conditions = []
     if session_id is not None:
         conditions.append(Document.session_id == session_id)
@@ -345,6 +376,10 @@ def documents_of(
         conditions.append(Document.request_id == request_id)
     if cost_ids:
         conditions.append(Document.cost_id.in_(cost_ids))
+    if email_rule_ids:
+        conditions.append(Document.email_rule_id.in_(email_rule_ids))
+    if email_template_ids:
+        conditions.append(Document.email_template_id.in_(email_template_ids))
     if not conditions:
         return []
     return db.session.scalars(

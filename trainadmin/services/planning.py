@@ -10,6 +10,7 @@ from flask_babel import gettext
 
 from ..extensions import db
 from ..models import Room, Sequence, Slot, SlotDate, TrainingSession
+from .notifications.schedule import refresh_schedule
 
 
 def planning_loaders() -> tuple:
@@ -65,7 +66,8 @@ def refresh_session(session: TrainingSession) -> None:
 
     Start and end span every sequence, pre-work included (the planned dates while no slot exists);
     durations count only the sequences that are not pre-work. Reads every slot date of the session
-    in one query, so the cost does not grow with the number of sequences or slots.
+    in one query, so the cost does not grow with the number of sequences or slots. The e-mails due
+    for each sequence follow its new dates.
     """
     db.session.flush()
     rows = db.session.execute(
@@ -121,6 +123,7 @@ def refresh_session(session: TrainingSession) -> None:
     session.duration_days = total_days
     session.duration_hours = total_hours
     session.sequence_count = len(session.sequences)
+    refresh_schedule(session)
 
 
 def slot_date_error(

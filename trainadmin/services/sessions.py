@@ -11,7 +11,6 @@ from flask_babel import gettext
 from ..extensions import db
 from ..models import (
     Cost,
-    EmailRule,
     Origin,
     Publication,
     RequestStatus,
@@ -30,6 +29,8 @@ from .capacities import capacity_errors
 from .errors import DomainError, ValidationFailed
 from .history import change_reason
 from .notifications import calendar
+from .notifications.rules import copy_rules
+from .notifications.schedule import refresh_schedule
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -71,19 +72,6 @@ SEQUENCE_FIELDS = (
     "cold_survey_enabled",
     "cold_survey_evaluation_id",
     "cold_survey_delay_days",
-)
-
-EMAIL_RULE_FIELDS = (
-    "kind",
-    "enabled",
-    "anchor",
-    "delay_days",
-    "send_time",
-    "recipients",
-    "extra_recipients",
-    "bcc",
-    "subject",
-    "body",
 )
 
 # Workflow: from → allowed targets. Cancelling is possible from any state before « clôturé ».
@@ -192,6 +180,7 @@ def new_session(training: Training, year: int, user: User | None = None, **value
     db.session.add(session)
     assign_code(session)
     db.session.flush()
+    copy_rules(session)
     return session
 
 
@@ -216,7 +205,6 @@ def duplicate_session(
     sequences = [
         {field: getattr(sequence, field) for field in SEQUENCE_FIELDS} for sequence in source.sequences
     ]
-    rules = db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == source.id)).all()
     copy = TrainingSession(
         **{field: getattr(source, field) for field in FORM_FIELDS},
         year=year,
@@ -238,15 +226,8 @@ def duplicate_session(
     # Bulk inserts: the work does not grow in statements with the number of sequences or rules.
     if sequences:
         db.session.execute(sa.insert(Sequence), [{**values, "session_id": copy.id} for values in sequences])
-    if rules:
-        db.session.execute(
-            sa.insert(EmailRule),
-            [
-                {**{field: getattr(rule, field) for field in EMAIL_RULE_FIELDS}, "session_id": copy.id}
-                for rule in rules
-            ],
-        )
     db.session.expire(copy, ["sequences"])
+    copy_rules(copy, source=source)
     return copy
 
 
@@ -329,11 +310,12 @@ def set_publication(
         session.publication = publication
         changed.append(session)
     db.session.flush()
-    if publication == Publication.PUBLISHED:
-        for session in changed:  # what a draft held back: the invitations and their updates
-            if session.enrolled_count:
-                calendar.invite_all(session)
-                calendar.refresh_invitations(session, notify=True)
+    for session in changed:
+        refresh_schedule(session)  # published: its e-mails are planned; back to draft: cancelled
+        if publication == Publication.PUBLISHED and session.enrolled_count:
+            # what a draft held back: the invitations and their updates
+            calendar.invite_all(session)
+            calendar.refresh_invitations(session, notify=True)
     return changed, skipped
 
 
@@ -376,3 +358,4 @@ def change_status(
     with change_reason(reason):
         session.status = target
         db.session.flush()
+    refresh_schedule(session)

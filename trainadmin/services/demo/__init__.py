@@ -45,6 +45,7 @@ from ...models import (
     utcnow,
 )
 from ..errors import DomainError
+from ..notifications.rules import ensure_templates
 from ..users import create_user
 from . import data
 from .context import Catalogue, Context
@@ -72,6 +73,7 @@ def seed_demo(admin_password: str, today: date | None = None) -> None:
         now = datetime.combine(today, time(12, 0), tzinfo=zone).astimezone(UTC)
     context = Context(rng=rng, today=today, now=now, zone=zone, admin=admin, catalogue=catalogue)
     _create_reference_data(context)
+    ensure_templates()
     _create_trainings(catalogue)
     create_sessions(context)
     db.session.flush()

@@ -25,6 +25,7 @@ from ..planning import refresh_session
 from ..sessions import assign_code
 from . import data
 from .context import Context
+from .emails import give_email_rules
 
 # (start, end, break in minutes, length in days)
 FULL_DAY = (time(9, 0), time(17, 0), 60, None)
@@ -63,6 +64,7 @@ def create_sessions(context: Context) -> None:
         _add_requests(context, session, plan.enrolled, plan.waitlisted, plan.pending)
         if plan.costs:
             _add_costs(context, session, spec)
+        give_email_rules(context, session)
         previous[plan.reference] = session
 
 

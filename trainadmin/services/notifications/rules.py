@@ -1,0 +1,524 @@
+"""The global defaults (« Modèles d'e-mails ») and each session's own rules, and their checks.
+
+Each session gets its own copy of the templates (`copy_rules`), duplicated with the session; a later
+change to a template does not touch the sessions that already have their rules. The templates'
+attachments are sent with every session's e-mail of their kind, after the rule's own.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
+
+from ...extensions import db
+from ...models import (
+    EmailAnchor,
+    EmailKind,
+    EmailRule,
+    EmailTemplate,
+    SessionHistory,
+    TrainingSession,
+    User,
+)
+from ..errors import ValidationFailed
+from ..history import current_actor, current_reason
+from .recipients import RECIPIENT_KINDS, recipient_kinds, split_addresses
+from .render import check_template
+from .schedule import insert_ignoring_duplicates, refresh_schedule
+
+MAX_ADDRESSES = 50
+MAX_DELAY = 365
+
+#: Fields a session's rule takes from its template (or from the rule it is copied from).
+RULE_FIELDS = ("kind", "enabled", "anchor", "delay_days", "send_time", "recipients", "subject", "body")
+COPIED_FIELDS = (*RULE_FIELDS, "extra_recipients", "bcc")
+
+_HELLO = "Bonjour{% if participant.first_name %} {{ participant.first_name }}{% endif %},"
+_SIGNATURE = "\nBien cordialement,\nLe service formation"
+
+DEFAULT_TEMPLATES: tuple[dict, ...] = (
+    {
+        "kind": EmailKind.ENROLMENT,
+        "name": "Confirmation d'inscription",
+        "anchor": EmailAnchor.ENROLMENT,
+        "delay_days": 0,
+        "recipients": "participants",
+        "subject": "Confirmation d'inscription : {{ session.label }} ({{ session.code }})",
+        "body": _HELLO
+        + """
+
+Votre inscription à la formation « {{ session.label }} » est confirmée.
+
+Planning :
+{{ planning }}
+
+Vous recevrez une convocation avec toutes les informations pratiques avant chaque séquence.
+"""
+        + _SIGNATURE,
+    },
+    {
+        "kind": EmailKind.CONVOCATION,
+        "name": "Convocation",
+        "anchor": EmailAnchor.SEQUENCE_START,
+        "delay_days": -7,
+        "recipients": "participants",
+        "subject": "Convocation : {{ session.label }} — {{ sequence.label }} le {{ sequence.start_date }}",
+        "body": _HELLO
+        + """
+
+Vous êtes convoqué(e) à la séquence « {{ sequence.label }} » de la formation « {{ session.label }} ».
+
+Dates :
+{{ sequence.schedule }}
+{% if sequence.place %}
+Lieu : {{ sequence.place }}
+{% endif %}
+{% if sequence.url %}
+Lien : {{ sequence.url }}
+{% endif %}
+{% if comments.convocation_comment %}
+
+{{ comments.convocation_comment }}
+{% endif %}
+"""
+        + _SIGNATURE,
+    },
+    {
+        "kind": EmailKind.TRAINER_FILE,
+        "name": "Dossier formateur",
+        "anchor": EmailAnchor.SEQUENCE_START,
+        "delay_days": -10,
+        "recipients": "trainers",
+        "subject": "Dossier formateur : {{ session.label }} — {{ sequence.label }}"
+        " le {{ sequence.start_date }}",
+        "body": """Bonjour{% if recipient.name %} {{ recipient.name }}{% endif %},
+
+Voici les informations de la séquence « {{ sequence.label }} » de la session {{ session.code }} \
+(« {{ session.label }} ») que vous animez.
+
+Dates :
+{{ sequence.schedule }}
+{% if sequence.place %}
+Lieu : {{ sequence.place }}
+{% endif %}
+
+Participants inscrits ({{ participants|length }}) :
+{% for person in participants %}
+- {{ person.first_name }} {{ person.last_name }}
+{% else %}
+- aucun participant inscrit pour le moment
+{% endfor %}
+{% if comments.trainer_comment %}
+
+{{ comments.trainer_comment }}
+{% endif %}
+
+Bien cordialement,
+Le service formation""",
+    },
+    {
+        "kind": EmailKind.ORGANISATION,
+        "name": "Organisme de formation",
+        "anchor": EmailAnchor.SEQUENCE_START,
+        "delay_days": -10,
+        "recipients": "organisation",
+        "subject": "Session {{ session.code }} : {{ sequence.label }} le {{ sequence.start_date }}",
+        "body": """Bonjour,
+
+Nous vous confirmons la séquence « {{ sequence.label }} » de la session {{ session.code }} \
+(« {{ session.label }} »).
+
+Dates :
+{{ sequence.schedule }}
+{% if sequence.place %}
+Lieu : {{ sequence.place }}
+{% endif %}
+Participants inscrits : {{ participants|length }}
+{% if comments.organisation_comment %}
+
+{{ comments.organisation_comment }}
+{% endif %}
+
+Bien cordialement,
+Le service formation""",
+    },
+    {
+        "kind": EmailKind.LOCATION,
+        "name": "Lieu",
+        "anchor": EmailAnchor.SEQUENCE_START,
+        "delay_days": -7,
+        "recipients": "location",
+        "subject": "Accueil d'une formation le {{ sequence.start_date }} : {{ session.label }}",
+        "body": """Bonjour,
+
+Nous accueillerons la formation « {{ session.label }} » (session {{ session.code }}, \
+séquence « {{ sequence.label }} »).
+
+Dates :
+{{ sequence.schedule }}
+{% if sequence.place %}
+Lieu : {{ sequence.place }}
+{% endif %}
+Participants inscrits : {{ participants|length }}
+{% if comments.location_comment %}
+
+{{ comments.location_comment }}
+{% endif %}
+
+Bien cordialement,
+Le service formation""",
+    },
+    {
+        "kind": EmailKind.REMINDER,
+        "name": "Rappel",
+        "anchor": EmailAnchor.SEQUENCE_START,
+        "delay_days": -1,
+        "recipients": "participants",
+        "subject": "Rappel : {{ sequence.label }} commence demain ({{ session.label }})",
+        "body": _HELLO
+        + """
+
+Nous vous rappelons que la séquence « {{ sequence.label }} » de la formation « {{ session.label }} » \
+commence le {{ sequence.first_day }}.
+
+{{ sequence.schedule }}
+{% if sequence.place %}
+Lieu : {{ sequence.place }}
+{% endif %}
+{% if sequence.url %}
+Lien : {{ sequence.url }}
+{% endif %}
+{% if comments.convocation_comment %}
+
+{{ comments.convocation_comment }}
+{% endif %}
+"""
+        + _SIGNATURE,
+    },
+    {
+        "kind": EmailKind.HOT_SURVEY,
+        "name": "Enquête à chaud",
+        "anchor": EmailAnchor.SEQUENCE_END,
+        "delay_days": 0,
+        "send_time": time(17, 30),
+        "recipients": "participants",
+        "subject": "Votre avis sur « {{ sequence.label }} » ({{ session.label }})",
+        "body": _HELLO
+        + """
+
+Merci d'avoir participé à la séquence « {{ sequence.label }} » de la formation \
+« {{ session.label }} ».
+Quelques minutes suffisent pour nous donner votre avis : il nous aide à améliorer nos formations.
+"""
+        + _SIGNATURE,
+    },
+    {
+        "kind": EmailKind.COLD_SURVEY,
+        "name": "Enquête à froid",
+        "anchor": EmailAnchor.SEQUENCE_END,
+        "delay_days": 60,
+        "recipients": "participants",
+        "subject": "Deux mois après « {{ session.label }} » : votre retour",
+        "body": _HELLO
+        + """
+
+Vous avez suivi la séquence « {{ sequence.label }} » de la formation « {{ session.label }} », \
+terminée le {{ sequence.last_day }}.
+Qu'en avez-vous mis en pratique ? Votre retour nous aide à mesurer l'utilité de nos formations.
+"""
+        + _SIGNATURE,
+    },
+    {
+        "kind": EmailKind.CANCELLATION,
+        "name": "Annulation",
+        "anchor": EmailAnchor.CANCELLATION,
+        "delay_days": 0,
+        "recipients": "participants",
+        "subject": "Annulation : {{ session.label }} ({{ session.code }})",
+        "body": _HELLO
+        + """
+
+Nous sommes au regret de vous informer que la session {{ session.code }} de la formation \
+« {{ session.label }} » est annulée.
+Les invitations de votre agenda sont annulées elles aussi.
+"""
+        + _SIGNATURE,
+    },
+)
+
+#: The order of the rules on the session's « E-mails » tab.
+KIND_ORDER = [template["kind"] for template in DEFAULT_TEMPLATES]
+
+
+def kind_position(kind: EmailKind) -> int:
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+# --- Templates ---------------------------------------------------------------------------------
+
+
+def ensure_templates() -> int:
+    """Create the missing default templates (never changes an existing one); returns how many."""
+    existing = set(db.session.scalars(sa.select(EmailTemplate.kind)))
+    missing = [
+        {"enabled": True, "send_time": None, **values}
+        for values in DEFAULT_TEMPLATES
+        if values["kind"] not in existing
+    ]
+    if not missing:
+        return 0
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.insert(EmailTemplate), missing)
+    except IntegrityError:  # another process created some meanwhile: add the others one by one
+        created = 0
+        for values in missing:
+            try:
+                with db.session.begin_nested():
+                    db.session.execute(sa.insert(EmailTemplate), [values])
+            except IntegrityError:
+                continue
+            created += 1
+        return created
+    return len(missing)
+
+
+def templates_by_kind() -> dict[EmailKind, EmailTemplate]:
+    templates = {template.kind: template for template in db.session.scalars(sa.select(EmailTemplate))}
+    if len(templates) < len(DEFAULT_TEMPLATES):
+        ensure_templates()
+        templates = {template.kind: template for template in db.session.scalars(sa.select(EmailTemplate))}
+    return templates
+
+
+# --- Checks ------------------------------------------------------------------------------------
+
+
+def normalise_addresses(text: str | None, field: str, errors: dict[str, str]) -> str | None:
+    """Addresses typed in a field, checked; written back one per comma, lower-cased, each once."""
+    found: list[str] = []
+    for address in split_addresses(text):
+        try:
+            checked = validate_email(address, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            errors[field] = gettext("« %(address)s » is not a valid e-mail address.", address=address[:100])
+            return None
+        if checked not in found:
+            found.append(checked)
+    if len(found) > MAX_ADDRESSES:
+        errors[field] = gettext("At most %(max)s addresses.", max=MAX_ADDRESSES)
+        return None
+    return ", ".join(found) or None
+
+
+def parse_delay(value, errors: dict[str, str], field: str = "delay_days") -> int | None:
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str):
+        text = value.strip().replace("−", "-")
+        sign = -1 if text.startswith("-") else 1
+        digits = text.lstrip("+-").strip()
+        value = sign * int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 6 else None
+    if not isinstance(value, int) or not -MAX_DELAY <= value <= MAX_DELAY:
+        errors[field] = gettext(
+            "Enter a number of days between %(min)s and %(max)s.", min=-MAX_DELAY, max=MAX_DELAY
+        )
+        return None
+    return value
+
+
+def check_recipient_kinds(text: str | None, errors: dict[str, str], field: str = "recipients") -> str:
+    parts = [part.strip() for part in (text or "").split(",") if part.strip()]
+    kinds = recipient_kinds(text)
+    if len(kinds) != len(parts):
+        errors[field] = gettext("Choose the recipients in the list.")
+    return ",".join(kind for kind in RECIPIENT_KINDS if kind in kinds)
+
+
+def template_errors(
+    kind: EmailKind, anchor: EmailAnchor, subject: str | None, body: str | None, delay_days=0, recipients=None
+) -> dict[str, str]:
+    """Problems of a template's (or a rule's) values: {field: message}."""
+    errors = check_template(kind, anchor, subject or "", body or "")
+    parse_delay(delay_days, errors)
+    if recipients is not None:
+        check_recipient_kinds(recipients, errors)
+    return errors
+
+
+def check_email_template(template: EmailTemplate) -> None:
+    """A global template as it is about to be saved; ValidationFailed({field: message})."""
+    errors = template_errors(
+        template.kind,
+        template.anchor,
+        template.subject,
+        template.body,
+        template.delay_days,
+        template.recipients,
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    template.recipients = check_recipient_kinds(template.recipients, {})
+
+
+# --- A session's rules -------------------------------------------------------------------------
+
+
+def session_rules(session: TrainingSession) -> list[EmailRule]:
+    rules = db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == session.id)).all()
+    return sorted(rules, key=lambda rule: kind_position(rule.kind))
+
+
+def copy_rules(session: TrainingSession, source: TrainingSession | None = None, now=None) -> list[EmailRule]:
+    """Give a session its own rules: a copy of the source session's when duplicating (« tous les
+    paramétrages email sont repris »), of the global templates otherwise (or when the source has
+    none). Kinds the session already has are left alone; running it twice changes nothing."""
+    db.session.flush()
+    have = set(db.session.scalars(sa.select(EmailRule.kind).where(EmailRule.session_id == session.id)))
+    values_by_kind: dict[EmailKind, dict] = {}
+    if source is not None:
+        for rule in db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == source.id)):
+            values_by_kind[rule.kind] = {field: getattr(rule, field) for field in COPIED_FIELDS}
+    if not values_by_kind:
+        for kind, template in templates_by_kind().items():
+            values_by_kind[kind] = {field: getattr(template, field) for field in RULE_FIELDS}
+    rows = [
+        {**values, "session_id": session.id}
+        for kind, values in sorted(values_by_kind.items(), key=lambda item: kind_position(item[0]))
+        if kind not in have
+    ]
+    if rows:  # (a concurrent copy for the same session may have written some: theirs stand)
+        db.session.execute(insert_ignoring_duplicates(EmailRule, ["session_id", "kind"]), rows)
+    refresh_schedule(session, now)
+    return session_rules(session)
+
+
+def _rule_changes(rule: EmailRule, values: dict) -> tuple[dict, dict[str, str]]:
+    """The checked new values of a rule and the problems, without touching it."""
+    errors: dict[str, str] = {}
+    changes: dict = {}
+    if values.get("enabled") is not None:
+        changes["enabled"] = bool(values["enabled"])
+    if values.get("delay_days") is not None and rule.anchor in (
+        EmailAnchor.SEQUENCE_START,
+        EmailAnchor.SEQUENCE_END,
+    ):
+        delay = parse_delay(values["delay_days"], errors)
+        if delay is not None:
+            changes["delay_days"] = delay
+    for field in ("extra_recipients", "bcc"):
+        if field in values:
+            changes[field] = normalise_addresses(values[field], field, errors)
+    subject, body = values.get("subject"), values.get("body")
+    if subject is not None or body is not None:
+        subject = rule.subject if subject is None else subject.strip()
+        body = rule.body if body is None else body.replace("\r\n", "\n").strip()
+        problems = check_template(rule.kind, rule.anchor, subject, body)
+        errors.update(problems)
+        if not problems:
+            changes["subject"], changes["body"] = subject, body
+    return changes, errors
+
+
+def _record(rule: EmailRule, changes: dict) -> None:
+    """The history of the session keeps each change of its e-mail rules."""
+    user_id, actor = current_actor()
+    for field, new in changes.items():
+        old = getattr(rule, field)
+        if old == new:
+            continue
+        db.session.add(
+            SessionHistory(
+                session_id=rule.session_id,
+                user_id=user_id,
+                actor=actor,
+                action="changed",
+                target=f"email_rule:{rule.kind.value}",
+                field=field,
+                old_value=_text(old),
+                new_value=_text(new),
+                reason=current_reason(),
+            )
+        )
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def update_rule(
+    rule: EmailRule,
+    *,
+    enabled: bool | None = None,
+    delay_days: int | str | None = None,
+    extra_recipients: str | None = None,
+    bcc: str | None = None,
+    subject: str | None = None,
+    body: str | None = None,
+) -> EmailRule:
+    """Change one rule of a session; ValidationFailed({field: message}) and nothing saved on a problem."""
+    values = {"enabled": enabled, "delay_days": delay_days, "subject": subject, "body": body}
+    values.update(extra_recipients=extra_recipients, bcc=bcc)
+    changes, errors = _rule_changes(rule, values)
+    if errors:
+        raise ValidationFailed(errors)
+    _record(rule, changes)
+    for field, value in changes.items():
+        setattr(rule, field, value)
+    db.session.flush()
+    refresh_schedule(rule.session)
+    return rule
+
+
+def field_key(rule_id: int, field: str) -> str:
+    """The name of a rule's field in the « E-mails » tab's form (and of its error)."""
+    return f"rule-{rule_id}-{field}"
+
+
+def update_rules(session: TrainingSession, values_by_rule: dict[int, dict]) -> list[EmailRule]:
+    """All the rules of the « E-mails » tab at once: every problem reported (keyed by `field_key`),
+    nothing saved unless all are right."""
+    rules = {rule.id: rule for rule in session_rules(session)}
+    errors: dict[str, str] = {}
+    planned: list[tuple[EmailRule, dict]] = []
+    for rule_id, values in values_by_rule.items():
+        rule = rules.get(rule_id)
+        if rule is None:
+            message = gettext("This e-mail rule does not belong to the session.")
+            errors[field_key(rule_id, "enabled")] = message
+            continue
+        changes, problems = _rule_changes(rule, values)
+        errors.update({field_key(rule_id, field): message for field, message in problems.items()})
+        planned.append((rule, changes))
+    if errors:
+        raise ValidationFailed(errors)
+    for rule, changes in planned:
+        _record(rule, changes)
+        for field, value in changes.items():
+            setattr(rule, field, value)
+    db.session.flush()
+    refresh_schedule(session)
+    return list(rules.values())
+
+
+def set_calendar_invitations(
+    session: TrainingSession, enabled: bool, user: User | None, reason: str | None = None
+) -> None:
+    """« Invitations Calendrier » on or off: a change of the session, under the enrolment lock."""
+    from ..history import change_reason
+    from ..sessions import ensure_can_change
+
+    if session.calendar_invitations == bool(enabled):
+        return
+    ensure_can_change(session, user, reason)
+    with change_reason(reason):
+        session.calendar_invitations = bool(enabled)
+        db.session.flush()
