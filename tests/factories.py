@@ -15,6 +15,7 @@ from trainadmin.models import (
     DocumentType,
     Evaluation,
     Location,
+    OutboxMessage,
     Partner,
     Population,
     RequestStatus,
@@ -175,7 +176,20 @@ FACTORIES = {
     Slot: make_slot,
     Partner: make_partner,
     TrainingRequest: lambda: make_request(),
+    OutboxMessage: lambda: make_outbox_message(),
 }
+
+
+def make_outbox_message(session: TrainingSession | None = None, **kw) -> OutboxMessage:
+    """A message written to the outbox (not sent yet unless `state` says otherwise)."""
+    i = n()
+    kw.setdefault("dedup_key", f"test:{i}")
+    kw.setdefault("kind", "convocation")
+    kw.setdefault("recipient", f"destinataire{i}@example.com")
+    kw.setdefault("subject", f"Convocation {i}")
+    kw.setdefault("body", "Bonjour,\nVous êtes convoqué.")
+    session = session or make_session()
+    return _add(OutboxMessage(session_id=session.id, **kw))
 
 
 def make(model):

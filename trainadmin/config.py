@@ -30,13 +30,14 @@ ENV_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "TRAINADMIN_STORAGE",
     "TRAINADMIN_MAX_UPLOAD_MB",
+    "TRAINADMIN_MAIL_MAX_ATTEMPTS",
     "TRAINADMIN_TZ",
     "BABEL_DEFAULT_LOCALE",
     "TRAINADMIN_API_KEYS",
 )
 
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
-INT_KEYS = {"MAIL_PORT", "TRAINADMIN_MAX_UPLOAD_MB"}
+INT_KEYS = {"MAIL_PORT", "TRAINADMIN_MAX_UPLOAD_MB", "TRAINADMIN_MAIL_MAX_ATTEMPTS"}
 MAX_UPLOAD_MB = 1024
 MIB = 1024 * 1024
 LOCALES = ("fr", "en")
@@ -72,6 +73,7 @@ def default_config(instance_path: Path) -> dict:
         "MAIL_DEFAULT_SENDER": "formation@trainadmin.local",
         "TRAINADMIN_STORAGE": str(instance_path / "files"),
         "TRAINADMIN_MAX_UPLOAD_MB": 10,
+        "TRAINADMIN_MAIL_MAX_ATTEMPTS": 5,
         "TRAINADMIN_TZ": "Europe/Paris",
         "BABEL_DEFAULT_LOCALE": "fr",
         "TRAINADMIN_API_KEYS": "",
@@ -167,6 +169,12 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
         )
     # A request also carries the other form fields and the multipart envelope: one more megabyte.
     config["MAX_CONTENT_LENGTH"] = (max_upload + 1) * MIB
+
+    attempts = config.get("TRAINADMIN_MAIL_MAX_ATTEMPTS")
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 100:
+        raise ConfigError(
+            f"TRAINADMIN_MAIL_MAX_ATTEMPTS must be a whole number from 1 to 100, got {attempts!r}"
+        )
 
     keys = config.get("TRAINADMIN_API_KEYS") or ""
     if isinstance(keys, str):

@@ -26,6 +26,7 @@ from ..services import planning
 from ..services.capacities import capacity_errors
 from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError
+from ..services.notifications.delivery import kick
 from ..services.sessions import (
     MAX_YEAR,
     MIN_YEAR,
@@ -472,6 +473,7 @@ class SessionView(
             flash(exc.message, "error")
             return redirect(back)
         db.session.commit()
+        kick()
         flash(gettext("Workflow status: %(state)s.", state=enum_label(target)), "success")
         return redirect(back)
 

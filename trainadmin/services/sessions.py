@@ -29,6 +29,7 @@ from ..models import (
 from .capacities import capacity_errors
 from .errors import DomainError, ValidationFailed
 from .history import change_reason
+from .notifications import events
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -369,3 +370,5 @@ def change_status(
     with change_reason(reason):
         session.status = target
         db.session.flush()
+    if target == WorkflowStatus.CANCELLED:
+        events.on_session_cancelled(session)
