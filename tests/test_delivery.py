@@ -520,6 +520,19 @@ def test_with_redis_kick_enqueues_a_tick_and_a_burst_worker_sends(app, db, smtp,
     assert schedule.state == ScheduleState.SENT
 
 
+def test_each_full_batch_goes_to_the_workers_while_the_tick_goes_on(app, db, smtp, redis_queue):
+    for _ in range(3):
+        due_schedule(published_session(participants=60))
+
+    counts = delivery.dispatch_tick()
+
+    # 120 messages handed out after the second schedule (2 jobs), the last 60 at the end (1 job).
+    assert counts == {"schedules_prepared": 3, "queued": 180, "leased": 180, "jobs": 3}
+    assert sorted(len(job.args[0]) for job in redis_queue.get_jobs()) == [20, 60, 100]
+    SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
+    assert len(smtp.received) == 180 and smtp.connections == 3
+
+
 def test_the_cron_configuration_runs_the_tick_every_minute(app, db, smtp, redis_queue):
     scheduler = CronScheduler(connection=redis_queue.connection)
     scheduler.load_config_from_file("trainadmin.jobs.cron")

@@ -236,7 +236,7 @@ def kill_with_children(pid: int) -> None:
             os.kill(victim, signal.SIGKILL)
 
 
-@pytest.mark.parametrize("sender", ["dispatch command", "rq worker"])
+@pytest.mark.parametrize("sender", ["dispatch command", "rq worker", "preloading rq worker"])
 def test_a_sender_killed_in_the_middle_of_a_batch_leaves_each_message_to_be_sent_once(
     app, committed_db, sender, request, monkeypatch
 ):
@@ -247,10 +247,12 @@ def test_a_sender_killed_in_the_middle_of_a_batch_leaves_each_message_to_be_sent
 
     with running_smtp_server() as server:
         server.hold_after(3)  # three accepted, the fourth kept waiting for its answer
-        if sender == "rq worker":
+        if sender.endswith("rq worker"):
             request.getfixturevalue("redis_queue")
             assert delivery.dispatch_tick()["jobs"] == 1
             command = [str(BIN / "rq"), "worker", "--burst", "-u", app.config["REDIS_URL"], QUEUE_NAME]
+            if sender.startswith("preloading"):
+                command[2:2] = ["-w", "trainadmin.jobs.worker.Worker"]
             environment = _environment(app, server.port, app.config["REDIS_URL"])
         else:
             command = [str(BIN / "flask"), "--app", "app", "dispatch"]

@@ -94,13 +94,15 @@ def dispatch_tick(now: datetime | None = None, *, inline: bool | None = None) ->
 
 def _tick(now: datetime, inline: bool | None) -> dict[str, int]:
     counts: Counter[str] = Counter()
-    _prepare_due(now, counts)
-    _process_slot_changes(counts)
     queue = None
     if not inline:
         from ...jobs import get_queue
 
         queue = get_queue()
+    # With workers, each full batch goes to them as soon as it is written: they send while this
+    # tick composes the next schedules.
+    _prepare_due(now, counts, hand_out=(lambda: _hand_out(queue, now, counts)) if queue is not None else None)
+    _process_slot_changes(counts)
     for _round in range(1 if queue is not None else FOLLOW_UP_ROUNDS):
         leased = _lease_pending(now)
         if leased is None:
@@ -175,15 +177,26 @@ def _due_schedule(now: datetime):
     )
 
 
-def _prepare_due(now: datetime, counts: Counter) -> None:
+def _prepare_due(now: datetime, counts: Counter, hand_out=None) -> None:
     seen: set[int] = set()
+    handed = 0
     for _ in range(PREPARE_LIMIT):
         schedule_id = db.session.scalar(_due_schedule(now))
         if schedule_id is None or schedule_id in seen:
             break
         seen.add(schedule_id)
         _prepare(db.session.get(EmailSchedule, schedule_id), counts)
+        if hand_out is not None and counts["queued"] - handed >= SEND_BATCH:
+            handed = counts["queued"]
+            hand_out()
     db.session.commit()
+
+
+def _hand_out(queue, now: datetime, counts: Counter) -> None:
+    leased = _lease_pending(now)
+    if leased is not None:
+        counts["leased"] += len(leased[0])
+        _enqueue_sends(queue, *leased, counts)
 
 
 def _prepare(schedule: EmailSchedule, counts: Counter) -> None:
