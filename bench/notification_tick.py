@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -312,11 +313,13 @@ def check_empty(counts: dict) -> None:
 
 def send_run(app, args, handler: SmtpServer, queue: Queue) -> tuple[float, int]:
     schedule_ids = prepare_due(app, args.due_sessions, args.participants)
+    run_started = datetime.now(UTC)
     expected = len(schedule_ids) * args.participants
     before = handler.count
     with app.app_context():
         started = time.perf_counter()
         counts = delivery.dispatch_tick()
+        tick_seconds = time.perf_counter() - started
         if counts.get("queued") != expected:
             raise SystemExit(f"expected {expected} messages, the tick wrote {counts}")
         sent = done = 0
@@ -341,6 +344,16 @@ def send_run(app, args, handler: SmtpServer, queue: Queue) -> tuple[float, int]:
         raise SystemExit(
             f"sent {sent}/{expected}, SMTP received {handler.count - before}, schedules done {done}"
         )
+    jobs = [
+        job
+        for job in (queue.fetch_job(job_id) for job_id in queue.finished_job_registry.get_job_ids())
+        if job is not None and job.func_name.endswith("send_batch") and job.started_at >= run_started
+    ]
+    busy = sum((job.ended_at - job.started_at).total_seconds() for job in jobs)
+    print(
+        f"  run: {elapsed:.2f} s; the tick itself {tick_seconds:.2f} s; {len(jobs)} send jobs, "
+        f"{busy:.2f} s of job time"
+    )
     return elapsed, expected
 
 
