@@ -100,7 +100,10 @@ def demo_command(host, port, keep):
         from .jobs.notifications import TICK_INTERVAL, start_periodic_ticks
 
         start_periodic_ticks(app)
-        click.echo(f"  E-mails are prepared every {TICK_INTERVAL} s and kept in the outbox (no MAIL_SERVER).")
+        where = (
+            "sent through MAIL_SERVER" if app.config["MAIL_SERVER"] else "kept in the outbox (no MAIL_SERVER)"
+        )
+        click.echo(f"  E-mails due are prepared every {TICK_INTERVAL} s and {where}.")
     click.echo("")
     run_simple(host, port, app, use_reloader=False, threaded=True)
 

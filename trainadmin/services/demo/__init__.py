@@ -48,6 +48,7 @@ from ..errors import DomainError
 from ..users import create_user
 from . import data
 from .context import Catalogue, Context
+from .emails import create_outbox
 from .sessions import create_sessions
 
 DEMO_ADMIN_EMAIL = "admin@demo.trainadmin.fr"
@@ -74,6 +75,8 @@ def seed_demo(admin_password: str, today: date | None = None) -> None:
     _create_reference_data(context)
     _create_trainings(catalogue)
     create_sessions(context)
+    db.session.flush()
+    create_outbox(context)
     db.session.flush()
 
 
