@@ -1,7 +1,7 @@
 """Periodic jobs, for `rq cron -u "$REDIS_URL" trainadmin.jobs.cron` (exactly one such process:
 RQ's cron scheduler has no leader election).
 
-The dispatcher tick runs at start, then every minute; it is cheap when nothing is due (two indexed
+The dispatcher tick runs at start, then every minute; it is cheap when nothing is due (a few indexed
 queries) and safe to run twice.
 """
 

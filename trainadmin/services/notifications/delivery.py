@@ -85,7 +85,7 @@ class MessageError(ValueError):
 def dispatch_tick(now: datetime | None = None, *, inline: bool | None = None) -> dict[str, int]:
     """Prepare the due schedules, then send the pending outbox rows: through RQ jobs when Redis is
     configured (unless `inline`), else right here. `now` is when the tick considers itself to run
-    (due times, expired claims). Returns what it did, by name; a tick with nothing to do runs two
+    (due times, expired claims). Returns what it did, by name; a tick with nothing to do runs three
     indexed queries."""
     if db.session.get_bind().dialect.name == "sqlite":
         with _sqlite_ticks:
@@ -103,6 +103,7 @@ def _tick(now: datetime, inline: bool | None) -> dict[str, int]:
     # With workers, each full batch goes to them as soon as it is written: they send while this
     # tick composes the next schedules.
     _prepare_due(now, counts, hand_out=(lambda: _hand_out(queue, now, counts)) if queue is not None else None)
+    _settle_forgotten(now, counts)
     _process_slot_changes(counts)
     for _round in range(1 if queue is not None else FOLLOW_UP_ROUNDS):
         leased = _lease_pending(now)
@@ -244,6 +245,23 @@ def _prepare(schedule: EmailSchedule, counts: Counter) -> None:
     counts["queued"] += written
     if not written:  # nobody to write to, or every message written before: nothing will settle it
         counts["follow_ups"] += settle_schedules([schedule.id])
+    db.session.commit()
+
+
+def _settle_forgotten(now: datetime, counts: Counter) -> None:
+    """Schedules prepared a while ago and still planned: waiting for a refused message to be tried
+    again, or left behind by a worker that died between its last send and settling the schedule."""
+    waiting = db.session.scalars(
+        sa.select(EmailSchedule.id)
+        .where(
+            EmailSchedule.state == ScheduleState.PLANNED,
+            EmailSchedule.due_at <= now,
+            EmailSchedule.prepared_at <= now - stale_after(),
+        )
+        .limit(PREPARE_LIMIT)
+    ).all()
+    if waiting:
+        counts["follow_ups"] += settle_schedules(waiting)
     db.session.commit()
 
 
