@@ -191,7 +191,6 @@ def _prepare_due(now: datetime, counts: Counter, hand_out=None) -> None:
         if hand_out is not None and counts["queued"] - handed >= SEND_BATCH:
             handed = counts["queued"]
             hand_out()
-    db.session.commit()
 
 
 def _hand_out(queue, now: datetime, counts: Counter) -> None:
@@ -262,7 +261,7 @@ def _settle_forgotten(now: datetime, counts: Counter) -> None:
     ).all()
     if waiting:
         counts["follow_ups"] += settle_schedules(waiting)
-    db.session.commit()
+        db.session.commit()
 
 
 def describe(exc: BaseException) -> str:
