@@ -257,6 +257,9 @@ def _settle_forgotten(now: datetime, counts: Counter) -> None:
             EmailSchedule.due_at <= now,
             EmailSchedule.prepared_at <= now - stale_after(),
         )
+        # The order keeps PostgreSQL on the (state, due_at) index once the statement is prepared:
+        # without it, the generic plan of a prepared statement scans the whole table.
+        .order_by(EmailSchedule.due_at)
         .limit(PREPARE_LIMIT)
     ).all()
     if waiting:
