@@ -30,7 +30,7 @@ from trainadmin.models import (
     utcnow,
 )
 from trainadmin.services import participants
-from trainadmin.services.notifications import delivery, outbox
+from trainadmin.services.notifications import delivery, outbox, sending
 from trainadmin.services.sessions import change_status
 
 from . import factories
@@ -250,7 +250,7 @@ def test_messages_go_over_one_connection_with_bcc_in_the_envelope_and_attachment
     assert attachment.get_filename() == "programme.pdf"
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == factories.PDF_BYTES
-    assert message["Message-ID"] == delivery.message_id(
+    assert message["Message-ID"] == sending.message_id(
         delivery_row(messages[0]), app.config["MAIL_DEFAULT_SENDER"]
     )
 
@@ -262,7 +262,7 @@ def test_messages_go_over_one_connection_with_bcc_in_the_envelope_and_attachment
 
 
 def delivery_row(message: OutboxMessage):
-    return delivery._Row(
+    return sending.OutgoingMessage(
         message.id,
         message.dedup_key,
         message.recipient,

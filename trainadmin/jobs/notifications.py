@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Flask
 
 from ..extensions import db
-from ..services.notifications import delivery
+from ..services.notifications import delivery, sending
 from . import app_context
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def send_batch(ids: list[int], lease: str | None = None) -> dict[str, int]:
         if result.get("follow_ups"):  # calendar updates queued by a sent convocation
             delivery.kick()
         if result.get("unreachable"):
-            raise delivery.SmtpUnavailable(f"{result['unreachable']} message(s) could not be sent")
+            raise sending.SmtpUnavailable(f"{result['unreachable']} message(s) could not be sent")
         return result
 
 

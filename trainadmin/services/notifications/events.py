@@ -25,7 +25,8 @@ from ...models import (
     WorkflowStatus,
 )
 from . import outbox
-from .delivery import INFRASTRUCTURE_ERRORS, describe
+from .delivery import INFRASTRUCTURE_ERRORS
+from .sending import describe
 
 log = logging.getLogger(__name__)
 
