@@ -17,5 +17,4 @@ register(
     job_timeout=600,
     result_ttl=300,
     ttl=TICK_INTERVAL * 5,  # a tick waiting longer than this (no worker) is dropped: the next one counts
-    name="notifications-dispatch",
 )
