@@ -17,6 +17,7 @@ from trainadmin.models import (
     EmailTemplate,
     Evaluation,
     Location,
+    OutboxMessage,
     Partner,
     Population,
     RequestStatus,
@@ -188,7 +189,20 @@ FACTORIES = {
     Partner: make_partner,
     TrainingRequest: lambda: make_request(),
     EmailTemplate: make_email_template,
+    OutboxMessage: lambda: make_outbox_message(),
 }
+
+
+def make_outbox_message(session: TrainingSession | None = None, **kw) -> OutboxMessage:
+    """A message written to the outbox (not sent yet unless `state` says otherwise)."""
+    i = n()
+    kw.setdefault("dedup_key", f"test:{i}")
+    kw.setdefault("kind", "convocation")
+    kw.setdefault("recipient", f"destinataire{i}@example.com")
+    kw.setdefault("subject", f"Convocation {i}")
+    kw.setdefault("body", "Bonjour,\nVous êtes convoqué.")
+    session = session or make_session()
+    return _add(OutboxMessage(session_id=session.id, **kw))
 
 
 def make(model):

@@ -34,6 +34,11 @@ def test_upload_limit_from_the_environment(tmp_path):
     assert config["MAX_CONTENT_LENGTH"] == 26 * 1024 * 1024
 
 
+def test_mail_attempts_from_the_environment(tmp_path):
+    assert load(tmp_path, environ={})["TRAINADMIN_MAIL_MAX_ATTEMPTS"] == 5
+    assert load(tmp_path, environ={"TRAINADMIN_MAIL_MAX_ATTEMPTS": "8"})["TRAINADMIN_MAIL_MAX_ATTEMPTS"] == 8
+
+
 def test_postgres_url_uses_psycopg(tmp_path):
     config = load(tmp_path, environ={"DATABASE_URL": "postgresql://u@db/x", "SECRET_KEY": "k"})
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
@@ -54,6 +59,8 @@ def test_postgres_url_uses_psycopg(tmp_path):
         ({"TRAINADMIN_MAX_UPLOAD_MB": "ten"}, "TRAINADMIN_MAX_UPLOAD_MB must be a whole number"),
         ({"TRAINADMIN_MAX_UPLOAD_MB": "0"}, "TRAINADMIN_MAX_UPLOAD_MB must be .* from 1 to 1024"),
         ({"TRAINADMIN_MAX_UPLOAD_MB": "5000"}, "TRAINADMIN_MAX_UPLOAD_MB must be .* from 1 to 1024"),
+        ({"TRAINADMIN_MAIL_MAX_ATTEMPTS": "often"}, "TRAINADMIN_MAIL_MAX_ATTEMPTS must be a whole number"),
+        ({"TRAINADMIN_MAIL_MAX_ATTEMPTS": "0"}, "TRAINADMIN_MAIL_MAX_ATTEMPTS must be .* from 1 to 100"),
     ],
 )
 def test_bad_configuration_is_refused_with_its_reason(tmp_path, environ, reason):

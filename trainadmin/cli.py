@@ -1,4 +1,4 @@
-"""`flask --app app <command>`: init-db, create-user, seed-demo, demo, purge-files."""
+"""`flask --app app <command>`: init-db, create-user, seed-demo, demo, dispatch, purge-files."""
 
 from __future__ import annotations
 
@@ -104,8 +104,43 @@ def demo_command(host, port, keep):
     click.echo(f"  TrainAdmin demo: http://{host}:{port}/admin/")
     if not keep:
         click.echo(f"  Log in as {DEMO_ADMIN_EMAIL} / {password}")
+    if not app.config["REDIS_URL"]:
+        from .jobs.notifications import TICK_INTERVAL, start_periodic_ticks
+
+        start_periodic_ticks(app)
+        where = (
+            "sent through MAIL_SERVER" if app.config["MAIL_SERVER"] else "kept in the outbox (no MAIL_SERVER)"
+        )
+        click.echo(f"  E-mails due are prepared every {TICK_INTERVAL} s and {where}.")
     click.echo("")
     run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+DISPATCH_COUNTS = (
+    ("schedules_prepared", "due schedules prepared"),
+    ("schedules_failed", "due schedules failed"),
+    ("queued", "messages written to the outbox"),
+    ("leased", "pending messages taken"),
+    ("jobs", "send jobs enqueued"),
+    ("sent", "sent"),
+    ("kept", "kept in the outbox (no MAIL_SERVER)"),
+    ("retrying", "refused, to try again"),
+    ("failed", "failed"),
+    ("unreachable", "not sent: SMTP server unreachable"),
+    ("deferred", "not sent: Redis unreachable"),
+)
+
+
+@click.command("dispatch")
+@click.option("--enqueue", is_flag=True, help="Hand the sending to the RQ workers instead of sending here.")
+@with_appcontext
+def dispatch_command(enqueue):
+    """Run one notification tick now: write the due e-mails to the outbox and send them."""
+    from .services.notifications.delivery import dispatch_tick
+
+    counts = dispatch_tick(inline=not enqueue)
+    for key, label in DISPATCH_COUNTS:
+        click.echo(f"{label}: {counts.get(key, 0)}")
 
 
 @click.command("purge-files")
@@ -136,6 +171,7 @@ def register_cli(app: Flask) -> None:
         create_user_command,
         seed_demo_command,
         demo_command,
+        dispatch_command,
         purge_files_command,
     ):
         app.cli.add_command(command)

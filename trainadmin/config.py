@@ -30,6 +30,7 @@ ENV_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "TRAINADMIN_STORAGE",
     "TRAINADMIN_MAX_UPLOAD_MB",
+    "TRAINADMIN_MAIL_MAX_ATTEMPTS",
     "TRAINADMIN_TZ",
     "BABEL_DEFAULT_LOCALE",
     "TRAINADMIN_API_KEYS",
@@ -37,7 +38,12 @@ ENV_KEYS = (
 )
 
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
-INT_KEYS = {"MAIL_PORT", "TRAINADMIN_MAX_UPLOAD_MB", "TRAINADMIN_MISSED_GRACE_HOURS"}
+INT_KEYS = {
+    "MAIL_PORT",
+    "TRAINADMIN_MAX_UPLOAD_MB",
+    "TRAINADMIN_MISSED_GRACE_HOURS",
+    "TRAINADMIN_MAIL_MAX_ATTEMPTS",
+}
 MAX_UPLOAD_MB = 1024
 MAX_GRACE_HOURS = 24 * 30
 MIB = 1024 * 1024
@@ -74,6 +80,7 @@ def default_config(instance_path: Path) -> dict:
         "MAIL_DEFAULT_SENDER": "formation@trainadmin.local",
         "TRAINADMIN_STORAGE": str(instance_path / "files"),
         "TRAINADMIN_MAX_UPLOAD_MB": 10,
+        "TRAINADMIN_MAIL_MAX_ATTEMPTS": 5,
         "TRAINADMIN_TZ": "Europe/Paris",
         "BABEL_DEFAULT_LOCALE": "fr",
         "TRAINADMIN_API_KEYS": "",
@@ -175,6 +182,11 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
     if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE_HOURS:
         raise ConfigError(
             f"TRAINADMIN_MISSED_GRACE_HOURS must be a whole number from 0 to {MAX_GRACE_HOURS}, got {grace!r}"
+        )
+    attempts = config.get("TRAINADMIN_MAIL_MAX_ATTEMPTS")
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 100:
+        raise ConfigError(
+            f"TRAINADMIN_MAIL_MAX_ATTEMPTS must be a whole number from 1 to 100, got {attempts!r}"
         )
 
     keys = config.get("TRAINADMIN_API_KEYS") or ""

@@ -67,5 +67,15 @@ class DashboardView(AccessMixin, AdminIndexView):
                     "url": url_for("demandes_todo.index_view"),
                 },
             )
+            outbox = next(view for view in self.admin._views if getattr(view, "endpoint", "") == "outbox")
+            cards.append(
+                {
+                    "key": "failed_emails",
+                    "label": gettext("Failed e-mails"),
+                    "value": counts["failed_emails"],
+                    "tone": "danger" if counts["failed_emails"] else "secondary",
+                    "url": outbox.filter_url("state", "enumequal", "FAILED"),
+                }
+            )
         bars, weeks = timeline(today)
         return self.render("admin/dashboard.html", cards=cards, bars=bars, weeks=weeks, today=today)

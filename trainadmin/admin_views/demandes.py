@@ -18,6 +18,7 @@ from ..models import Collaborator, RequestStatus, SessionType, TrainingRequest, 
 from ..services.convocations import convocation_pdf
 from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError
+from ..services.notifications.delivery import kick
 from ..services.participants import (
     CANCEL_REASONS,
     OPEN,
@@ -184,6 +185,7 @@ class DemandeView(SecureModelView):
             return self._back(demande_id)
         status = demande.status
         db.session.commit()
+        kick()
         flash(success, "success")
         if status == RequestStatus.WAITLISTED:
             flash(gettext("The session is full: the collaborator is on the waiting list."), "info")
@@ -243,6 +245,7 @@ class DemandeView(SecureModelView):
             except DomainError as exc:
                 refusals.append(f"{demande.collaborator} — {exc.message}")
         db.session.commit()
+        kick()
         if done:
             flash(ngettext("%(num)s request validated.", "%(num)s requests validated.", done), "success")
         for refusal in refusals:

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..services.errors import DomainError
+from ..services.notifications.delivery import kick
 from ..services.participants import (
     CANCEL_REASONS,
     OPEN,
@@ -57,6 +58,7 @@ class ParticipantsMixin:
             flash(exc.message, "error")
             return self._back(session_id)
         db.session.commit()
+        kick()
         if made:
             flash(ngettext("%(num)s request recorded.", "%(num)s requests recorded.", len(made)), "success")
         for refusal in refusals:

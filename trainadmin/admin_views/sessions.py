@@ -27,6 +27,7 @@ from ..services.capacities import capacity_errors
 from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError
 from ..services.notifications import calendar
+from ..services.notifications.delivery import kick
 from ..services.notifications.rules import copy_rules
 from ..services.sessions import (
     MAX_YEAR,
@@ -505,6 +506,7 @@ class SessionView(
             flash(exc.message, "error")
             return redirect(back)
         db.session.commit()
+        kick()
         flash(gettext("Workflow status: %(state)s.", state=enum_label(target)), "success")
         return redirect(back)
 

@@ -166,6 +166,8 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    session: Mapped[TrainingSession | None] = relationship()
+
     __table_args__ = (sa.Index("ix_outbox_message_state_created_at", "state", "created_at"),)
 
 

@@ -8,7 +8,16 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Cost, Publication, RequestStatus, TrainingRequest, TrainingSession, WorkflowStatus
+from ..models import (
+    Cost,
+    OutboxMessage,
+    OutboxState,
+    Publication,
+    RequestStatus,
+    TrainingRequest,
+    TrainingSession,
+    WorkflowStatus,
+)
 
 SOON_DAYS = 30
 TIMELINE_WEEKS = 12
@@ -46,7 +55,11 @@ def attention_counts(today: date) -> dict[str, int]:
         .select_from(TrainingRequest)
         .where(TrainingRequest.status.in_((RequestStatus.PENDING_MANAGER, RequestStatus.PENDING_TRAINING)))
     )
+    failed_emails = db.session.scalar(
+        sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.state == OutboxState.FAILED)
+    )
     return {
+        "failed_emails": failed_emails,
         "drafts": row[0],
         "to_complete": row[1],
         "soon_under_minimum": row[2],

@@ -29,6 +29,7 @@ from ..models import (
 )
 from .errors import DomainError
 from .history import current_actor
+from .notifications import events
 
 CANCEL_REASONS = {
     "collaborator": lazy_gettext("Withdrawn by the collaborator"),
@@ -137,6 +138,9 @@ def enrol(
         else:
             made.append(_new_request(session, collaborator, user, one_step))
     db.session.flush()
+    for request in made:
+        if request.status == RequestStatus.ENROLLED:
+            events.on_enrolment(request)
     return made, refusals
 
 
@@ -186,6 +190,8 @@ def validate(request: TrainingRequest, comment: str | None = None) -> None:
     else:
         raise DomainError(gettext("This request is not waiting for a validation."), field="comment")
     db.session.flush()
+    if request.status == RequestStatus.ENROLLED:
+        events.on_enrolment(request)
 
 
 def refuse(request: TrainingRequest, comment: str | None) -> None:
@@ -253,6 +259,9 @@ def cancel_enrolment(
             session.enrolled_count += 1
             _step(promoted, RequestStatus.WAITLISTED, gettext("A seat was freed."))
     db.session.flush()
+    events.on_enrolment_cancelled(request)
+    if promoted is not None:
+        events.on_enrolment(promoted)  # the seat is theirs: the enrolment e-mail tells them
     return promoted
 
 

@@ -28,7 +28,7 @@ from ..models import (
 from .capacities import capacity_errors
 from .errors import DomainError, ValidationFailed
 from .history import change_reason
-from .notifications import calendar
+from .notifications import calendar, events
 from .notifications.rules import copy_rules
 from .notifications.schedule import refresh_schedule
 
@@ -359,3 +359,5 @@ def change_status(
         session.status = target
         db.session.flush()
     refresh_schedule(session)
+    if target == WorkflowStatus.CANCELLED:
+        events.on_session_cancelled(session)

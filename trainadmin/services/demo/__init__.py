@@ -49,6 +49,7 @@ from ..notifications.rules import ensure_templates
 from ..users import create_user
 from . import data
 from .context import Catalogue, Context
+from .emails import create_outbox
 from .sessions import create_sessions
 
 DEMO_ADMIN_EMAIL = "admin@demo.trainadmin.fr"
@@ -76,6 +77,8 @@ def seed_demo(admin_password: str, today: date | None = None) -> None:
     ensure_templates()
     _create_trainings(catalogue)
     create_sessions(context)
+    db.session.flush()
+    create_outbox(context)
     db.session.flush()
 
 

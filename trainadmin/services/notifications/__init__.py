@@ -4,7 +4,8 @@
 - schedule.py  when each rule is due for each sequence (EmailSchedule rows), kept up to date
 - compose.py   what a due schedule says and to whom (drafts), rendered from the rule's templates
 - outbox.py    the ledger: one row per message and recipient, written before sending (never twice)
-- delivery.py  the dispatcher tick and the SMTP sending of outbox rows
+- delivery.py  the dispatcher tick: due schedules to the outbox, pending messages to the senders
+- sending.py   the SMTP sending of outbox rows (claims, one connection per batch, retries)
 - calendar.py  calendar invitations per sequence and participant (REQUEST / CANCEL)
 - ics.py       the iCalendar text of one invitation (a recurring series, an Outlook-readable VTIMEZONE)
 - events.py    what enrolments, cancellations and slot changes trigger

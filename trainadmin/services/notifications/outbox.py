@@ -7,11 +7,53 @@ or a rerun after a crash finds the row and writes nothing.
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import OutboxMessage
+
+KEY_LENGTH = 200
+
+
+def _key(prefix: str, email: str) -> str:
+    """`<prefix>:to:<address>`; the address is compared without case, and hashed when the key
+    would not fit its column (addresses may be 254 characters long)."""
+    address = email.strip().lower()
+    key = f"{prefix}:to:{address}"
+    if len(key) > KEY_LENGTH:
+        key = f"{prefix}:to:sha256:{hashlib.sha256(address.encode()).hexdigest()}"
+    return key
+
+
+def scheduled_prefix(rule_id: int, sequence_id: int | None, due_at: datetime) -> str:
+    """What the keys of one arming of a schedule (rule × sequence × due time) start with."""
+    return f"rule:{rule_id}:seq:{sequence_id}:due:{due_at.astimezone(UTC):%Y%m%dT%H%M}"
+
+
+def scheduled_key(rule_id: int, sequence_id: int | None, due_at: datetime, email: str) -> str:
+    """The key of one scheduled e-mail (rule × sequence × due time) to one recipient: a schedule
+    re-armed for a later time writes new messages, the same due time never twice."""
+    return _key(scheduled_prefix(rule_id, sequence_id, due_at), email)
+
+
+def event_key(rule_id: int, request_id: int, email: str) -> str:
+    """The key of one event e-mail (enrolment, cancellation) of one demande to one recipient."""
+    return _key(f"rule:{rule_id}:req:{request_id}", email)
+
+
+def calendar_key(uid: str, sequence_number: int) -> str:
+    """The key of one version of one calendar invitation."""
+    return f"cal:{uid}:v{sequence_number}"
+
+
+def _row(values: dict) -> OutboxMessage:
+    values = {**values, "subject": values["subject"][:250]}
+    values["attachment_ids"] = values.get("attachment_ids") or None
+    return OutboxMessage(**values)
 
 
 def queue_message(
@@ -34,21 +76,23 @@ def queue_message(
     """Write one message unless a message with this key exists; returns None when it already did."""
     if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key)):
         return None
-    message = OutboxMessage(
-        dedup_key=dedup_key,
-        kind=kind,
-        recipient=recipient,
-        subject=subject[:250],
-        body=body,
-        session_id=session_id,
-        schedule_id=schedule_id,
-        rule_id=rule_id,
-        sequence_id=sequence_id,
-        request_id=request_id,
-        invitation_id=invitation_id,
-        bcc=bcc,
-        calendar=calendar,
-        attachment_ids=attachment_ids or None,
+    message = _row(
+        {
+            "dedup_key": dedup_key,
+            "kind": kind,
+            "recipient": recipient,
+            "subject": subject,
+            "body": body,
+            "session_id": session_id,
+            "schedule_id": schedule_id,
+            "rule_id": rule_id,
+            "sequence_id": sequence_id,
+            "request_id": request_id,
+            "invitation_id": invitation_id,
+            "bcc": bcc,
+            "calendar": calendar,
+            "attachment_ids": attachment_ids,
+        }
     )
     try:
         with db.session.begin_nested():
@@ -56,3 +100,26 @@ def queue_message(
     except IntegrityError:  # written meanwhile by a concurrent writer: that one counts
         return None
     return message
+
+
+def queue_messages(messages: list[dict]) -> int:
+    """Write many messages (each the keyword arguments of `queue_message`) in a few statements:
+    the keys already written are skipped; returns how many rows were written."""
+    if not messages:
+        return 0
+    keys = [message["dedup_key"] for message in messages]
+    existing = set(
+        db.session.scalars(sa.select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(keys)))
+    )
+    fresh: dict[str, dict] = {}
+    for message in messages:
+        if message["dedup_key"] not in existing:
+            fresh.setdefault(message["dedup_key"], message)
+    if not fresh:
+        return 0
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(_row(message) for message in fresh.values())
+    except IntegrityError:  # a concurrent writer got some of them first: one by one, theirs count
+        return sum(queue_message(**message) is not None for message in fresh.values())
+    return len(fresh)

@@ -1,0 +1,20 @@
+"""Periodic jobs, for `rq cron -u "$REDIS_URL" trainadmin.jobs.cron` (exactly one such process:
+RQ's cron scheduler has no leader election).
+
+The dispatcher tick runs at start, then every minute; it is cheap when nothing is due (a few indexed
+queries) and safe to run twice.
+"""
+
+from rq.cron import register
+
+from . import QUEUE_NAME
+from .notifications import TICK_INTERVAL, dispatch
+
+register(
+    dispatch,
+    QUEUE_NAME,
+    interval=TICK_INTERVAL,
+    job_timeout=600,
+    result_ttl=300,
+    ttl=TICK_INTERVAL * 5,  # a tick waiting longer than this (no worker) is dropped: the next one counts
+)

@@ -1,0 +1,319 @@
+"""The SMTP sending of outbox rows: claimed, sent over one connection per batch, each outcome
+recorded right after its own send.
+
+A batch's rows are claimed with one conditional UPDATE (a second job with the same rows gets none);
+each row is marked SENT, refused (tried again later) or FAILED as soon as the server answered, so a
+crash leaves at most the message in flight unknown, and its stable Message-ID lets mail systems drop
+a copy. A claim older than the job timeout belongs to a dead worker and is taken over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import smtplib
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_mail import BadHeaderError, Message
+
+from ...extensions import db, mail
+from ...models import Document, OutboxMessage, OutboxState, utcnow
+from .. import documents
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before a refused message is tried again
+SMTP_TIMEOUT = 60  # seconds without an answer from the SMTP server
+METHOD_RE = re.compile(r"^METHOD:([A-Za-z-]+)\s*$", re.M)
+ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+class SmtpUnavailable(RuntimeError):
+    """The SMTP server could not be reached: the job fails so that RQ tries it again later."""
+
+
+class MessageError(ValueError):
+    """This message cannot be built (a missing attachment, a header with a line break)."""
+
+
+def stale_after() -> timedelta:
+    """A claim older than this belongs to a worker that died: RQ has killed any job by then."""
+    return timedelta(seconds=current_app.config["JOB_TIMEOUT"] + 60)
+
+
+def describe(exc: BaseException) -> str:
+    """An error as it is shown on a message or a schedule: its kind and its words."""
+    text = str(exc).strip() or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:2000]
+
+
+def release(ids: list[int], claim: datetime, **values) -> None:
+    """Give back the rows still pending under this claim, for the next tick to hand out."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.claimed_at == claim,
+            OutboxMessage.state == OutboxState.PENDING,
+        )
+        .values(claimed_at=None, **values),
+        execution_options={"synchronize_session": False},
+    )
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What the sending needs of one outbox row, read once before the SMTP connection opens."""
+
+    id: int
+    dedup_key: str
+    recipient: str
+    bcc: str | None
+    subject: str
+    body: str
+    calendar: str | None
+    attachment_ids: list | None
+    attempts: int
+    schedule_id: int | None
+
+
+def send(ids: list[int], lease: datetime | None, counts: Counter) -> set[int]:
+    """Send these outbox rows, those still pending that nobody else holds, over one SMTP connection;
+    without MAIL_SERVER they are kept in the outbox instead. Counts what happened; returns the
+    schedules of the rows it handled."""
+    claim, claimed = _claim(ids, lease)
+    if not claimed:
+        return set()
+    rows = [
+        OutgoingMessage(*values)
+        for values in db.session.execute(
+            sa.select(
+                OutboxMessage.id,
+                OutboxMessage.dedup_key,
+                OutboxMessage.recipient,
+                OutboxMessage.bcc,
+                OutboxMessage.subject,
+                OutboxMessage.body,
+                OutboxMessage.calendar,
+                OutboxMessage.attachment_ids,
+                OutboxMessage.attempts,
+                OutboxMessage.schedule_id,
+            )
+            .where(OutboxMessage.id.in_(claimed))
+            .order_by(OutboxMessage.id)
+        )
+    ]
+    if not current_app.config.get("MAIL_SERVER"):
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(claimed), OutboxMessage.claimed_at == claim)
+            .values(state=OutboxState.KEPT),
+            execution_options={"synchronize_session": False},
+        )
+        counts["kept"] += len(rows)
+    else:
+        _send_rows(rows, claim, counts)
+    return {row.schedule_id for row in rows if row.schedule_id}
+
+
+def _claim(ids: list[int], lease: datetime | None) -> tuple[datetime, list[int]]:
+    """Take the rows still pending that are free, leased to us, or held by a dead worker."""
+    claim = utcnow()
+    if lease is not None and claim <= lease:
+        claim = lease + timedelta(microseconds=1)
+    free = sa.or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < claim - stale_after())
+    if lease is not None:
+        free = sa.or_(free, OutboxMessage.claimed_at == lease)
+    claimed = list(
+        db.session.scalars(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.PENDING, free)
+            .values(claimed_at=claim)
+            .returning(OutboxMessage.id),
+            execution_options={"synchronize_session": False},
+        )
+    )
+    db.session.commit()
+    return claim, sorted(claimed)
+
+
+def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter) -> None:
+    config = current_app.config
+    sender = config["MAIL_DEFAULT_SENDER"]
+    max_attempts = config["TRAINADMIN_MAIL_MAX_ATTEMPTS"]
+    attached = _documents(rows)
+    done = 0
+    try:
+        with _outcomes() as outcomes, mail.connect() as connection:
+            if connection.host is not None and connection.host.sock is not None:
+                connection.host.sock.settimeout(SMTP_TIMEOUT)
+            for row in rows:
+                try:
+                    message = build_message(row, sender, attached)
+                    connection.send(message)
+                except (MessageError, BadHeaderError) as exc:
+                    outcomes.record(
+                        row, claim, state=OutboxState.FAILED, error=_text(exc) or type(exc).__name__
+                    )
+                    counts["failed"] += 1
+                except smtplib.SMTPServerDisconnected:
+                    raise
+                except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+                    _refused(outcomes, row, claim, exc, max_attempts, counts)
+                else:
+                    outcomes.record(
+                        row,
+                        claim,
+                        state=OutboxState.SENT,
+                        sent_at=utcnow(),
+                        error=None,
+                        attempts=OutboxMessage.attempts + 1,
+                    )
+                    counts["sent"] += 1
+                done += 1
+    except (OSError, smtplib.SMTPException) as exc:  # refused, dropped, timed out: try the rest later
+        if done >= len(rows):  # only the goodbye failed
+            return
+        with force_locale(config["BABEL_DEFAULT_LOCALE"]):
+            error = gettext("SMTP server unreachable: %(error)s", error=describe(exc))
+        log.warning("notifications: SMTP server unreachable: %s", exc)
+        release([row.id for row in rows[done:]], claim, error=error)
+        db.session.commit()
+        counts["unreachable"] += len(rows) - done
+
+
+def _refused(
+    outcomes: _Outcomes,
+    row: OutgoingMessage,
+    claim: datetime,
+    exc: smtplib.SMTPException,
+    max_attempts: int,
+    counts: Counter,
+):
+    """The server refused this message: 5xx is final; 4xx is tried again later, up to max_attempts."""
+    code, reply = _smtp_reply(exc)
+    error = f"{code} {reply}".strip()
+    attempts = row.attempts + 1
+    if code >= 500 or attempts >= max_attempts:
+        outcomes.record(row, claim, state=OutboxState.FAILED, error=error, attempts=attempts)
+        counts["failed"] += 1
+        return
+    delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+    # Held, not free: the claim expires (and a tick takes the message again) `delay` seconds from now.
+    held_until = utcnow() + timedelta(seconds=delay) - stale_after()
+    outcomes.record(row, claim, error=error, attempts=attempts, claimed_at=held_until)
+    counts["retrying"] += 1
+
+
+def _smtp_reply(exc: smtplib.SMTPException) -> tuple[int, str]:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = list(exc.recipients.items())
+        code = min(code for _address, (code, _text) in replies)
+        return code, "; ".join(f"{address}: {_decode(text)}" for address, (_code, text) in replies)
+    return exc.smtp_code, _decode(exc.smtp_error)
+
+
+def _decode(text) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+
+
+def _text(exc: BaseException) -> str:
+    return str(exc).strip()
+
+
+class _Outcomes:
+    """Where what became of each message is written, durably, right after its send. On PostgreSQL
+    an autocommit connection of its own: one round trip a message instead of four (checkout, BEGIN,
+    UPDATE, COMMIT). Otherwise (SQLite; a session joined to an outer transaction) the session,
+    committed each time."""
+
+    def __init__(self, connection: sa.Connection | None = None):
+        self.connection = connection
+
+    def record(self, row: OutgoingMessage, claim: datetime, **values) -> None:
+        """Only while the claim is still ours: a worker that outlived the job timeout has lost it
+        and must not overwrite what the next one did."""
+        statement = (
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.claimed_at == claim)
+            .values(**values)
+        )
+        if self.connection is not None:
+            result = self.connection.execute(statement)
+        else:
+            result = db.session.execute(statement, execution_options={"synchronize_session": False})
+            db.session.commit()
+        if not result.rowcount:
+            log.warning("notifications: message %s was taken over by another worker", row.id)
+
+
+@contextmanager
+def _outcomes() -> Iterator[_Outcomes]:
+    bind = db.session.get_bind()
+    if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield _Outcomes(connection)
+    else:
+        yield _Outcomes()
+
+
+def _documents(rows: list[OutgoingMessage]) -> dict[int, Document]:
+    ids = {int(i) for row in rows for i in (row.attachment_ids or [])}
+    if not ids:
+        return {}
+    return {d.id: d for d in db.session.scalars(sa.select(Document).where(Document.id.in_(ids)))}
+
+
+def addresses(text: str | None) -> list[str]:
+    return [address for address in ADDRESS_SEPARATORS.split(text or "") if address]
+
+
+def calendar_method(ics: str) -> str:
+    match = METHOD_RE.search(ics)
+    return match.group(1).upper() if match else "REQUEST"
+
+
+def message_id(row: OutgoingMessage, sender: str) -> str:
+    """The same for every try of one outbox row: a copy sent again after a crash can be recognised."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "trainadmin.local"
+    digest = hashlib.sha256(row.dedup_key.encode()).hexdigest()[:16]
+    return f"<trainadmin.{row.id}.{digest}@{domain}>"
+
+
+def build_message(row: OutgoingMessage, sender: str, attached: dict[int, Document]) -> Message:
+    """To the recipient, BCC in the envelope only, plain text, the calendar as a
+    `text/calendar; method=…` alternative (Outlook's Accept/Decline, Gmail's update in place), files."""
+    message = Message(
+        subject=row.subject,
+        recipients=[row.recipient],
+        bcc=addresses(row.bcc),
+        body=row.body,
+        sender=sender,
+    )
+    message.msgId = message_id(row, sender)
+    if row.calendar:
+        message.alts[f"calendar; method={calendar_method(row.calendar)}"] = row.calendar
+    for document_id in row.attachment_ids or []:
+        document = attached.get(int(document_id))
+        try:
+            data = documents.document_path(document).read_bytes() if document else None
+        except (OSError, ValueError):
+            data = None
+        if data is None:
+            name = document.original_name if document else f"#{document_id}"
+            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                raise MessageError(gettext("Attachment not found: %(name)s", name=name))
+        message.attach(document.original_name, document.content_type, data)
+    if message.has_bad_headers():
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            raise MessageError(gettext("The subject or an address contains a line break."))
+    return message
