@@ -134,7 +134,7 @@ def test_a_template_error_fails_its_schedule_and_the_others_go(app, db):
     assert counts["schedules_failed"] == 1 and counts["schedules_prepared"] == 1
     db.session.refresh(broken)
     db.session.refresh(fine)
-    assert broken.state == ScheduleState.FAILED and "TemplateSyntaxError" in broken.last_error
+    assert broken.state == ScheduleState.FAILED and "Erreur dans le modèle" in broken.last_error
     assert not outbox_rows(db, schedule_id=broken.id)
     assert fine.state == ScheduleState.SENT and len(outbox_rows(db, schedule_id=fine.id)) == 2
 
@@ -410,7 +410,9 @@ def test_a_draft_session_or_a_disabled_rule_sends_no_confirmation(app, db):
     published = published_session(participants=0)
     make_rule(published, EmailKind.ENROLMENT, enabled=False)
     participants.enrol(published, [factories.make_collaborator().id], None)
-    assert not outbox_rows(db)
+    assert not outbox_rows(db, kind="enrolment")
+    # The calendar invitation of the published session still goes (the rule is only the e-mail).
+    assert [row.session_id for row in outbox_rows(db, kind="calendar")] == [published.id]
 
 
 @pytest.mark.usefixtures("event_drafts")
@@ -455,8 +457,10 @@ def test_enrolling_through_the_admin_queues_and_dispatches_the_confirmation(app,
     )
 
     assert response.status_code == 302
-    [row] = outbox_rows(db, recipient=collaborator.email)
+    [row] = outbox_rows(db, recipient=collaborator.email, kind="enrolment")
     assert row.state == OutboxState.KEPT  # no Redis: the tick ran right after the save
+    [invitation] = outbox_rows(db, recipient=collaborator.email, kind="calendar")
+    assert invitation.state == OutboxState.KEPT and "METHOD:REQUEST" in invitation.calendar
 
 
 # --- « E-mails envoyés » and the dashboard -------------------------------------------------------

@@ -88,6 +88,7 @@ def test_redis_down_when_a_user_saves_then_the_next_tick_sends(
     app, db, login_as, smtp, redis_queue, monkeypatch, caplog
 ):
     session = published_session(participants=0)
+    session.calendar_invitations = False  # the confirmation alone: one message to follow
     make_rule(session, EmailKind.ENROLMENT)
     collaborator = factories.make_collaborator()
     client = login_as(Role.MANAGER)
@@ -177,7 +178,7 @@ def test_an_unreachable_server_fails_the_job_for_rq_to_retry_and_each_message_go
     assert job.id in redis_queue.scheduled_job_registry.get_job_ids()
     for message in rows(schedule_id=schedule.id):
         assert message.state == OutboxState.PENDING and message.claimed_at is None
-        assert "SMTP server unreachable" in message.error and message.attempts == 0
+        assert "Serveur SMTP injoignable" in message.error and message.attempts == 0
 
     with running_smtp_server() as server:
         use_smtp_server(app, monkeypatch, server.port)

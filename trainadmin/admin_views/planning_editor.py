@@ -27,6 +27,7 @@ from ..models import (
     TrainingSession,
 )
 from ..services.errors import DomainError, ValidationFailed
+from ..services.notifications.delivery import kick
 from ..services.sequences import delete_sequence, move_sequence, save_sequence
 from ..services.sessions import UNLOCKED_ROLES, SessionLocked, is_locked
 from ..services.slots import SlotInput, delete_slot, parse_decimal, save_slot
@@ -183,6 +184,8 @@ class PlanningEditorMixin:
         }
 
     def _answer(self, session_id: int, message: str | None = None, warnings=(), open_sequence=None):
+        """After a committed change: the calendar updates it queued go now, then the editor again."""
+        kick()
         db.session.expire_all()
         session = self.get_one(str(session_id))
         if self._wants_json():

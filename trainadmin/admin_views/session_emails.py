@@ -34,6 +34,7 @@ from ..models import (
 from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError, ValidationFailed
 from ..services.notifications import schedule as schedule_service
+from ..services.notifications.delivery import kick
 from ..services.notifications.recipients import audience_for, recipient_kinds, recipients
 from ..services.notifications.rules import (
     copy_rules,
@@ -287,6 +288,7 @@ class EmailsMixin:
             flash(exc.message, "error")
             return self._emails_tab(session_id)
         db.session.commit()
+        kick()
         flash(gettext("E-mail settings saved."), "success")
         return self._emails_tab(session_id)
 
@@ -320,6 +322,7 @@ class EmailsMixin:
                     flash(message, "error")
             return self.session_page(session, "emails", **self.emails_context(session, posted, exc.errors))
         db.session.commit()
+        kick()
         flash(gettext("E-mail rules saved."), "success")
         return self._emails_tab(session_id)
 
@@ -341,6 +344,7 @@ class EmailsMixin:
             flash(exc.message, "error")
             return self._emails_tab(session_id, anchor)
         db.session.commit()
+        kick()
         flash(message, "success")
         return self._emails_tab(session_id, anchor)
 
@@ -367,5 +371,6 @@ class EmailsMixin:
         session_id = session.id
         copy_rules(session)
         db.session.commit()
+        kick()
         flash(gettext("E-mail rules saved."), "success")
         return self._emails_tab(session_id)

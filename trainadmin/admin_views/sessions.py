@@ -410,6 +410,9 @@ class SessionView(
             db.session.flush()
             calendar.sync_session(model)
 
+    def after_model_change(self, form, model, is_created):
+        kick()  # committed: the invitations and e-mails it queued go now
+
     # --- The session page ------------------------------------------------------------------
 
     @expose("/details/")
@@ -484,6 +487,7 @@ class SessionView(
         with history_service.change_reason(reason):
             set_publication([session], publication, current_user)
             db.session.commit()
+        kick()
         flash(gettext("Publication saved: %(state)s.", state=enum_label(publication)), "success")
         return redirect(self.get_url(".details_view", id=session.id, tab="planning"))
 
@@ -516,6 +520,7 @@ class SessionView(
         sessions = self.query_for_ids(ids).all()
         changed, skipped = set_publication(sessions, publication, current_user)
         db.session.commit()
+        kick()
         if changed:
             flash(
                 ngettext("%(num)s session updated.", "%(num)s sessions updated.", len(changed)),
