@@ -14,6 +14,7 @@ from ..models import (
     Dispositif,
     DocumentType,
     Evaluation,
+    ImportRun,
     Location,
     Partner,
     Population,
@@ -31,6 +32,7 @@ from .dashboard import DashboardView
 from .demandes import DemandeTodoView, DemandeView
 from .documents import DocumentView
 from .documents import init_templates as init_document_templates
+from .imports import ImportRunView
 from .labels import install_admin_wording
 from .partners import PartnerView
 from .planning import SlotView
@@ -76,6 +78,7 @@ def init_admin(app: Flask) -> Admin:
         ),
         DemandeView(TrainingRequest, name=_l("Requests"), endpoint="demandes", category=SESSIONS),
         SlotView(Slot, name=_l("Slots"), endpoint="slots", category=SESSIONS),
+        ImportRunView(ImportRun, name=_l("Imports"), endpoint="imports", category=SESSIONS),
         TrainingView(Training, name=_l("Trainings"), endpoint="trainings", category=CATALOGUE),
         CertificationView(
             Certification, name=_l("Certifications"), endpoint="certifications", category=CATALOGUE
