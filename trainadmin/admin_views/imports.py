@@ -139,6 +139,8 @@ class ImportRunView(SecureModelView):
             data = read_limited(upload.stream)
         except FeedError as exc:
             raise DomainError(exc.message, field="file") from None
+        finally:
+            upload.close()
         return queue_run(partner, current_user, data=data, filename=upload.filename)
 
     def _enqueue(self, run: ImportRun) -> None:
