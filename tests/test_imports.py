@@ -666,3 +666,20 @@ def test_a_folder_feed_takes_its_newest_file(world, tmp_path):
     perform_run(run.id, checkpoint=_db.session.commit)
     assert (run.status, run.filename) == (ImportStatus.SUCCEEDED, "b.csv")
     assert session_of(partner, "NEW") is not None and session_of(partner, "OLD") is None
+
+
+def test_counts_add_up_when_unchanged_rejected_and_created_sessions_mix(world):
+    partner = world["partner"]
+    same = "A;NUM-CYBER;A;S;1;2027-05-10;09:00;17:00;60;;;"
+    run_feed(partner, csv_feed(same))
+    run = run_feed(
+        partner,
+        csv_feed(
+            same,
+            "B;NUM-CYBER;B;S;1;2027-05-11;18:00;17:00;60;;;",
+            "C;NUM-CYBER;C;S;1;2027-05-12;09:00;17:00;60;;;",
+            "D;INCONNUE;D;S;1;2027-05-12;09:00;17:00;60;;;",
+        ),
+    )
+    assert counts(run) == (1, 0, 1, 2, 0)
+    assert [ref for _line, ref, _reason in rejections(run)] == ["B", "D"]

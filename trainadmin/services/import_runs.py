@@ -14,6 +14,7 @@ and keeps what is done if it stops.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ from .import_feeds import FeedError, fetch_url, parse, read_path
 from .imports import Importer
 
 BATCH_SIZE = 200
+HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(minutes=2)  # a running run without news for that long has lost its worker
 LOST_AFTER = timedelta(hours=1)  # a queued run not started after that long was lost by the queue
 
@@ -240,13 +242,22 @@ def _import(run: ImportRun, checkpoint: Callable[[], None]) -> None:
     reason = gettext("Import from %(partner)s (run %(id)s)", partner=partner.name, id=run.id)
     with acting_as(None, SYSTEM_ACTOR), change_reason(reason):
         importer = Importer(run, partner, entries, local_today())
-        while run.processed < len(entries):
-            batch = entries[run.processed : run.processed + BATCH_SIZE]
+        position = run.processed
+        written, beat = 0, time.monotonic()
+        while position < len(entries):
+            batch = entries[position : position + BATCH_SIZE]
             for entry in batch:
                 importer.import_entry(entry)
-            run.processed += len(batch)
-            run.heartbeat_at = utcnow()
-            checkpoint()
+            position += len(batch)
+            # Commit what a batch wrote, with the counts and the progress; a batch of unchanged
+            # sessions writes nothing, not even the progress (a resumed run reads them again),
+            # unless it is time for a heartbeat.
+            if importer.written() != written or time.monotonic() - beat > HEARTBEAT_SECONDS:
+                importer.count()
+                run.processed, run.heartbeat_at = position, utcnow()
+                checkpoint()
+                written, beat = importer.written(), time.monotonic()
+        run.processed = position
         importer.flag_absent()
     run.status = ImportStatus.SUCCEEDED
     run.finished_at = utcnow()

@@ -74,6 +74,7 @@ SLOT_FIELDS = (
     "trainer_comment",
 )
 FEED_TO_SESSION = {"title": "label"}
+COUNTS = ("created", "updated", "unchanged", "rejected", "flagged")
 TRAINER_RE = re.compile(r"^(?P<name>[^<]*?)\s*<(?P<email>[^>]+)>$")
 
 
@@ -294,6 +295,15 @@ class References:
             for mode_id, name in db.session.execute(sa.select(TeachingMode.id, TeachingMode.name))
         }
         self._added: list[tuple[dict, object]] = []
+        self.dry = False
+        self.unknown = False
+
+    def _unknown_noted(self) -> bool:
+        """While only comparing (`dry`), an unknown name to create is noted, not created."""
+        if self.dry and self.create:
+            self.unknown = True
+            return True
+        return False
 
     def forget_added(self) -> None:
         """After a savepoint rolled back: what was created in it is gone."""
@@ -313,6 +323,8 @@ class References:
         found = self.trainings.get(name.lower())
         if found is not None:
             return found
+        if self._unknown_noted():
+            return None
         if not self.create:
             problems.append((where, gettext("Unknown training « %(value)s ».", value=name)))
             return None
@@ -325,6 +337,8 @@ class References:
         found = self.locations.get(name.lower())
         if found is not None:
             return found
+        if self._unknown_noted():
+            return None
         if not self.create:
             problems.append((where, gettext("Unknown location « %(value)s ».", value=name)))
             return None
@@ -337,6 +351,8 @@ class References:
         found = self.rooms.get((location_id, name.lower()))
         if found is not None:
             return found
+        if self._unknown_noted():
+            return None
         if not self.create:
             problems.append(
                 (
@@ -358,6 +374,8 @@ class References:
         found = self.trainers.get(email.lower()) if email else self.trainers.get(name.lower())
         if found is not None:
             return found
+        if self._unknown_noted():
+            return None
         if not self.create:
             problems.append((where, gettext("Unknown trainer « %(value)s ».", value=text)))
             return None
@@ -383,6 +401,8 @@ class References:
         found = self.modes.get(name.lower())
         if found is not None:
             return found
+        if self._unknown_noted():
+            return None
         if not self.create:
             problems.append((where, gettext("Unknown teaching method « %(value)s ».", value=name)))
             return None
@@ -597,15 +617,17 @@ class Importer:
         self.existing = load_snapshots(partner.id)
         self.locked = locked_session_ids([snapshot.id for snapshot in self.existing.values()])
         self.refs = References(partner.unknown_policy)
+        self.counted = {name: getattr(run, f"{name}_count") for name in COUNTS}
+        self.tally = dict.fromkeys(COUNTS, 0)
 
     def reject(self, entry: FeedSession, problems: list[tuple[str, str]]) -> None:
-        self.run.rejected_count += 1
+        self.tally["rejected"] += 1
         db.session.add_all(
             ImportRejection(
                 run_id=self.run.id, line=where[:120], reference=entry.reference[:120] or None, reason=reason
             )
             for where, reason in problems
-        )
+        )  # flushed before the next savepoint begins, or by the batch's commit
 
     def outcome(self, entry_or_reference, session: TrainingSession | int, outcome: ImportOutcome) -> None:
         entry = entry_or_reference if isinstance(entry_or_reference, FeedSession) else None
@@ -619,38 +641,54 @@ class Importer:
             )
         )
 
+    def count(self) -> None:
+        """The run's counts: what it had (a resumed run) plus what this pass did."""
+        for name, value in self.tally.items():
+            setattr(self.run, f"{name}_count", self.counted[name] + value)
+
+    def written(self) -> int:
+        return self.tally["created"] + self.tally["updated"] + self.tally["rejected"]
+
     def import_entry(self, entry: FeedSession) -> None:
         if entry.errors:
             self.reject(entry, entry.errors)
             return
         existing = self.existing.get(entry.reference)
         problems: list[tuple[str, str]] = []
-        savepoint = db.session.begin_nested()
+        # First compare, writing nothing (no savepoint either): most sessions of a feed are unchanged.
+        self.refs.dry, self.refs.unknown = True, False
         try:
             wanted = wanted_session(entry, self.refs, problems)
-            if problems:
-                raise ItemProblem(problems)
-            if existing is not None and is_unchanged(wanted, existing):
-                if existing.missing_from_feed:  # back in the feed
-                    db.session.get(TrainingSession, existing.id).missing_from_feed = False
-                    self.outcome(entry, existing.id, ImportOutcome.UPDATED)
-                    self.run.updated_count += 1
-                else:
-                    self.run.unchanged_count += 1
-                savepoint.commit()
-                self.refs.keep_added()
-                return
+        finally:
+            self.refs.dry = False
+        if problems:
+            self.reject(entry, problems)
+            return
+        if existing is not None and not self.refs.unknown and is_unchanged(wanted, existing):
+            if existing.missing_from_feed:  # back in the feed
+                db.session.get(TrainingSession, existing.id).missing_from_feed = False
+                self.outcome(entry, existing.id, ImportOutcome.UPDATED)
+                db.session.flush()
+                self.tally["updated"] += 1
+            else:
+                self.tally["unchanged"] += 1
+            return
+        savepoint = db.session.begin_nested()
+        try:
+            if self.refs.unknown:  # the partner's policy: create what is unknown, in this savepoint
+                wanted = wanted_session(entry, self.refs, problems)
+                if problems:
+                    raise ItemProblem(problems)
             if existing is None:
                 session = create_session(self.partner, wanted)
                 self.outcome(entry, session, ImportOutcome.CREATED)
-                self.run.created_count += 1
             else:
                 session = update_session(wanted, existing)
                 self.outcome(entry, session, ImportOutcome.UPDATED)
-                self.run.updated_count += 1
             db.session.flush()
             savepoint.commit()
             self.refs.keep_added()
+            self.tally["created" if existing is None else "updated"] += 1
         except ItemProblem as exc:
             self._rolled_back(savepoint)
             self.reject(entry, exc.problems)
@@ -663,6 +701,11 @@ class Importer:
 
     def _rolled_back(self, savepoint) -> None:
         savepoint.rollback()
+        # Some rows written in the savepoint (those cascaded at flush time) may stay in the identity
+        # map after its rollback; expired, they cannot clash with a row that reuses their id later
+        # (SQLite gives a rolled-back id again). Nothing is pending here: the savepoint began after
+        # a flush, and everything since was rolled back.
+        db.session.expire_all()
         self.refs.forget_added()
 
     def flag_absent(self) -> None:
@@ -678,5 +721,6 @@ class Importer:
             if not snapshot.missing_from_feed:
                 db.session.get(TrainingSession, snapshot.id).missing_from_feed = True
                 self.outcome(reference, snapshot.id, ImportOutcome.FLAGGED)
-        self.run.flagged_count = flagged
+        self.tally["flagged"] = flagged - self.counted["flagged"]  # a count, not a sum over passes
+        self.count()
         db.session.flush()
