@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -683,3 +684,49 @@ def test_counts_add_up_when_unchanged_rejected_and_created_sessions_mix(world):
     )
     assert counts(run) == (1, 0, 1, 2, 0)
     assert [ref for _line, ref, _reason in rejections(run)] == ["B", "D"]
+
+
+def test_two_new_sessions_of_one_file_cannot_book_the_same_room_at_the_same_time(world):
+    partner = world["partner"]
+    run = run_feed(
+        partner,
+        csv_feed(
+            f"R1;NUM-CYBER;A;S;1;2027-05-10;09:00;12:00;0;{RHONE};",
+            f"R2;NUM-CYBER;B;S;1;2027-05-10;11:00;17:00;0;{RHONE};",
+            f"R3;NUM-CYBER;C;S;1;2027-05-10;12:00;17:00;0;{RHONE};",
+        ),
+    )
+    assert counts(run) == (2, 0, 0, 1, 0)
+    first = session_of(partner, "R1")
+    [(line, reference, reason)] = rejections(run)
+    assert (line, reference) == ("3", "R2") and first.code in reason
+    assert session_of(partner, "R3") is not None  # touching hours do not overlap
+
+
+def test_new_sessions_get_their_dates_durations_and_surveys_like_a_session_created_by_hand(world):
+    evaluation = factories.make_named(factories.Evaluation, questions="Clarté")
+    world["cyber"].evaluation = evaluation
+    run_feed(
+        world["partner"],
+        csv_feed(
+            "D;NUM-CYBER;A;Pré-requis;1;2027-05-03;09:00;11:00;0;;;",
+            "D;NUM-CYBER;A;Jour;1;2027-05-10;09:00;17:00;60;;;",
+            "D;NUM-CYBER;A;Jour;1;2027-05-11;09:00;12:30;0;;;",
+        ),
+    )
+    session = session_of(world["partner"], "D")
+    assert (session.start_date, session.end_date, session.sequence_count) == (
+        date(2027, 5, 3),
+        date(2027, 5, 11),
+        2,
+    )
+    assert (session.duration_days, session.duration_hours) == (3, Decimal("12.50"))
+    assert session.evaluation == evaluation and session.version == 1
+    assert [(s.position, s.hot_survey_enabled, s.hot_survey_evaluation_id) for s in session.sequences] == [
+        (0, True, evaluation.id),
+        (1, True, evaluation.id),
+    ]
+    assert [(s.start_date, s.end_date) for s in session.sequences] == [
+        (date(2027, 5, 3), date(2027, 5, 3)),
+        (date(2027, 5, 10), date(2027, 5, 11)),
+    ]

@@ -246,8 +246,7 @@ def _import(run: ImportRun, checkpoint: Callable[[], None]) -> None:
         written, beat = 0, time.monotonic()
         while position < len(entries):
             batch = entries[position : position + BATCH_SIZE]
-            for entry in batch:
-                importer.import_entry(entry)
+            importer.import_batch(batch)
             position += len(batch)
             # Commit what a batch wrote, with the counts and the progress; a batch of unchanged
             # sessions writes nothing, not even the progress (a resumed run reads them again),

@@ -47,6 +47,7 @@ from ..models import (
     slot_trainer,
 )
 from .errors import DomainError, ValidationFailed
+from .import_creation import BulkCreator, Problem, allocate
 from .import_feeds import FeedDate, FeedSequence, FeedSession, FeedSlot
 from .notifications import calendar
 from .planning import planning_loaders, refresh_session
@@ -617,17 +618,57 @@ class Importer:
         self.existing = load_snapshots(partner.id)
         self.locked = locked_session_ids([snapshot.id for snapshot in self.existing.values()])
         self.refs = References(partner.unknown_policy)
+        self.creator = BulkCreator(partner)
+        self.pending: list[WantedSession] = []
+        self.rejected: list[tuple[FeedSession, list[tuple[str, str]]]] = []
+        self.order = {id(entry): index for index, entry in enumerate(entries)}
         self.counted = {name: getattr(run, f"{name}_count") for name in COUNTS}
         self.tally = dict.fromkeys(COUNTS, 0)
 
     def reject(self, entry: FeedSession, problems: list[tuple[str, str]]) -> None:
+        """Kept until the end of the batch, then written in the order of the file."""
         self.tally["rejected"] += 1
+        self.rejected.append((entry, problems))
+
+    def import_batch(self, entries: list[FeedSession]) -> None:
+        for entry in entries:
+            self.import_entry(entry)
+        self.create_pending()
+        self.rejected.sort(key=lambda item: self.order.get(id(item[0]), 0))
         db.session.add_all(
             ImportRejection(
                 run_id=self.run.id, line=where[:120], reference=entry.reference[:120] or None, reason=reason
             )
+            for entry, problems in self.rejected
             for where, reason in problems
-        )  # flushed before the next savepoint begins, or by the batch's commit
+        )
+        self.rejected.clear()
+        db.session.flush()
+
+    def create_pending(self) -> None:
+        """The batch's new sessions: checked one by one, written together (`import_creation`)."""
+        checked = []
+        for wanted in self.pending:
+            try:
+                checked.append(self.creator.check(wanted, where_of, _validation_problems))
+            except Problem as exc:
+                self.reject(wanted.feed, exc.problems)
+        self.pending.clear()
+        booked = self.creator.room_bookings(checked)
+        accepted = []
+        for new in checked:
+            problems = self.creator.room_clashes(new, booked, where_of)
+            if problems:
+                self.reject(new.entry, problems)
+                continue
+            allocate(new)
+            self.creator.book(new, booked)
+            accepted.append(new)
+        ids = self.creator.write(accepted, self.run.id)
+        self.tally["created"] += len(ids)
+        if ids:
+            for session in db.session.scalars(sa.select(TrainingSession).where(TrainingSession.id.in_(ids))):
+                _after_session_created(session)
 
     def outcome(self, entry_or_reference, session: TrainingSession | int, outcome: ImportOutcome) -> None:
         entry = entry_or_reference if isinstance(entry_or_reference, FeedSession) else None
@@ -672,6 +713,9 @@ class Importer:
                 self.tally["updated"] += 1
             else:
                 self.tally["unchanged"] += 1
+            return
+        if existing is None and not self.refs.unknown:
+            self.pending.append(wanted)  # created with the rest of the batch
             return
         savepoint = db.session.begin_nested()
         try:
