@@ -40,7 +40,7 @@ from trainadmin.services.import_runs import perform_run, queue_run
 from trainadmin.services.sessions import lock_message
 
 from . import factories
-from .conftest import count_rows
+from .conftest import count_rows, need
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 RHONE = "Campus Lyon Part-Dieu;Salle Rhône"
@@ -730,3 +730,87 @@ def test_new_sessions_get_their_dates_durations_and_surveys_like_a_session_creat
         (date(2027, 5, 3), date(2027, 5, 3)),
         (date(2027, 5, 10), date(2027, 5, 11)),
     ]
+
+
+@pytest.fixture
+def https_feed(tmp_path, monkeypatch):
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate the client is told to trust;
+    `serve(path, body, status)` publishes a file, the fixture gives its base address."""
+    import http.server
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        need("openssl", "not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    pages: dict[str, tuple[int, bytes]] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, body = pages.get(self.path, (404, b"not found"))
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    try:
+        yield pages, f"https://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_feed_is_fetched_over_https(world, https_feed):
+    pages, base = https_feed
+    pages["/feed.csv"] = (200, csv_feed("W;NUM-CYBER;Web;S;1;2027-05-10;09:00;17:00;60;;;").encode("cp1252"))
+    pages["/gone.csv"] = (500, b"oops")
+    partner = world["partner"]
+    partner.source_kind, partner.source = FeedSource.URL, f"{base}/feed.csv"
+    run = queue_run(partner)
+    perform_run(run.id, checkpoint=_db.session.commit)
+    assert (run.status, run.filename, run.created_count) == (ImportStatus.SUCCEEDED, "feed.csv", 1)
+    assert session_of(partner, "W").label == "Web"
+
+    partner.source = f"{base}/gone.csv"
+    failed = queue_run(partner)
+    perform_run(failed.id, checkpoint=_db.session.commit)
+    assert failed.status == ImportStatus.FAILED
+    assert failed.error == fr(
+        "The feed could not be fetched from %(url)s: %(reason)s", url=partner.source, reason=500
+    )
