@@ -814,3 +814,32 @@ def test_a_feed_is_fetched_over_https(world, https_feed):
     assert failed.error == fr(
         "The feed could not be fetched from %(url)s: %(reason)s", url=partner.source, reason=500
     )
+
+
+def test_a_negative_break_is_refused(world):
+    run = run_feed(world["partner"], csv_feed("N;NUM-CYBER;A;S;1;2027-05-10;09:00;17:00;-30;;;"))
+    assert rejections(run) == [
+        ("2", "N", fr("« %(value)s » is not a whole number (%(name)s).", value=-30, name="break_minutes"))
+    ]
+
+
+def test_when_the_database_refuses_a_batch_its_sessions_are_created_one_by_one(world, monkeypatch):
+    from trainadmin.services.import_creation import BulkCreator
+
+    def refused(self, sessions, run_id):
+        _db.session.execute(sa.text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(BulkCreator, "write", refused)
+    run = run_feed(
+        world["partner"],
+        csv_feed(
+            "F1;NUM-CYBER;A;S;1;2027-05-10;09:00;17:00;60;;;",
+            "F2;NUM-CYBER;B;S;1;2027-05-11;09:00;17:00;60;;;",
+        ),
+    )
+    assert run.status == ImportStatus.SUCCEEDED and counts(run) == (2, 0, 0, 0, 0)
+    assert session_of(world["partner"], "F1").sequences[0].slots[0].dates[0].day == date(2027, 5, 10)
+    outcomes = _db.session.scalars(
+        sa.select(ImportedSession.reference).where(ImportedSession.run_id == run.id)
+    )
+    assert sorted(outcomes) == ["F1", "F2"]

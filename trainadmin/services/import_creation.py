@@ -54,6 +54,7 @@ class NewSession:
     """A session accepted for creation, with the rows to write."""
 
     entry: object  # FeedSession
+    wanted: object  # WantedSession
     values: dict
     sequences: list[dict] = field(default_factory=list)  # each with "slots": [{..., "dates", "trainer_ids"}]
 
@@ -116,7 +117,7 @@ class BulkCreator:
             check_session_values(values)
         except DomainError as exc:
             raise Problem(validation_problems(exc, entry)) from exc
-        new = NewSession(entry=entry, values=values)
+        new = NewSession(entry=entry, wanted=wanted, values=values)
         surveys = {
             "hot_survey_enabled": training["evaluation_id"] is not None,
             "hot_survey_evaluation_id": training["evaluation_id"],

@@ -265,6 +265,21 @@ def parse_int(value, errors: list, where: str, name: str) -> int | None:
     return int(text)
 
 
+def parse_break(value, errors: list, where: str) -> int:
+    minutes = parse_int(value, errors, where, "break_minutes")
+    if minutes is not None and minutes < 0:
+        errors.append(
+            (
+                where,
+                gettext(
+                    "« %(value)s » is not a whole number (%(name)s).", value=minutes, name="break_minutes"
+                ),
+            )
+        )
+        return 0
+    return minutes or 0
+
+
 def parse_bool(value, errors: list, where: str, name: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -446,7 +461,7 @@ def _add_csv_row(session: FeedSession, raw: dict, given: set[str], line: str) ->
             day=parse_day(raw.get("date"), errors, line),
             start=parse_time(raw.get("start_time"), errors, line, gettext("Enter the start time.")),
             end=parse_time(raw.get("end_time"), errors, line, gettext("Enter the end time.")),
-            break_minutes=parse_int(raw.get("break_minutes"), errors, line, "break_minutes") or 0,
+            break_minutes=parse_break(raw.get("break_minutes"), errors, line),
         )
     )
 
@@ -531,10 +546,9 @@ def _json_session(item, path: str) -> FeedSession:
                             f"{d_path}.end_time",
                             gettext("Enter the end time."),
                         ),
-                        break_minutes=parse_int(
-                            d_raw.get("break_minutes"), errors, f"{d_path}.break_minutes", "break_minutes"
-                        )
-                        or 0,
+                        break_minutes=parse_break(
+                            d_raw.get("break_minutes"), errors, f"{d_path}.break_minutes"
+                        ),
                     )
                 )
             sequence.slots.append(slot)

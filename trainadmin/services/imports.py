@@ -17,6 +17,7 @@ and parsing the feed in `services/import_feeds.py`.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -74,6 +75,7 @@ SLOT_FIELDS = (
     "location_comment",
     "trainer_comment",
 )
+log = logging.getLogger(__name__)
 FEED_TO_SESSION = {"title": "label"}
 COUNTS = ("created", "updated", "unchanged", "rejected", "flagged")
 TRAINER_RE = re.compile(r"^(?P<name>[^<]*?)\s*<(?P<email>[^>]+)>$")
@@ -664,7 +666,19 @@ class Importer:
             allocate(new)
             self.creator.book(new, booked)
             accepted.append(new)
-        ids = self.creator.write(accepted, self.run.id)
+        try:
+            with db.session.begin_nested():
+                ids = self.creator.write(accepted, self.run.id)
+        except sa.exc.DBAPIError:
+            # A row the checks let through and the database refuses: each session of the batch
+            # then goes through the services alone, so that only the faulty one is rejected.
+            log.exception("import run %s: batch written one session at a time", self.run.id)
+            db.session.expire_all()
+            ids = []
+            for new in accepted:
+                session = self.create_alone(new.wanted)
+                if session is not None:
+                    ids.append(session.id)
         self.tally["created"] += len(ids)
         if ids:
             for session in db.session.scalars(sa.select(TrainingSession).where(TrainingSession.id.in_(ids))):
@@ -689,6 +703,25 @@ class Importer:
 
     def written(self) -> int:
         return self.tally["created"] + self.tally["updated"] + self.tally["rejected"]
+
+    def create_alone(self, wanted: WantedSession) -> TrainingSession | None:
+        savepoint = db.session.begin_nested()
+        try:
+            session = create_session(self.partner, wanted)
+            self.outcome(wanted.feed, session, ImportOutcome.CREATED)
+            db.session.flush()
+            savepoint.commit()
+            return session
+        except (DomainError, ItemProblem, sa.exc.DBAPIError) as exc:
+            self._rolled_back(savepoint)
+            problems = getattr(exc, "problems", None) or [
+                (
+                    where_of(wanted.feed),
+                    getattr(exc, "message", None) or gettext("The database refused this session."),
+                )
+            ]
+            self.reject(wanted.feed, problems)
+            return None
 
     def import_entry(self, entry: FeedSession) -> None:
         if entry.errors:
