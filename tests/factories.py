@@ -16,6 +16,8 @@ from trainadmin.models import (
     EmailKind,
     EmailTemplate,
     Evaluation,
+    ImportRun,
+    ImportStatus,
     Location,
     OutboxMessage,
     Partner,
@@ -148,6 +150,13 @@ def make_partner(**kw) -> Partner:
     return make_named(Partner, **kw)
 
 
+def make_import_run(partner: Partner | None = None, **kw) -> ImportRun:
+    """A finished import run (its sessions and rejected rows are the import's business)."""
+    kw.setdefault("status", ImportStatus.SUCCEEDED)
+    kw.setdefault("filename", "sessions.csv")
+    return _add(ImportRun(partner=partner or make_partner(), **kw))
+
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -187,6 +196,7 @@ FACTORIES = {
     Sequence: make_sequence,
     Slot: make_slot,
     Partner: make_partner,
+    ImportRun: make_import_run,
     TrainingRequest: lambda: make_request(),
     EmailTemplate: make_email_template,
     OutboxMessage: lambda: make_outbox_message(),

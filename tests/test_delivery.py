@@ -556,8 +556,13 @@ def test_each_full_batch_goes_to_the_workers_while_the_tick_goes_on(app, db, smt
 def test_the_cron_configuration_runs_the_tick_every_minute(app, db, smtp, redis_queue):
     scheduler = CronScheduler(connection=redis_queue.connection)
     scheduler.load_config_from_file("trainadmin.jobs.cron")
-    [cron_job] = scheduler.get_jobs()
-    assert cron_job.func_name == "trainadmin.jobs.notifications.dispatch"
+    jobs = {job.func_name: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {
+        "trainadmin.jobs.notifications.dispatch",
+        "trainadmin.jobs.imports.import_due_partners",
+    }
+    assert jobs["trainadmin.jobs.imports.import_due_partners"].cron == "* * * * *"
+    cron_job = jobs["trainadmin.jobs.notifications.dispatch"]
     assert cron_job.interval == 60 and cron_job.queue_name == QUEUE_NAME
     due_schedule(published_session(participants=1))
 

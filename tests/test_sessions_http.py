@@ -66,7 +66,7 @@ def test_list_offers_create_with_three_options(manager, db):
         manager.get("/admin/sessions/start/?choice=duplicate").headers["Location"]
         == "/admin/sessions/duplicate/"
     )
-    assert "pas encore disponible" in text(manager.get("/admin/sessions/start/?choice=import"))
+    assert manager.get("/admin/sessions/start/?choice=import").headers["Location"] == "/admin/imports/start/"
 
 
 def test_create_fills_from_the_training_and_lands_on_the_session(manager, db, training):

@@ -1,4 +1,5 @@
-"""`flask --app app <command>`: init-db, create-user, seed-demo, demo, dispatch, purge-files."""
+"""`flask --app app <command>`: init-db, create-user, seed-demo, demo, dispatch, purge-files,
+import-partner."""
 
 from __future__ import annotations
 
@@ -165,6 +166,45 @@ def purge_files_command(minutes, dry_run):
     click.echo(f"{len(removed)} file(s) {verb}.")
 
 
+@click.command("import-partner")
+@click.argument("partner")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_partner_command(partner, file):
+    """Import a partner's sessions now, from FILE or from the partner's feed, and print the counts."""
+    import sqlalchemy as sa
+
+    from .models import ImportStatus, Partner
+    from .services.import_feeds import FeedError, read_limited
+    from .services.import_runs import perform_run, queue_run
+
+    found = db.session.scalar(sa.select(Partner).where(Partner.name == partner))
+    if found is None and partner.isdigit():
+        found = db.session.get(Partner, int(partner))
+    if found is None:
+        raise click.ClickException(f"No partner named {partner!r}.")
+    try:
+        data = None
+        if file is not None:
+            with file.open("rb") as handle:
+                data = read_limited(handle)
+        run = queue_run(found, data=data, filename=file.name if file is not None else None)
+    except (DomainError, FeedError) as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    run = perform_run(run.id, checkpoint=db.session.commit)
+    click.echo(
+        f"Import {run.id} of {found.name}: {run.status.value}. "
+        f"Created {run.created_count}, updated {run.updated_count}, unchanged {run.unchanged_count}, "
+        f"rejected {run.rejected_count}, absent from the feed {run.flagged_count}."
+    )
+    for rejection in run.rejections:
+        click.echo(f"  {rejection.line}\t{rejection.reference or ''}\t{rejection.reason}")
+    if run.status != ImportStatus.SUCCEEDED:
+        raise click.ClickException(run.error or run.status.value)
+
+
 def register_cli(app: Flask) -> None:
     for command in (
         init_db_command,
@@ -173,5 +213,6 @@ def register_cli(app: Flask) -> None:
         demo_command,
         dispatch_command,
         purge_files_command,
+        import_partner_command,
     ):
         app.cli.add_command(command)

@@ -15,6 +15,7 @@ from ..models import (
     DocumentType,
     EmailTemplate,
     Evaluation,
+    ImportRun,
     Location,
     OutboxMessage,
     Partner,
@@ -34,6 +35,7 @@ from .demandes import DemandeTodoView, DemandeView
 from .documents import DocumentView
 from .documents import init_templates as init_document_templates
 from .email_templates import EmailTemplateView
+from .imports import ImportRunView
 from .labels import install_admin_wording
 from .outbox import OutboxView
 from .partners import PartnerView
@@ -81,6 +83,7 @@ def init_admin(app: Flask) -> Admin:
         DemandeView(TrainingRequest, name=_l("Requests"), endpoint="demandes", category=SESSIONS),
         SlotView(Slot, name=_l("Slots"), endpoint="slots", category=SESSIONS),
         OutboxView(OutboxMessage, name=_l("Sent e-mails"), endpoint="outbox", category=SESSIONS),
+        ImportRunView(ImportRun, name=_l("Imports"), endpoint="imports", category=SESSIONS),
         TrainingView(Training, name=_l("Trainings"), endpoint="trainings", category=CATALOGUE),
         CertificationView(
             Certification, name=_l("Certifications"), endpoint="certifications", category=CATALOGUE

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_admin import AdminIndexView, expose
 from flask_babel import gettext
 
-from ..services.dashboard import SOON_DAYS, attention_counts, timeline
+from ..services.dashboard import FAILED_IMPORT_DAYS, SOON_DAYS, attention_counts, failed_imports, timeline
 from .base import STAFF, AccessMixin, current_role
 
 
@@ -75,6 +75,18 @@ class DashboardView(AccessMixin, AdminIndexView):
                     "value": counts["failed_emails"],
                     "tone": "danger" if counts["failed_emails"] else "secondary",
                     "url": outbox.filter_url("state", "enumequal", "FAILED"),
+                }
+            )
+        failed = failed_imports(datetime.now(UTC) - timedelta(days=FAILED_IMPORT_DAYS))
+        if failed:
+            imports = next(view for view in self.admin._views if getattr(view, "endpoint", "") == "imports")
+            cards.append(
+                {
+                    "key": "failed_imports",
+                    "label": gettext("Failed imports (last %(days)s days)", days=FAILED_IMPORT_DAYS),
+                    "value": failed,
+                    "tone": "danger",
+                    "url": imports.filter_url("status", "enumequal", "FAILED"),
                 }
             )
         bars, weeks = timeline(today)

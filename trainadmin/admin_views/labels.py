@@ -16,6 +16,7 @@ from ..models import (
     FeedSource,
     FinancingStatus,
     HalfDay,
+    ImportOutcome,
     ImportStatus,
     Origin,
     OutboxState,
@@ -105,6 +106,9 @@ _LABELS = (
     (ImportStatus.RUNNING, lazy_gettext("Running")),
     (ImportStatus.SUCCEEDED, lazy_gettext("Succeeded")),
     (ImportStatus.FAILED, lazy_gettext("Failed")),
+    (ImportOutcome.CREATED, lazy_gettext("Created")),
+    (ImportOutcome.UPDATED, lazy_gettext("Updated")),
+    (ImportOutcome.FLAGGED, lazy_gettext("Absent from the feed")),
 )
 
 # Keyed by (enum class, value): StrEnum members of different enums with the same value

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, NumberRange
 from ..extensions import db
 from ..jobs import enqueue
 from ..jobs.sessions import recompute_session_dates
-from ..models import Publication, Sequence, Training, TrainingSession, WorkflowStatus
+from ..models import Origin, Publication, Sequence, Training, TrainingSession, WorkflowStatus
 from ..services import history as history_service
 from ..services import planning
 from ..services.capacities import capacity_errors
@@ -80,6 +80,7 @@ SESSION_LABELS = {
     "sequence_count": _l("Sequences"),
     "enrolled_count": _l("Enrolled"),
     "origin": _l("Origin"),
+    "missing_from_feed": _l("Absent from the partner's feed"),
     "sequences": _l("Sequences"),
     "training.name": _l("Training"),
     "change_reason": _l("Reason for the change"),
@@ -133,6 +134,19 @@ def _publication_badge(view, context, model, name):
             escape(enum_label(model.publication))
         )
     return Markup('<span class="badge badge-success">{}</span>').format(escape(enum_label(model.publication)))
+
+
+def _origin(view, context, model, name):
+    """« Importé » says from which partner and under which reference."""
+    label = enum_label(model.origin)
+    if model.origin == Origin.IMPORTED and model.partner_id is not None:
+        return gettext(
+            "%(origin)s from %(partner)s (reference %(reference)s)",
+            origin=label,
+            partner=model.partner.name if model.partner else "—",
+            reference=model.external_ref or "—",
+        )
+    return label
 
 
 class ExportNote:
@@ -196,11 +210,12 @@ class SessionView(
         "start_date",
         "training.name",
         "origin",
+        "missing_from_feed",
         MissingSetupFilter(_l("Costs or evaluation to enter")),
         UnderMinimumFilter(_l("Under the minimum capacity")),
     )
     column_labels = SESSION_LABELS
-    column_formatters = {"publication": _publication_badge}
+    column_formatters = {"publication": _publication_badge, "origin": _origin}
     column_details_list = (
         "code",
         "label",

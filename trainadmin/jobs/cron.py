@@ -2,12 +2,14 @@
 RQ's cron scheduler has no leader election).
 
 The dispatcher tick runs at start, then every minute; it is cheap when nothing is due (a few indexed
-queries) and safe to run twice.
+queries) and safe to run twice. Every minute too, the partners whose import schedule (a cron
+expression in local time) has come get their run queued — once per partner and minute.
 """
 
 from rq.cron import register
 
 from . import QUEUE_NAME
+from .imports import import_due_partners
 from .notifications import TICK_INTERVAL, dispatch
 
 register(
@@ -18,3 +20,5 @@ register(
     result_ttl=300,
     ttl=TICK_INTERVAL * 5,  # a tick waiting longer than this (no worker) is dropped: the next one counts
 )
+
+register(import_due_partners, QUEUE_NAME, cron="* * * * *", job_timeout=600, result_ttl=300)

@@ -24,7 +24,17 @@ from .participants import (
     SurveyResponse,
     TrainingRequest,
 )
-from .partners import FeedFormat, FeedSource, ImportRejection, ImportRun, ImportStatus, Partner, UnknownPolicy
+from .partners import (
+    FeedFormat,
+    FeedSource,
+    ImportedSession,
+    ImportOutcome,
+    ImportRejection,
+    ImportRun,
+    ImportStatus,
+    Partner,
+    UnknownPolicy,
+)
 from .planning import Sequence, SequenceStatus, Slot, SlotChange, SlotDate, slot_trainer
 from .reference import (
     Certification,
@@ -78,6 +88,8 @@ __all__ = [
     "Financing",
     "FinancingStatus",
     "HalfDay",
+    "ImportedSession",
+    "ImportOutcome",
     "ImportRejection",
     "ImportRun",
     "ImportStatus",

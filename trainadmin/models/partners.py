@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .reference import TrainingOrganisation
-from .sessions import Publication
+from .sessions import Publication, TrainingSession
 from .types import UTCDateTime, enum_column, utcnow
+from .users import User
 
 
 class FeedFormat(enum.StrEnum):
@@ -68,6 +69,9 @@ class ImportStatus(enum.StrEnum):
 
 
 class ImportRun(db.Model):
+    """One import of a partner's feed. The file read is kept (`payload`) until the run succeeds, so a
+    run stopped half-way resumes from `processed` on the same content."""
+
     __tablename__ = "import_run"
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partner.id", ondelete="CASCADE"))
@@ -75,6 +79,8 @@ class ImportRun(db.Model):
         enum_column(ImportStatus, "import_status"), default=ImportStatus.QUEUED
     )
     scheduled: Mapped[bool] = mapped_column(default=False)
+    # The minute of the partner's schedule that queued this run: one scheduled run per minute.
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
     filename: Mapped[str | None] = mapped_column(sa.String(255))
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
@@ -88,13 +94,34 @@ class ImportRun(db.Model):
     rejected_count: Mapped[int] = mapped_column(default=0)
     flagged_count: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    payload: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    total: Mapped[int] = mapped_column(default=0)
+    processed: Mapped[int] = mapped_column(default=0)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     partner: Mapped[Partner] = relationship()
+    user: Mapped[User | None] = relationship()
     rejections: Mapped[list[ImportRejection]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="ImportRejection.id"
     )
 
-    __table_args__ = (sa.Index("ix_import_run_partner_id_queued_at", "partner_id", "queued_at"),)
+    __table_args__ = (
+        sa.Index("ix_import_run_partner_id_queued_at", "partner_id", "queued_at"),
+        sa.Index("ix_import_run_status_queued_at", "status", "queued_at"),
+        sa.UniqueConstraint("partner_id", "scheduled_for"),
+        # Two runs of one partner never overlap: at most one is running at a time.
+        sa.Index(
+            "uq_import_run_one_running",
+            "partner_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'running'"),
+            sqlite_where=sa.text("status = 'running'"),
+        ),
+    )
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 class ImportRejection(db.Model):
@@ -106,3 +133,25 @@ class ImportRejection(db.Model):
     reason: Mapped[str] = mapped_column(sa.Text)
 
     run: Mapped[ImportRun] = relationship(back_populates="rejections")
+
+
+class ImportOutcome(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    FLAGGED = "flagged"
+
+
+class ImportedSession(db.Model):
+    """A session a run created, updated or flagged as absent from the feed (unchanged ones: none)."""
+
+    __tablename__ = "import_run_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("import_run.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("training_session.id", ondelete="SET NULL"), index=True
+    )
+    outcome: Mapped[ImportOutcome] = mapped_column(enum_column(ImportOutcome, "import_outcome"))
+    line: Mapped[str | None] = mapped_column(sa.String(120))
+    reference: Mapped[str | None] = mapped_column(sa.String(120))
+
+    session: Mapped[TrainingSession | None] = relationship()

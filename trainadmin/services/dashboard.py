@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import (
     Cost,
+    ImportRun,
+    ImportStatus,
     OutboxMessage,
     OutboxState,
     Publication,
@@ -20,6 +22,7 @@ from ..models import (
 )
 
 SOON_DAYS = 30
+FAILED_IMPORT_DAYS = 7
 TIMELINE_WEEKS = 12
 ACTIVE = (WorkflowStatus.CREATED, WorkflowStatus.CONFIRMED, WorkflowStatus.IN_PROGRESS)
 
@@ -98,3 +101,12 @@ def timeline(today: date) -> tuple[list[TimelineBar], list[date]]:
         )
     weeks = [start + timedelta(weeks=n) for n in range(TIMELINE_WEEKS)]
     return bars, weeks
+
+
+def failed_imports(since: datetime) -> int:
+    """Partner imports that failed since then (the dashboard shows them until they are a week old)."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ImportRun)
+        .where(ImportRun.status == ImportStatus.FAILED, ImportRun.queued_at >= since)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from croniter import croniter
 from flask_babel import gettext
 
 from ..models import FeedSource
@@ -16,7 +17,7 @@ def cron_error(expression: str) -> str | None:
     if len(fields) != CRON_FIELD_COUNT:
         return gettext("A cron expression has 5 fields, for example: 0 3 * * *")
     allowed = set("0123456789*/,-")
-    if any(not set(field) <= allowed for field in fields):
+    if any(not set(field) <= allowed for field in fields) or not croniter.is_valid(expression):
         return gettext("A cron expression has 5 fields, for example: 0 3 * * *")
     return None
 

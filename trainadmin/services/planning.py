@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -98,32 +99,57 @@ def refresh_session(session: TrainingSession) -> None:
             },
         )
         if row.day is not None:
-            slot["dates"].append(_hours(row.day, row.start_time, row.end_time, row.break_minutes))
-            slot.setdefault("all_days", []).append(row.day)
+            slot["dates"].append((row.day, row.start_time, row.end_time, row.break_minutes))
+    derived = derive_planning([(s.id, s.is_prework) for s in session.sequences], list(slots.values()))
+    for sequence in session.sequences:
+        sequence.start_date, sequence.end_date = derived.sequences[sequence.id]
+    session.start_date = derived.start or session.planned_start_date
+    session.end_date = derived.end or session.planned_end_date
+    session.duration_days = derived.days
+    session.duration_hours = derived.hours
+    session.sequence_count = len(session.sequences)
+    refresh_schedule(session)
 
+
+@dataclass
+class DerivedPlanning:
+    sequences: dict  # sequence key -> (start, end)
+    start: date | None
+    end: date | None
+    days: Decimal
+    hours: Decimal
+
+
+def derive_planning(sequences: list[tuple], slots: list[dict]) -> DerivedPlanning:
+    """The dates and durations of a session from its slots (the rule of `refresh_session`, on plain
+    values): `sequences` holds (key, is_prework), each slot {"sequence": key, "days", "hours",
+    "dates": [(day, start, end, break)]}."""
     all_days: list[date] = []
     total_days = Decimal(0)
     total_hours = Decimal(0)
-    for sequence in session.sequences:
-        mine = [slot for slot in slots.values() if slot["sequence"] == sequence.id]
-        days = [day for slot in mine for day in slot.get("all_days", [])]
-        sequence.start_date = min(days) if days else None
-        sequence.end_date = max(days) if days else None
+    spans = {}
+    for key, is_prework in sequences:
+        mine = [slot for slot in slots if slot["sequence"] == key]
+        days = [values[0] for slot in mine for values in slot["dates"]]
+        spans[key] = (min(days), max(days)) if days else (None, None)
         all_days.extend(days)
-        if not sequence.is_prework:
+        if not is_prework:
             for slot in mine:
                 total_days += (
                     Decimal(slot["days"]) if slot["days"] is not None else Decimal(len(slot["dates"]))
                 )
                 total_hours += (
-                    Decimal(slot["hours"]) if slot["hours"] is not None else sum(slot["dates"], Decimal(0))
+                    Decimal(slot["hours"])
+                    if slot["hours"] is not None
+                    else sum((_hours(*values) for values in slot["dates"]), Decimal(0))
                 )
-    session.start_date = min(all_days) if all_days else session.planned_start_date
-    session.end_date = max(all_days) if all_days else session.planned_end_date
-    session.duration_days = total_days
-    session.duration_hours = total_hours
-    session.sequence_count = len(session.sequences)
-    refresh_schedule(session)
+    return DerivedPlanning(
+        sequences=spans,
+        start=min(all_days) if all_days else None,
+        end=max(all_days) if all_days else None,
+        days=total_days,
+        hours=total_hours,
+    )
 
 
 def slot_date_error(

@@ -164,16 +164,24 @@ def check_session_values(values: dict) -> None:
         raise ValidationFailed(errors)
 
 
-def new_session(training: Training, year: int, user: User | None = None, **values) -> TrainingSession:
-    """« Créer »: a draft session from a formation; given values win over the formation's defaults."""
+def new_session(
+    training: Training,
+    year: int,
+    user: User | None = None,
+    origin: Origin = Origin.CREATED,
+    publication: Publication = Publication.DRAFT,
+    **values,
+) -> TrainingSession:
+    """« Créer »: a draft session from a formation; given values win over the formation's defaults.
+    An import creates its sessions here too, with their origin and the partner's publication."""
     fields = {**training_defaults(training), **{k: v for k, v in values.items() if v is not None}}
     fields["year"] = year
     check_session_values(fields)
     session = TrainingSession(
         training=training,
-        publication=Publication.DRAFT,
+        publication=publication,
         status=WorkflowStatus.CREATED,
-        origin=Origin.CREATED,
+        origin=origin,
         created_by=user,
         **{k: v for k, v in fields.items() if k != "training_id"},
     )

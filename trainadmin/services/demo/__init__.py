@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
 
+from ...config import ROOT
 from ...extensions import db
 from ...models import (
     Certification,
@@ -27,6 +29,10 @@ from ...models import (
     Evaluation,
     FeedFormat,
     FeedSource,
+    ImportedSession,
+    ImportOutcome,
+    ImportRun,
+    ImportStatus,
     Location,
     Partner,
     Population,
@@ -79,6 +85,7 @@ def seed_demo(admin_password: str, today: date | None = None) -> None:
     create_sessions(context)
     db.session.flush()
     create_outbox(context)
+    _create_import_run(context)
     db.session.flush()
 
 
@@ -138,7 +145,9 @@ def _create_reference_data(context: Context) -> None:
     catalogue.partner = Partner(
         name=data.PARTNER["name"],
         feed_format=FeedFormat.CSV,
-        source_kind=FeedSource.UPLOAD,
+        source_kind=FeedSource.PATH,
+        source=str(ROOT / data.PARTNER["feed"]),
+        schedule=data.PARTNER["schedule"],
         organisation=catalogue.organisations[data.PARTNER["organisation"]],
         publication=Publication.DRAFT,
         contact_email=data.PARTNER["contact_email"],
@@ -159,6 +168,45 @@ def _create_reference_data(context: Context) -> None:
     db.session.add(catalogue.partner)
     db.session.add_all(DocumentType(name=name) for name in data.DOCUMENT_TYPES)
     _create_collaborators(context)
+
+
+def _create_import_run(context: Context) -> None:
+    """The partner's last scheduled import, yesterday morning: it brought its two sessions."""
+    partner = context.catalogue.partner
+    imported = db.session.scalars(
+        sa.select(TrainingSession)
+        .where(TrainingSession.partner_id == partner.id)
+        .order_by(TrainingSession.id)
+    ).all()
+    morning = datetime.combine(context.today - timedelta(days=1), time(6, 0), tzinfo=context.zone).astimezone(
+        UTC
+    )
+    run = ImportRun(
+        partner=partner,
+        status=ImportStatus.SUCCEEDED,
+        scheduled=True,
+        scheduled_for=morning,
+        filename=Path(data.PARTNER["feed"]).name,
+        queued_at=morning,
+        started_at=morning,
+        heartbeat_at=morning + timedelta(seconds=2),
+        finished_at=morning + timedelta(seconds=2),
+        total=len(imported),
+        processed=len(imported),
+        created_count=len(imported),
+    )
+    db.session.add(run)
+    db.session.flush()
+    db.session.add_all(
+        ImportedSession(
+            run_id=run.id,
+            session_id=session.id,
+            outcome=ImportOutcome.CREATED,
+            line=str(index + 2),
+            reference=session.external_ref,
+        )
+        for index, session in enumerate(imported)
+    )
 
 
 def _create_collaborators(context: Context) -> None:

@@ -300,6 +300,9 @@ PARTNER = {
     "name": "Campus Partenaires",
     "organisation": "Numérique & Compétences",
     "contact_email": f"imports@campus-partenaires.{DOMAIN}",
+    # Its feed: the example file shipped with the import guide, fetched on weekday mornings.
+    "feed": "docs/examples/partner-sessions.csv",
+    "schedule": "0 6 * * 1-5",
 }
 
 # Each formation, its defaults and the shape of its sessions: `sequences` lists

@@ -1,0 +1,179 @@
+"""Import 10,000 sessions (30,000 slots) of a partner from CSV into PostgreSQL, then the same file again.
+
+    python bench/import_partner.py --database-url postgresql://postgres@127.0.0.1/trainadmin_bench_import \
+        [--sessions 10000] [--slots 3]
+
+The database is created when missing and its schema rebuilt from the migrations. The CSV has one line
+per slot: each session one sequence of `--slots` slots of one date, each in a room of one of 50 places
+(no two slots in one room at the same time) with a trainer. The import runs in this process as one
+worker runs it (`perform_run`, a commit per batch), through the same services as the admin. The
+second import reads the same file: every session is unchanged, and the script counts the INSERT,
+UPDATE and DELETE statements it runs (on the sessions' tables, and on the run's own row).
+
+Targets: the first import under 30 s, the second under 10 s with no write to the sessions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from trainadmin import create_app
+from trainadmin.extensions import db
+from trainadmin.models import (
+    ImportStatus,
+    Location,
+    Partner,
+    Room,
+    SlotDate,
+    Trainer,
+    Training,
+    TrainingSession,
+    UnknownPolicy,
+)
+from trainadmin.services.import_runs import perform_run, queue_run
+
+from _common import StatementTimer, ensure_database, fresh_schema
+
+LOCATIONS = 50
+ROOMS_PER_LOCATION = 4
+TRAINERS = 100
+TRAININGS = 10
+FIRST_DAY = date(2027, 1, 4)
+HOURS = (("09:00", "12:00"), ("13:30", "17:00"))
+RUN_LOG = ("import_run", "import_rejection", "import_run_session")
+
+
+def feed(sessions: int, slots: int) -> bytes:
+    rooms = LOCATIONS * ROOMS_PER_LOCATION
+    lines = [
+        "reference;training;title;sequence;slot;date;start_time;end_time;break_minutes;location;room;trainers"
+    ]
+    for number in range(sessions):
+        for slot in range(slots):
+            index = number * slots + slot
+            room = index % rooms
+            turn = index // rooms  # the room's turn: a morning or an afternoon of one working day
+            day = FIRST_DAY + timedelta(days=(turn // 2) // 5 * 7 + (turn // 2) % 5)
+            start, end = HOURS[turn % 2]
+            trainer = index % TRAINERS
+            lines.append(
+                f"P-{number:05d};Formation {number % TRAININGS};Session partenaire {number};Formation;"
+                f"{slot + 1};{day.isoformat()};{start};{end};0;Lieu {room // ROOMS_PER_LOCATION};"
+                f"Salle {room % ROOMS_PER_LOCATION};Formateur {trainer} <formateur{trainer}@example.com>"
+            )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def prepare(app) -> int:
+    fresh_schema(app)
+    with app.app_context():
+        db.session.add_all(Training(name=f"Formation {n}") for n in range(TRAININGS))
+        for n in range(LOCATIONS):
+            location = Location(name=f"Lieu {n}")
+            location.rooms = [Room(name=f"Salle {r}", capacity=20) for r in range(ROOMS_PER_LOCATION)]
+            db.session.add(location)
+        db.session.add_all(
+            Trainer(first_name="Formateur", last_name=str(n), email=f"formateur{n}@example.com")
+            for n in range(TRAINERS)
+        )
+        partner = Partner(name="Partenaire du banc", unknown_policy=UnknownPolicy.REJECT)
+        db.session.add(partner)
+        db.session.commit()
+        return partner.id
+
+
+def import_once(app, partner_id: int, data: bytes, timer: StatementTimer) -> tuple[float, object]:
+    with app.app_context():
+        partner = db.session.get(Partner, partner_id)
+        timer.reset()
+        started = time.perf_counter()
+        run = queue_run(partner, data=data, filename="bench.csv")
+        db.session.commit()
+        run = perform_run(run.id, checkpoint=db.session.commit)
+        elapsed = time.perf_counter() - started
+        result = (run.status, run.created_count, run.updated_count, run.unchanged_count, run.rejected_count)
+        db.session.remove()
+    return elapsed, result
+
+
+def writes(timer: StatementTimer) -> tuple[int, int]:
+    """(writes to the sessions' tables, writes to the run log)."""
+    session_writes = log_writes = 0
+    for statement, _ms in timer.statements:
+        head = statement.lstrip().upper()
+        if not head.startswith(("INSERT", "UPDATE", "DELETE")):
+            continue
+        target = head.split()[2 if head.startswith(("INSERT", "DELETE")) else 1].strip('"').lower()
+        if target in RUN_LOG:
+            log_writes += 1
+        else:
+            session_writes += 1
+    return session_writes, log_writes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--slots", type=int, default=3)
+    args = parser.parse_args()
+
+    ensure_database(args.database_url)
+    app = create_app(
+        {"DATABASE_URL": args.database_url, "SECRET_KEY": "bench", "TRAINADMIN_MAX_UPLOAD_MB": 100}
+    )
+    partner_id = prepare(app)
+    data = feed(args.sessions, args.slots)
+    timer = StatementTimer()
+    with app.app_context():
+        timer.attach(db.engine)
+
+    first, first_result = import_once(app, partner_id, data, timer)
+    first_statements = len(timer.statements)
+    first_writes = writes(timer)
+    second, second_result = import_once(app, partner_id, data, timer)
+    second_statements = len(timer.statements)
+    second_writes = writes(timer)
+    with app.app_context():
+        sessions = db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession))
+        dates = db.session.scalar(sa.select(sa.func.count()).select_from(SlotDate))
+
+    size = len(data) / 1024 / 1024
+    print(
+        f"file: {args.sessions} sessions, {args.sessions * args.slots} lines, {size:.1f} MB; "
+        f"in the database: {sessions} sessions, {dates} slot dates"
+    )
+    print(
+        "| import | seconds | result (created, updated, unchanged, rejected) | SQL statements | "
+        "writes to sessions | writes to the run log |"
+    )
+    print("|---|---:|---|---:|---:|---:|")
+    for name, seconds, result, statements, (session_writes, log_writes) in (
+        ("first (all new)", first, first_result, first_statements, first_writes),
+        ("same file again", second, second_result, second_statements, second_writes),
+    ):
+        print(f"| {name} | {seconds:.1f} | {result[1:]} | {statements} | {session_writes} | {log_writes} |")
+
+    misses = []
+    if first_result[0] != ImportStatus.SUCCEEDED or second_result[0] != ImportStatus.SUCCEEDED:
+        misses.append("a run did not succeed")
+    if first >= 30:
+        misses.append(f"first import {first:.1f} s >= 30 s")
+    if second >= 10:
+        misses.append(f"second import {second:.1f} s >= 10 s")
+    if second_writes[0]:
+        misses.append(f"{second_writes[0]} writes to the sessions on the second import")
+    print(
+        "\nTargets (first < 30 s, again < 10 s with no write): "
+        + ("MISSED: " + "; ".join(misses) if misses else "met")
+    )
+    sys.exit(1 if misses else 0)
+
+
+if __name__ == "__main__":
+    main()

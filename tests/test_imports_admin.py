@@ -1,0 +1,222 @@
+"""« Importer » and « Imports » over HTTP: the upload path lands on the run's page with its result,
+roles are enforced, bad requests get a message, never a 500; the dashboard shows failed runs; the
+CLI runs an import and prints its counts."""
+
+from __future__ import annotations
+
+import io
+from html import unescape
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from trainadmin.cli import import_partner_command
+from trainadmin.models import FeedSource, ImportRun, ImportStatus, Role, TrainingSession
+
+from . import factories
+from .conftest import count_rows
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "partner-sessions.csv"
+FEED = (
+    "reference;training;title;sequence;date;start_time;end_time;location;room;trainers\n"
+    "H1;Sécurité;Sécurité — session 1;Jour 1;2027-06-07;09:00;17:00;Campus;Salle A;Claire Martin\n"
+    "H2;Sécurité;Sécurité — session 2;Jour 1;2027-06-08;09:00;25:00;Campus;Salle A;Claire Martin\n"
+)
+
+
+def fr(message: str, **values) -> str:
+    with force_locale("fr"):
+        return gettext(message, **values)
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def partner(db):
+    factories.make_training(name="Sécurité")
+    campus = factories.make_named(factories.Location, name="Campus")
+    factories.make_room(location=campus, name="Salle A")
+    factories.make_trainer(first_name="Claire", last_name="Martin")
+    return factories.make_partner(name="Partenaire HTTP")
+
+
+def upload(client, partner_id, data: bytes, name: str = "sessions.csv"):
+    """A multipart POST encoded in memory (the test client would spool a big body to a file it
+    never closes)."""
+    values = {
+        "csrf_token": client.csrf,
+        "partner": str(partner_id),
+        "action": "upload",
+        "file": FileStorage(io.BytesIO(data), name, content_type="text/csv"),
+    }
+    boundary, body = encode_multipart(values)
+    return client.post(
+        "/admin/imports/start/", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def test_upload_lands_on_the_run_page_with_its_result(login_as, partner, db):
+    client = login_as(Role.MANAGER)
+    page = text(client.get("/admin/imports/start/"))
+    assert 'id="import-partner"' in page and "Partenaire HTTP" in page
+
+    response = upload(client, partner.id, FEED.encode())
+
+    assert response.status_code == 302
+    run = db.session.scalars(sa.select(ImportRun)).one()
+    assert response.headers["Location"] == f"/admin/imports/details/?id={run.id}"
+    assert (run.status, run.filename) == (ImportStatus.SUCCEEDED, "sessions.csv") and run.user_id is not None
+    page = text(client.get(response.headers["Location"]))
+    assert 'id="count-created">1<' in page and 'id="count-rejected">1<' in page
+    session = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.external_ref == "H1"))
+    assert f'href="/admin/sessions/details/?id={session.id}"' in page
+    assert fr("Go to the session") in page
+    rejection = page.split('id="run-rejections"')[1]
+    assert "3" in rejection and "H2" in rejection
+    assert fr("« %(value)s » is not a time (expected 09:00).", value="25:00") in rejection
+    listing = text(client.get("/admin/imports/"))
+    assert f"/admin/imports/details/?id={run.id}" in listing and "Partenaire HTTP" in listing
+
+
+def test_the_create_dialog_leads_to_the_import_page(login_as, partner):
+    client = login_as(Role.MANAGER)
+    response = client.get("/admin/sessions/start/?choice=import")
+    assert response.headers["Location"] == "/admin/imports/start/"
+
+
+def test_upload_without_file_or_partner_says_what_is_missing(login_as, partner, db):
+    client = login_as(Role.MANAGER)
+    response = client.post(
+        "/admin/imports/start/",
+        data={"csrf_token": client.csrf, "partner": str(partner.id), "action": "upload"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert fr("Choose the file to import.") in text(response).split('id="file-error"')[1]
+    response = upload(client, "not-a-number", FEED.encode())
+    assert fr("Choose a partner.") in text(response).split('id="partner-error"')[1]
+    response = upload(client, partner.id, b"")
+    assert fr("The file is empty.") in text(response).split('id="file-error"')[1]
+    assert count_rows(db, ImportRun) == 0
+
+
+def test_fetching_needs_a_partner_with_a_feed(login_as, partner, db):
+    client = login_as(Role.MANAGER)
+    response = client.post(
+        "/admin/imports/start/",
+        data={"csrf_token": client.csrf, "partner": str(partner.id), "action": "fetch"},
+    )
+    assert fr("This partner has no feed to fetch: choose the file to import.") in text(response)
+    partner.source_kind, partner.source = FeedSource.PATH, str(EXAMPLE)
+    factories.make_training(name="Cybersécurité", reference="NUM-CYBER")
+    db.session.commit()
+    response = client.post(
+        "/admin/imports/start/",
+        data={"csrf_token": client.csrf, "partner": str(partner.id), "action": "fetch"},
+    )
+    run = db.session.scalars(sa.select(ImportRun)).one()
+    assert response.headers["Location"] == f"/admin/imports/details/?id={run.id}"
+    assert run.filename == "partner-sessions.csv" and run.rejected_count == 2  # unknown lieux, formateurs…
+
+
+def test_a_file_over_the_size_limit_is_refused(app, login_as, partner, db, monkeypatch):
+    monkeypatch.setitem(app.config, "TRAINADMIN_MAX_UPLOAD_MB", 1)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    client = login_as(Role.MANAGER)
+    response = upload(client, partner.id, FEED.encode() + b" " * (1024 * 1024))
+    assert fr("The file is over the size limit of %(mb)s MB.", mb=1) in text(response)
+    assert count_rows(db, ImportRun) == 0
+
+
+def test_a_second_import_of_a_partner_in_progress_is_refused(login_as, partner, db):
+    factories.make_import_run(partner, status=ImportStatus.QUEUED)
+    client = login_as(Role.MANAGER)
+    response = upload(client, partner.id, FEED.encode())
+    assert "Partenaire HTTP" in text(response).split('id="partner-error"')[1]
+    assert count_rows(db, ImportRun) == 1
+
+
+def test_a_viewer_reads_runs_but_cannot_import(login_as, partner, db):
+    run = factories.make_import_run(partner, status=ImportStatus.FAILED, error="Le flux est vide.")
+    client = login_as(Role.VIEWER)
+    page = text(client.get(f"/admin/imports/details/?id={run.id}"))
+    assert "Le flux est vide." in page and 'id="rerun"' not in page
+    assert 'id="start-import"' not in text(client.get("/admin/imports/"))
+    assert client.get("/admin/imports/start/").status_code == 403
+    assert upload(client, partner.id, FEED.encode()).status_code == 403
+    rerun = client.post("/admin/imports/rerun/", data={"csrf_token": client.csrf, "id": str(run.id)})
+    assert rerun.status_code == 403
+
+
+@pytest.mark.parametrize("run_id", ["abc", "999999", "", "１"])
+def test_unknown_runs_are_404(login_as, db, run_id):
+    client = login_as(Role.MANAGER)
+    assert client.get(f"/admin/imports/details/?id={run_id}").status_code == 404
+    response = client.post("/admin/imports/rerun/", data={"csrf_token": client.csrf, "id": run_id})
+    assert response.status_code == 404
+
+
+def test_a_failed_run_can_be_started_again(login_as, partner, db):
+    run = factories.make_import_run(
+        partner, status=ImportStatus.FAILED, payload=FEED.encode(), error="Interrompu."
+    )
+    db.session.commit()
+    client = login_as(Role.OPS_MANAGER)
+    assert 'id="rerun"' in text(client.get(f"/admin/imports/details/?id={run.id}"))
+    response = client.post("/admin/imports/rerun/", data={"csrf_token": client.csrf, "id": str(run.id)})
+    assert response.headers["Location"] == f"/admin/imports/details/?id={run.id}"
+    db.session.refresh(run)
+    assert (run.status, run.error, run.created_count, run.rejected_count) == (
+        ImportStatus.SUCCEEDED,
+        None,
+        1,
+        1,
+    )
+    again = client.post("/admin/imports/rerun/", data={"csrf_token": client.csrf, "id": str(run.id)})
+    assert fr("Only a failed or stopped import can be started again.") in text(
+        client.get(again.headers["Location"])
+    )
+
+
+def test_failed_imports_are_on_the_dashboard(login_as, partner, db):
+    client = login_as(Role.MANAGER)
+    assert 'id="card-failed_imports"' not in text(client.get("/admin/"))
+    factories.make_import_run(partner, status=ImportStatus.FAILED)
+    page = text(client.get("/admin/"))
+    card = page.split('id="card-failed_imports"')[1].split("</a>")[0]
+    assert ">1<" in card
+    assert "/admin/imports/?flt0_status_enumequal=FAILED" in page.split('id="card-failed_imports"')[0][-200:]
+
+
+def test_an_imported_session_says_where_it_comes_from_and_when_it_left_the_feed(login_as, partner, db):
+    session = factories.make_session(partner=partner, external_ref="REF-9", missing_from_feed=True)
+    from trainadmin.models import Origin
+
+    session.origin = Origin.IMPORTED
+    client = login_as(Role.MANAGER)
+    page = text(client.get(f"/admin/sessions/details/?id={session.id}"))
+    assert 'id="absent-from-feed-box"' in page
+    assert "Partenaire HTTP" in page and "REF-9" in page
+
+
+def test_the_cli_imports_a_file_and_prints_the_counts(app, partner, db):
+    runner = app.test_cli_runner()
+    path = Path(app.config["TRAINADMIN_STORAGE"]) / "cli.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(FEED)
+    result = runner.invoke(import_partner_command, ["Partenaire HTTP", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Created 1, updated 0, unchanged 0, rejected 1, absent from the feed 0." in result.output
+    assert "H2" in result.output
+    again = runner.invoke(import_partner_command, ["Partenaire HTTP", str(path)])
+    assert "Created 0, updated 0, unchanged 1, rejected 1" in again.output
+    unknown = runner.invoke(import_partner_command, ["Personne", str(path)])
+    assert unknown.exit_code == 1 and "No partner named 'Personne'." in unknown.output
+    no_feed = runner.invoke(import_partner_command, ["Partenaire HTTP"])
+    assert no_feed.exit_code == 1

@@ -1,0 +1,209 @@
+"""« Importer » (from « Créer une session ») and « Imports »: start an import of a partner's
+sessions, follow its run, read what it did. Managers, operations managers and administrators
+import; viewers read the runs."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..jobs import enqueue
+from ..jobs.imports import run_import
+from ..models import FeedSource, ImportedSession, ImportRejection, ImportRun, ImportStatus, Partner
+from ..services.errors import DomainError
+from ..services.import_feeds import FeedError, read_limited
+from ..services.import_runs import is_stale, queue_run, rerun
+from .base import SecureModelView, parse_id
+from .labels import enum_label
+
+log = logging.getLogger(__name__)
+
+SHOWN_SESSIONS = 200
+SHOWN_REJECTIONS = 500
+
+RUN_LABELS = {
+    "id": _l("Run"),
+    "partner": _l("Partner"),
+    "partner.name": _l("Partner"),
+    "status": _l("Status"),
+    "scheduled": _l("Scheduled"),
+    "filename": _l("File"),
+    "queued_at": _l("Queued at"),
+    "started_at": _l("Started at"),
+    "finished_at": _l("Finished at"),
+    "created_count": _l("Created"),
+    "updated_count": _l("Updated"),
+    "unchanged_count": _l("Unchanged"),
+    "rejected_count": _l("Rejected"),
+    "flagged_count": _l("Absent from the feed"),
+}
+
+STATUS_TONES = {
+    ImportStatus.QUEUED: "secondary",
+    ImportStatus.RUNNING: "info",
+    ImportStatus.SUCCEEDED: "success",
+    ImportStatus.FAILED: "danger",
+}
+
+
+def status_badge(run: ImportRun) -> Markup:
+    return Markup('<span class="badge badge-{}" id="run-status">{}</span>').format(
+        STATUS_TONES[run.status], escape(enum_label(run.status))
+    )
+
+
+def _run_link(view, context, model, name):
+    return Markup('<a href="{}">{}</a>').format(
+        url_for("imports.details_view", id=model.id), escape(f"#{model.id}")
+    )
+
+
+def _status(view, context, model, name):
+    return status_badge(model)
+
+
+class ImportRunView(SecureModelView):
+    allow_create = False
+    allow_edit = False
+    allow_delete = False
+    can_export = False
+    extra_write_views = frozenset({"start_view", "rerun_view"})
+    column_list = (
+        "id",
+        "queued_at",
+        "partner",
+        "status",
+        "scheduled",
+        "filename",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "rejected_count",
+        "flagged_count",
+    )
+    column_sortable_list = ("id", "queued_at", "status")
+    column_default_sort = ("id", True)
+    column_filters = ("status", "scheduled", "partner.name")
+    column_labels = RUN_LABELS
+    column_formatters = {"id": _run_link, "status": _status}
+    list_loader_options = (selectinload(ImportRun.partner),)
+    list_template = "admin/imports/list.html"
+
+    # --- « Importer » ----------------------------------------------------------------------
+
+    @expose("/start/", methods=("GET", "POST"))
+    def start_view(self):
+        partners = db.session.scalars(
+            sa.select(Partner).where(Partner.active.is_(True)).order_by(Partner.name)
+        ).all()
+        errors: dict[str, str] = {}
+        chosen = parse_id(request.values.get("partner"))
+        if request.method == "POST":
+            partner = db.session.get(Partner, chosen) if chosen is not None else None
+            try:
+                run = self._queue(partner)
+            except DomainError as exc:
+                db.session.rollback()
+                errors[exc.field or "partner"] = exc.message
+            else:
+                db.session.commit()
+                self._enqueue(run)
+                return redirect(url_for(".details_view", id=run.id))
+        return self.render(
+            "admin/imports/start.html",
+            partners=partners,
+            chosen=chosen,
+            errors=errors,
+            fetchable={p.id for p in partners if p.source_kind != FeedSource.UPLOAD},
+            return_url=url_for("sessions.index_view"),
+        )
+
+    def _queue(self, partner: Partner | None) -> ImportRun:
+        if partner is None or not partner.active:
+            raise DomainError(gettext("Choose a partner."), field="partner")
+        if request.form.get("action") == "fetch":
+            return queue_run(partner, current_user)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise DomainError(gettext("Choose the file to import."), field="file")
+        try:
+            data = read_limited(upload.stream)
+        except FeedError as exc:
+            raise DomainError(exc.message, field="file") from None
+        finally:
+            upload.close()
+        return queue_run(partner, current_user, data=data, filename=upload.filename)
+
+    def _enqueue(self, run: ImportRun) -> None:
+        """After the commit. Without Redis the import runs now; whatever happens, the run says it."""
+        try:
+            enqueue(run_import, run.id, job_id=f"import-run-{run.id}")
+        except Exception:
+            log.exception("import run %s", run.id)
+            db.session.rollback()
+
+    # --- A run -----------------------------------------------------------------------------
+
+    @expose("/details/")
+    def details_view(self):
+        run_id = parse_id(request.args.get("id"))
+        run = db.session.get(ImportRun, run_id) if run_id is not None else None
+        if run is None:
+            abort(404)
+        sessions = db.session.scalars(
+            sa.select(ImportedSession)
+            .where(ImportedSession.run_id == run.id)
+            .options(selectinload(ImportedSession.session))
+            .order_by(ImportedSession.id)
+            .limit(SHOWN_SESSIONS)
+        ).all()
+        rejections = db.session.scalars(
+            sa.select(ImportRejection)
+            .where(ImportRejection.run_id == run.id)
+            .order_by(ImportRejection.id)
+            .limit(SHOWN_REJECTIONS)
+        ).all()
+        totals = db.session.execute(
+            sa.select(
+                sa.select(sa.func.count()).where(ImportedSession.run_id == run.id).scalar_subquery(),
+                sa.select(sa.func.count()).where(ImportRejection.run_id == run.id).scalar_subquery(),
+            )
+        ).one()
+        return self.render(
+            "admin/imports/run.html",
+            run=run,
+            status=status_badge(run),
+            sessions=sessions,
+            session_total=totals[0],
+            rejections=rejections,
+            rejection_total=totals[1],
+            stale=is_stale(run),
+            may_rerun=self.may_write() and (run.status == ImportStatus.FAILED or is_stale(run)),
+            may_import=self.may_write(),
+            return_url=url_for(".index_view"),
+        )
+
+    @expose("/rerun/", methods=("POST",))
+    def rerun_view(self):
+        run_id = parse_id(request.form.get("id"))
+        run = db.session.get(ImportRun, run_id) if run_id is not None else None
+        if run is None:
+            abort(404)
+        try:
+            rerun(run)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            self._enqueue(run)
+        return redirect(url_for(".details_view", id=run.id))
