@@ -167,6 +167,23 @@ def test_the_shipped_examples_import_a_session_with_its_sequences_and_slots(worl
     assert "Campus Partenaires" in history.reason
 
 
+def test_imported_sessions_get_their_e_mail_rules_and_published_ones_their_schedule(world):
+    from trainadmin.models import EmailRule, EmailSchedule
+
+    partner = world["partner"]
+    partner.publication = Publication.PUBLISHED
+    run = run_feed(partner, (EXAMPLES / "partner-sessions.csv").read_bytes())
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    session = session_of(partner, "CP-2027-101")
+    rules = _db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == session.id)).all()
+    assert len(rules) == 9 and {rule.kind.value for rule in rules} >= {"enrolment", "convocation"}
+    planned = _db.session.scalars(
+        sa.select(EmailSchedule).join(EmailRule).where(EmailRule.session_id == session.id)
+    ).all()
+    classroom = session.sequences[1]
+    assert planned and {row.sequence_id for row in planned} == {classroom.id}  # pre-work: no e-mail
+
+
 def test_both_formats_give_the_same_sessions(world):
     """The JSON example describes the same sessions as the CSV one: importing it changes nothing."""
     partner = world["partner"]

@@ -51,7 +51,7 @@ from .errors import DomainError, ValidationFailed
 from .import_creation import BulkCreator, Problem, allocate
 from .import_feeds import FeedDate, FeedSequence, FeedSession, FeedSlot
 from .notifications import calendar
-from .notifications.rules import copy_rules
+from .notifications.rules import copy_default_rules, copy_rules
 from .planning import planning_loaders, refresh_session
 from .sequences import delete_sequence, save_sequence
 from .sessions import check_session_values, ensure_can_change, locked_session_ids, new_session
@@ -682,9 +682,7 @@ class Importer:
                 if session is not None:
                     ids.append(session.id)
         self.tally["created"] += len(ids)
-        if ids:
-            for session in db.session.scalars(sa.select(TrainingSession).where(TrainingSession.id.in_(ids))):
-                _after_session_created(session)
+        copy_default_rules(ids)  # their e-mail rules, in one insert for the batch
 
     def outcome(self, entry_or_reference, session: TrainingSession | int, outcome: ImportOutcome) -> None:
         entry = entry_or_reference if isinstance(entry_or_reference, FeedSession) else None

@@ -20,6 +20,7 @@ from ...models import (
     EmailKind,
     EmailRule,
     EmailTemplate,
+    Publication,
     SessionHistory,
     TrainingSession,
     User,
@@ -395,6 +396,27 @@ def copy_rules(session: TrainingSession, source: TrainingSession | None = None, 
         db.session.execute(insert_ignoring_duplicates(EmailRule, ["session_id", "kind"]), rows)
     refresh_schedule(session, now)
     return session_rules(session)
+
+
+def copy_default_rules(session_ids: list[int], now=None) -> None:
+    """Many new sessions at once (a partner import's batch): the default rules in one insert, and
+    the e-mails of the published ones planned; a draft's are planned when it is published."""
+    if not session_ids:
+        return
+    templates = sorted(templates_by_kind().items(), key=lambda item: kind_position(item[0]))
+    rows = [
+        {**{field: getattr(template, field) for field in RULE_FIELDS}, "session_id": session_id}
+        for session_id in session_ids
+        for _, template in templates
+    ]
+    db.session.execute(insert_ignoring_duplicates(EmailRule, ["session_id", "kind"]), rows)
+    published = db.session.scalars(
+        sa.select(TrainingSession).where(
+            TrainingSession.id.in_(session_ids), TrainingSession.publication == Publication.PUBLISHED
+        )
+    )
+    for session in published:
+        refresh_schedule(session, now)
 
 
 def _rule_changes(rule: EmailRule, values: dict) -> tuple[dict, dict[str, str]]:
