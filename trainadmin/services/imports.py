@@ -671,6 +671,7 @@ class Importer:
         try:
             with db.session.begin_nested():
                 ids = self.creator.write(accepted, self.run.id)
+                copy_default_rules(ids)  # their e-mail rules, in one insert for the batch
         except sa.exc.DBAPIError:
             # A row the checks let through and the database refuses: each session of the batch
             # then goes through the services alone, so that only the faulty one is rejected.
@@ -682,7 +683,6 @@ class Importer:
                 if session is not None:
                     ids.append(session.id)
         self.tally["created"] += len(ids)
-        copy_default_rules(ids)  # their e-mail rules, in one insert for the batch
 
     def outcome(self, entry_or_reference, session: TrainingSession | int, outcome: ImportOutcome) -> None:
         entry = entry_or_reference if isinstance(entry_or_reference, FeedSession) else None

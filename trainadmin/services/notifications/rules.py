@@ -399,8 +399,9 @@ def copy_rules(session: TrainingSession, source: TrainingSession | None = None, 
 
 
 def copy_default_rules(session_ids: list[int], now=None) -> None:
-    """Many new sessions at once (a partner import's batch): the default rules in one insert, and
-    the e-mails of the published ones planned; a draft's are planned when it is published."""
+    """Many sessions just created (a partner import's batch), none with rules yet: the default rules
+    in one insert, and the e-mails of the published ones planned; a draft's are planned when it is
+    published."""
     if not session_ids:
         return
     templates = sorted(templates_by_kind().items(), key=lambda item: kind_position(item[0]))
@@ -409,7 +410,7 @@ def copy_default_rules(session_ids: list[int], now=None) -> None:
         for session_id in session_ids
         for _, template in templates
     ]
-    db.session.execute(insert_ignoring_duplicates(EmailRule, ["session_id", "kind"]), rows)
+    db.session.execute(sa.insert(EmailRule.__table__), rows)  # new sessions: nothing to collide with
     published = db.session.scalars(
         sa.select(TrainingSession).where(
             TrainingSession.id.in_(session_ids), TrainingSession.publication == Publication.PUBLISHED
