@@ -50,13 +50,11 @@ class SessionWizardsMixin:
             return redirect(self.get_url(".create_view"))
         if choice == "duplicate":
             return redirect(self.get_url(".duplicate_view"))
-        import_page = "imports.start_view" if "imports.start_view" in self.admin.app.view_functions else None
-        if choice == "import" and import_page:
-            return redirect(url_for(import_page))
+        if choice == "import":
+            return redirect(url_for("imports.start_view"))
         return self.render(
             "admin/sessions/start.html",
             choice=choice if choice in CHOICES else "create",
-            import_unavailable=choice == "import",
             return_url=self.get_url(".index_view"),
         )
 
