@@ -61,16 +61,7 @@ class SessionWizardsMixin:
     @expose("/duplicate/search/")
     def duplicate_search_view(self):
         """Sessions matching a code or a label, for the searchable list of step 3."""
-        term = (request.args.get("q") or "").strip()[:100]
-        query = sa.select(
-            TrainingSession.id, TrainingSession.code, TrainingSession.label, TrainingSession.year
-        )
-        if term:
-            pattern = f"%{term.replace('%', '').replace('_', '')}%"
-            query = query.where(
-                sa.or_(TrainingSession.code.ilike(pattern), TrainingSession.label.ilike(pattern))
-            )
-        rows = db.session.execute(query.order_by(TrainingSession.code.desc()).limit(SEARCH_LIMIT)).all()
+        rows = search_sessions(request.args.get("q"))
         return jsonify({"results": [{"id": row.id, "text": f"{row.code} — {row.label}"} for row in rows]})
 
     @expose("/duplicate/", methods=("GET", "POST"))
