@@ -357,3 +357,31 @@ def post_form(client, url: str, data: dict):
 
 def count_rows(db, model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@pytest.fixture
+def redis_queue(app, redis_url, monkeypatch):
+    """The app on the test Redis, with the jobs' queue; its db starts and ends empty (queues and
+    registries)."""
+    from redis import Redis
+    from rq import Queue
+
+    from trainadmin.jobs import QUEUE_NAME
+
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    app.extensions.pop("trainadmin_redis", None)
+    yield Queue(QUEUE_NAME, connection=connection)
+    connection.flushdb()
+    app.extensions.pop("trainadmin_redis", None)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on loopback that records what it receives; the app sends to it."""
+    from .smtp_support import running_smtp_server, use_smtp_server
+
+    with running_smtp_server() as server:
+        use_smtp_server(app, monkeypatch, server.port)
+        yield server

@@ -11,8 +11,7 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 from icalendar import Calendar, Event
-from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 from rq.cron import CronScheduler
 
 from trainadmin.extensions import db as _db
@@ -36,14 +35,6 @@ from trainadmin.services.sessions import change_status
 from . import factories
 from .conftest import post_form
 from .delivery_support import due_schedule, event_drafts, make_rule, published_session  # noqa: F401
-from .smtp_support import running_smtp_server, use_smtp_server
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    with running_smtp_server() as server:
-        use_smtp_server(app, monkeypatch, server.port)
-        yield server
 
 
 def outbox_rows(db, **where) -> list[OutboxMessage]:
@@ -510,19 +501,6 @@ def test_the_dashboard_counts_failed_emails_and_links_to_them(app, db, login_as)
 
 
 # --- Jobs, cron, command, demo loop ---------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_queue(app, redis_url):
-    connection = Redis.from_url(redis_url)
-    queue = Queue(QUEUE_NAME, connection=connection)
-    queue.empty()
-    app.config["REDIS_URL"] = redis_url
-    app.extensions.pop("trainadmin_redis", None)
-    yield queue
-    queue.empty()
-    app.config["REDIS_URL"] = ""
-    app.extensions.pop("trainadmin_redis", None)
 
 
 def test_with_redis_kick_enqueues_a_tick_and_a_burst_worker_sends(app, db, smtp, redis_queue):

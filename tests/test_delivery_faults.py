@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 
@@ -43,25 +42,6 @@ from .smtp_support import free_port, running_smtp_server, use_smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    with running_smtp_server() as server:
-        use_smtp_server(app, monkeypatch, server.port)
-        yield server
-
-
-@pytest.fixture
-def redis_queue(app, redis_url, monkeypatch):
-    """The app on the test Redis; its db starts and ends empty (queues and registries)."""
-    connection = Redis.from_url(redis_url)
-    connection.flushdb()
-    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
-    app.extensions.pop("trainadmin_redis", None)
-    yield Queue(QUEUE_NAME, connection=connection)
-    connection.flushdb()
-    app.extensions.pop("trainadmin_redis", None)
 
 
 def burst(queue: Queue) -> None:

@@ -11,14 +11,12 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
-from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from trainadmin.extensions import db as _db
-from trainadmin.jobs import QUEUE_NAME
 from trainadmin.jobs.imports import import_due_partners, run_import
 from trainadmin.models import FeedSource, ImportRun, ImportStatus, Role, TrainingSession
 from trainadmin.services import import_runs
@@ -40,19 +38,6 @@ def feed(*references: str) -> bytes:
 def fr(message: str, **values) -> str:
     with force_locale("fr"):
         return gettext(message, **values)
-
-
-@pytest.fixture
-def redis_queue(app, redis_url):
-    connection = Redis.from_url(redis_url)
-    queue = Queue(QUEUE_NAME, connection=connection)
-    queue.empty()
-    app.config["REDIS_URL"] = redis_url
-    app.extensions.pop("trainadmin_redis", None)
-    yield queue
-    queue.empty()
-    app.config["REDIS_URL"] = ""
-    app.extensions.pop("trainadmin_redis", None)
 
 
 def work(queue: Queue) -> None:

@@ -7,9 +7,7 @@ import subprocess
 import sys
 from datetime import date
 
-import pytest
-from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import SimpleWorker
 
 from trainadmin.extensions import db as _db
 from trainadmin.jobs import QUEUE_NAME, enqueue
@@ -41,19 +39,6 @@ def test_job_is_idempotent(app, db):
     assert recompute_session_dates(session.id) == first
     assert session.version == version
     assert recompute_session_dates(999_999) is None
-
-
-@pytest.fixture
-def redis_queue(app, redis_url):
-    connection = Redis.from_url(redis_url)
-    queue = Queue(QUEUE_NAME, connection=connection)
-    queue.empty()
-    app.config["REDIS_URL"] = redis_url
-    app.extensions.pop("trainadmin_redis", None)
-    yield queue
-    queue.empty()
-    app.config["REDIS_URL"] = ""
-    app.extensions.pop("trainadmin_redis", None)
 
 
 def test_admin_action_enqueues_and_a_burst_worker_runs_it(app, redis_queue, login_as):

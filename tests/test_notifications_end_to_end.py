@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import icalendar
-import pytest
 import sqlalchemy as sa
 from dateutil.rrule import rrulestr
 
@@ -18,16 +17,8 @@ from trainadmin.services.slots import SlotInput, save_slot
 
 from . import factories
 from .conftest import post_form
-from .smtp_support import running_smtp_server, use_smtp_server
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    with running_smtp_server() as server:
-        use_smtp_server(app, monkeypatch, server.port)
-        yield server
 
 
 def calendar_parts(server, recipient: str) -> list[tuple[str, icalendar.Calendar]]:
