@@ -71,6 +71,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api import api_bp
 
     app.register_blueprint(csrf.exempt(api_bp))  # GET-only JSON, authenticated by X-API-Key
+    from .health import health_bp
+
+    app.register_blueprint(csrf.exempt(health_bp))  # GET-only probes, no login
 
     from .admin_views import init_admin
     from .cli import register_cli
