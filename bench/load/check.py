@@ -20,8 +20,10 @@ def main() -> int:
     parser.add_argument("--saves", required=True)
     parser.add_argument("--sessions", required=True)
     args = parser.parse_args()
-    saves = json.load(open(args.saves))
-    initial = {int(k): v for k, v in json.load(open(args.sessions))["versions"].items()}
+    with open(args.saves) as file:
+        saves = json.load(file)
+    with open(args.sessions) as file:
+        initial = {int(k): v for k, v in json.load(file)["versions"].items()}
     url = make_url(args.database_url)
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
@@ -59,7 +61,9 @@ def main() -> int:
         if late is not None and late["session"] == session_id and late["base"] > last["base"]:
             pass  # a later save the server committed after the users had stopped listening
         elif row.label != last["label"]:
-            problems.append(f"session {session_id}: label {row.label!r}, last accepted save {last['label']!r}")
+            problems.append(
+                f"session {session_id}: label {row.label!r}, last accepted save {last['label']!r}"
+            )
         if row.version <= last["base"]:
             problems.append(f"session {session_id}: version {row.version} not after {last['base']}")
         if row.version - initial.get(session_id, 0) < len(items):

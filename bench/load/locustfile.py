@@ -110,9 +110,16 @@ class BackOfficeUser(HttpUser):
         form.pop("_add_another", None)
         if "change_reason" in form:
             form["change_reason"] = "Test de charge"
-        save = {"session": session_id, "base": int(form["expected_version"]), "label": label, "outcome": "sent"}
+        save = {
+            "session": session_id,
+            "base": int(form["expected_version"]),
+            "label": label,
+            "outcome": "sent",
+        }
         SAVES.append(save)  # still "sent" at the end: no answer came before the test stopped
-        with self.client.post(url, data=form, name="save", allow_redirects=False, catch_response=True) as answer:
+        with self.client.post(
+            url, data=form, name="save", allow_redirects=False, catch_response=True
+        ) as answer:
             if answer.status_code == 302:
                 save["outcome"] = "accepted"
                 answer.success()

@@ -15,11 +15,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import ensure_admin  # noqa: E402
-
 from trainadmin import create_app  # noqa: E402
 from trainadmin.extensions import db  # noqa: E402
 from trainadmin.models import TrainingSession  # noqa: E402
+
+from _common import ensure_admin  # noqa: E402
 
 
 def main() -> None:
