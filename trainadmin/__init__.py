@@ -43,7 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config_module.load(Path(app.instance_path), overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from . import errors, i18n
+    from . import errors, i18n, logs
     from .auth import auth_bp, load_user
     from .services import documents, history
 
@@ -64,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_message_category = "warning"
 
     i18n.init_app(app)
+    logs.init_app(app)
     errors.init_app(app)
     history.install()
     documents.install()
@@ -71,6 +72,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api import api_bp
 
     app.register_blueprint(csrf.exempt(api_bp))  # GET-only JSON, authenticated by X-API-Key
+    from .health import health_bp
+
+    app.register_blueprint(csrf.exempt(health_bp))  # GET-only probes, no login
 
     from .admin_views import init_admin
     from .cli import register_cli

@@ -83,6 +83,10 @@ def demo_command(host, port, keep):
     from .services.demo import DEMO_ADMIN_EMAIL, seed_demo
 
     app: Flask = current_app._get_current_object()
+    if not os.environ.get("TRAINADMIN_LOG_FORMAT"):  # the demo prints for a person at a terminal
+        from .logs import configure
+
+        configure("text")
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
         raise click.ClickException("The demo runs on the embedded SQLite database only: unset DATABASE_URL.")

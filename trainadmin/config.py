@@ -35,6 +35,7 @@ ENV_KEYS = (
     "BABEL_DEFAULT_LOCALE",
     "TRAINADMIN_API_KEYS",
     "TRAINADMIN_MISSED_GRACE_HOURS",
+    "TRAINADMIN_LOG_FORMAT",
 )
 
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
@@ -85,6 +86,7 @@ def default_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_LOCALE": "fr",
         "TRAINADMIN_API_KEYS": "",
         "TRAINADMIN_MISSED_GRACE_HOURS": 12,
+        "TRAINADMIN_LOG_FORMAT": "json",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -154,6 +156,13 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
 
     if config.get("BABEL_DEFAULT_LOCALE") not in LOCALES:
         raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+
+    log_format = str(config.get("TRAINADMIN_LOG_FORMAT") or "").strip().lower()
+    if log_format not in ("json", "text"):
+        raise ConfigError(
+            f"TRAINADMIN_LOG_FORMAT must be json or text, got {config.get('TRAINADMIN_LOG_FORMAT')!r}"
+        )
+    config["TRAINADMIN_LOG_FORMAT"] = log_format
 
     if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be on")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 
 def _page(status: int, title: str, message: str):
@@ -53,6 +58,27 @@ def init_app(app: Flask) -> None:
                 "go back and choose a smaller file.",
                 max=current_app.config["TRAINADMIN_MAX_UPLOAD_MB"],
             ),
+        )
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc: DBAPIError):
+        """The connection was dropped or the server is away: the transaction is gone on the server's
+        side, so nothing of this request was saved. The pool drops the broken connection (and checks
+        the next one before use), so the next request works once the database answers."""
+        if isinstance(exc, IntegrityError):
+            return server_error(exc)
+        from .extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 (the connection is already dead; the session is reset anyway)
+            log.debug("rollback after a dropped connection failed", exc_info=True)
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        log.warning("database unavailable: %s", reason[0] if reason else type(exc).__name__)
+        return _page(
+            503,
+            gettext("Database unavailable"),
+            gettext("The database did not answer. Nothing was saved: try again in a moment."),
         )
 
     @app.errorhandler(500)

@@ -14,7 +14,7 @@ from flask_admin.model import typefmt
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from wtforms import SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
@@ -312,6 +312,8 @@ class SecureModelView(AccessMixin, ModelView):
             return True
         if self._handle_integrity(exc):
             return True
+        if isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
+            raise exc  # the database is away: the « database unavailable » page, not a raw message
         return super().handle_view_exception(exc)
 
     named_filter_urls = True

@@ -286,7 +286,10 @@ class SessionView(
         if not is_id(id):
             return None
         query = db.session.query(TrainingSession).options(*planning.planning_loaders())
-        return query.filter(TrainingSession.id == int(id)).one_or_none()
+        session = query.filter(TrainingSession.id == int(id)).one_or_none()
+        if session is not None:
+            g.session_code = session.code  # for the request's log line
+        return session
 
     # --- Create ----------------------------------------------------------------------------
 

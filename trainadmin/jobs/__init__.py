@@ -6,7 +6,9 @@ context: in the web process the caller's, in an `rq worker` process the one `wor
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +23,33 @@ QUEUE_NAME = "trainadmin"
 DEFAULT_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 _worker_app: Flask | None = None
+job_log = logging.getLogger("trainadmin.job")
+
+
+def logged_job(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One log line per run of a job: its name, arguments, duration and outcome. The wrapper keeps
+    the function's module and name, so RQ finds it by the same dotted path."""
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any):
+        name = f"{func.__module__}.{func.__qualname__}"
+        started = time.perf_counter()
+        fields = {"job": name, "job_args": [*args, *(f"{k}={v}" for k, v in kwargs.items())]}
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            fields.update(
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                outcome="failed",
+                error=type(exc).__name__,
+            )
+            job_log.warning("job %s failed: %s", name, type(exc).__name__, extra=fields)
+            raise
+        fields.update(duration_ms=round((time.perf_counter() - started) * 1000, 1), outcome="ok")
+        job_log.info("job %s ok", name, extra=fields)
+        return result
+
+    return run
 
 
 def worker_app() -> Flask:

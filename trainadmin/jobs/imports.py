@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from ..extensions import db
 from ..services import import_runs
-from . import app_context, enqueue
+from . import app_context, enqueue, logged_job
 
 
+@logged_job
 def run_import(run_id: int) -> dict | None:
     """Run one import; running it again changes nothing once the run has ended, and resumes a run
     whose worker died after the last batch it committed."""
@@ -31,6 +32,7 @@ def counts(run) -> dict[str, int]:
     }
 
 
+@logged_job
 def import_due_partners() -> list[int]:
     """Every minute: a run for each active partner whose schedule matches now and that has no run in
     progress. The run rows are committed before their jobs are queued."""

@@ -13,19 +13,21 @@ from flask import Flask
 
 from ..extensions import db
 from ..services.notifications import delivery, sending
-from . import app_context
+from . import app_context, logged_job
 
 log = logging.getLogger(__name__)
 
 TICK_INTERVAL = 60  # seconds between two periodic ticks
 
 
+@logged_job
 def dispatch() -> dict[str, int]:
     """One dispatcher tick: prepare what is due, hand the pending messages to send jobs."""
     with app_context():
         return delivery.dispatch_tick()
 
 
+@logged_job
 def send_batch(ids: list[int], lease: str | None = None) -> dict[str, int]:
     """Send these outbox rows. An unreachable SMTP server fails the job, which RQ retries with
     backoff (the rows are released for the next tick as well)."""

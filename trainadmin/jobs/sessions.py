@@ -5,9 +5,10 @@ from __future__ import annotations
 from ..extensions import db
 from ..models import TrainingSession
 from ..services import planning
-from . import app_context
+from . import app_context, logged_job
 
 
+@logged_job
 def recompute_session_dates(session_id: int) -> dict | None:
     """Recompute a session's derived dates and durations; running it twice changes nothing."""
     with app_context():

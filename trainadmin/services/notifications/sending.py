@@ -26,7 +26,8 @@ from flask_babel import force_locale, gettext
 from flask_mail import BadHeaderError, Message
 
 from ...extensions import db, mail
-from ...models import Document, OutboxMessage, OutboxState, utcnow
+from ...logs import email_log, recipient_domain
+from ...models import Document, OutboxMessage, OutboxState, TrainingSession, utcnow
 from .. import documents
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ class OutgoingMessage:
     attachment_ids: list | None
     attempts: int
     schedule_id: int | None
+    kind: str | None = None
+    session_code: str | None = None
 
 
 def send(ids: list[int], lease: datetime | None, counts: Counter) -> set[int]:
@@ -107,7 +110,10 @@ def send(ids: list[int], lease: datetime | None, counts: Counter) -> set[int]:
                 OutboxMessage.attachment_ids,
                 OutboxMessage.attempts,
                 OutboxMessage.schedule_id,
+                OutboxMessage.kind,
+                TrainingSession.code,
             )
+            .outerjoin(TrainingSession, TrainingSession.id == OutboxMessage.session_id)
             .where(OutboxMessage.id.in_(claimed))
             .order_by(OutboxMessage.id)
         )
@@ -186,6 +192,8 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter) ->
         with force_locale(config["BABEL_DEFAULT_LOCALE"]):
             error = gettext("SMTP server unreachable: %(error)s", error=describe(exc))
         log.warning("notifications: SMTP server unreachable: %s", exc)
+        for row in rows[done:]:
+            log_outcome(row, {"error": error})
         release([row.id for row in rows[done:]], claim, error=error)
         db.session.commit()
         counts["unreachable"] += len(rows) - done
@@ -254,6 +262,25 @@ class _Outcomes:
             db.session.commit()
         if not result.rowcount:
             log.warning("notifications: message %s was taken over by another worker", row.id)
+            return
+        log_outcome(row, values)
+
+
+def log_outcome(row: OutgoingMessage, values: dict) -> None:
+    """One line per e-mail sent, refused or failed; of the recipient only the domain."""
+    state = values.get("state")
+    outcome = "sent" if state == OutboxState.SENT else "failed" if state == OutboxState.FAILED else "retrying"
+    fields = {
+        "outbox_id": row.id,
+        "kind": row.kind,
+        "session_code": row.session_code,
+        "recipient_domain": recipient_domain(row.recipient),
+        "outcome": outcome,
+    }
+    if outcome != "sent":
+        fields["error"] = values.get("error")
+    level = logging.INFO if outcome == "sent" else logging.WARNING
+    email_log.log(level, "e-mail %s %s", row.id, outcome, extra=fields)
 
 
 @contextmanager
