@@ -357,3 +357,11 @@ def post_form(client, url: str, data: dict):
 
 def count_rows(db, model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_limits(request):
+    """Each test starts with no counted login attempt (the apps live for the whole run)."""
+    for name in ("app", "any_app"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).extensions["trainadmin_limiter"].reset()
