@@ -47,7 +47,7 @@ def two_sessions(db):
         "sequence": slot.sequence_id,
         "slot": slot.id,
         "schedule": schedule.id,
-        "sequence_label": slot.sequence.label,
+        "slot_date": slot.dates[0].id,
     }
 
 
@@ -115,10 +115,11 @@ def test_garbage_ids_never_give_a_server_error(login_as, db, two_sessions, metho
 
 def test_the_attendance_sheet_of_a_date_of_another_session_is_not_found(login_as, two_sessions):
     client = login_as(Role.ADMIN)
-    response = client.get(
-        "/admin/sessions/attendance/sheet/", query_string={"id": two_sessions["mine"], "date": "2027-04-01"}
-    )
+    sheet = "/admin/sessions/attendance/sheet/"
+    response = client.get(sheet, query_string={"id": two_sessions["mine"], "date": two_sessions["slot_date"]})
     assert response.status_code == 404
+    own = client.get(sheet, query_string={"id": two_sessions["theirs"], "date": two_sessions["slot_date"]})
+    assert own.status_code == 200 and own.mimetype == "application/pdf"
 
 
 def test_bulk_actions_with_foreign_and_garbage_ids_change_nothing(login_as, db):
