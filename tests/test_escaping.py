@@ -122,3 +122,26 @@ def test_the_sign_in_sheet_pdf_carries_the_text_not_markup(login_as, hostile):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "<script>alert(1)</script>" in text or "alert(1)" in text
     assert "&lt;" not in text, "the PDF shows the characters typed, not HTML entities"
+
+
+def test_the_calendar_invitation_carries_the_text_not_markup(db):
+    from icalendar import Calendar
+
+    from trainadmin.models import OutboxMessage
+    from trainadmin.services.notifications import calendar
+
+    session = factories.make_session(
+        label=PAYLOADS[1],
+        publication=Publication.PUBLISHED,
+        calendar_invitations=True,
+        convocation_comment=PAYLOADS[0],
+    )
+    sequence = factories.make_sequence(session, label=PAYLOADS[2])
+    factories.make_slot(sequence, days=[date(2027, 10, 5)])
+    request = factories.enrol(session)
+    assert calendar.invite(request) == 1
+    message = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.kind == "calendar")).one()
+    [event] = list(Calendar.from_ical(message.calendar).events)
+    shown = f"{event.get('SUMMARY', '')} {event.get('DESCRIPTION', '')}"
+    assert PAYLOADS[1] in shown or PAYLOADS[2] in shown, shown
+    assert "&lt;" not in shown and "&#" not in shown, "the characters typed, not HTML entities"
