@@ -385,3 +385,11 @@ def smtp(app, monkeypatch):
     with running_smtp_server() as server:
         use_smtp_server(app, monkeypatch, server.port)
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_limits(request):
+    """Each test starts with no counted login attempt (the apps live for the whole run)."""
+    for name in ("app", "any_app"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).extensions["trainadmin_limiter"].reset()

@@ -43,7 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config_module.load(Path(app.instance_path), overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from . import errors, i18n, logs
+    from . import errors, i18n, logs, security
     from .auth import auth_bp, load_user
     from .services import documents, history
 
@@ -69,6 +69,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     history.install()
     documents.install()
     app.register_blueprint(auth_bp)
+    security.init_app(app)
     from .api import api_bp
 
     app.register_blueprint(csrf.exempt(api_bp))  # GET-only JSON, authenticated by X-API-Key

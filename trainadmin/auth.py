@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -28,10 +29,14 @@ class LoginForm(FlaskForm):
 
 
 def load_user(user_id: str) -> User | None:
-    if not (user_id.isascii() and user_id.isdigit()):
+    """The session holds "<id>:<session token>": a token changed since (logout, new password) ends it."""
+    ident, _, token = user_id.partition(":")
+    if not (ident.isascii() and ident.isdigit() and len(ident) < 12 and token):
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def safe_next(target: str | None) -> str | None:
@@ -80,6 +85,8 @@ def login():
 @auth_bp.post("/logout")
 @login_required
 def logout():
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     session.clear()
     flash(gettext("You are logged out."), "info")

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -36,14 +37,19 @@ ENV_KEYS = (
     "TRAINADMIN_API_KEYS",
     "TRAINADMIN_MISSED_GRACE_HOURS",
     "TRAINADMIN_LOG_FORMAT",
+    "TRAINADMIN_LOGIN_LIMIT_ACCOUNT",
+    "TRAINADMIN_LOGIN_LIMIT_ADDRESS",
+    "TRAINADMIN_IDLE_MINUTES",
+    "TRAINADMIN_HTTPS",
 )
 
-BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
+BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL", "TRAINADMIN_HTTPS"}
 INT_KEYS = {
     "MAIL_PORT",
     "TRAINADMIN_MAX_UPLOAD_MB",
     "TRAINADMIN_MISSED_GRACE_HOURS",
     "TRAINADMIN_MAIL_MAX_ATTEMPTS",
+    "TRAINADMIN_IDLE_MINUTES",
 }
 MAX_UPLOAD_MB = 1024
 MAX_GRACE_HOURS = 24 * 30
@@ -99,6 +105,10 @@ def default_config(instance_path: Path) -> dict:
         "EXPORT_MAX_ROWS": 10000,
         "JOB_TIMEOUT": 600,
         "PASSWORD_HASH_METHOD": "scrypt",
+        "TRAINADMIN_LOGIN_LIMIT_ACCOUNT": "5/minute;30/hour",
+        "TRAINADMIN_LOGIN_LIMIT_ADDRESS": "60/hour",
+        "TRAINADMIN_IDLE_MINUTES": 60,
+        "TRAINADMIN_HTTPS": False,
     }
 
 
@@ -197,6 +207,18 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
         raise ConfigError(
             f"TRAINADMIN_MAIL_MAX_ATTEMPTS must be a whole number from 1 to 100, got {attempts!r}"
         )
+
+    for key in ("TRAINADMIN_LOGIN_LIMIT_ACCOUNT", "TRAINADMIN_LOGIN_LIMIT_ADDRESS"):
+        try:
+            if not parse_many(str(config.get(key) or "")):
+                raise ValueError
+        except ValueError:
+            raise ConfigError(
+                f"{key} must be limits like 5/minute;30/hour, got {config.get(key)!r}"
+            ) from None
+    idle = config.get("TRAINADMIN_IDLE_MINUTES")
+    if isinstance(idle, bool) or not isinstance(idle, int) or not 1 <= idle <= 7 * 24 * 60:
+        raise ConfigError(f"TRAINADMIN_IDLE_MINUTES must be a whole number from 1 to 10080, got {idle!r}")
 
     keys = config.get("TRAINADMIN_API_KEYS") or ""
     if isinstance(keys, str):

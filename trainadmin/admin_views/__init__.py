@@ -30,6 +30,7 @@ from ..models import (
     TrainingSession,
     User,
 )
+from ..security import csp_nonce
 from .dashboard import DashboardView
 from .demandes import DemandeTodoView, DemandeView
 from .documents import DocumentView
@@ -71,6 +72,7 @@ def init_admin(app: Flask) -> Admin:
         app,
         name="TrainAdmin",
         index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
+        csp_nonce_generator=csp_nonce,
         theme=Bootstrap4Theme(
             swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True, base_template="admin/ta_base.html"
         ),

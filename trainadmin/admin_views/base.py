@@ -360,9 +360,10 @@ class SecureModelView(AccessMixin, ModelView):
         return self.get_query().filter(self.model.id.in_(clean))
 
     def get_one(self, id):
-        if not is_id(id):
+        ident = parse_id(id)  # bounded: a 20-digit id is "not found", not a database error
+        if ident is None:
             return None
-        return self.get_query().filter(self.model.id == int(id)).one_or_none()
+        return self.get_query().filter(self.model.id == ident).one_or_none()
 
     def get_export_value(self, model, name):
         return neutralise_formula(super().get_export_value(model, name))

@@ -42,7 +42,7 @@ from ..services.sessions import (
     set_publication,
     training_defaults,
 )
-from .base import SecureModelView, is_id, parse_id
+from .base import SecureModelView, parse_id
 from .history import history_rows
 from .labels import enum_label
 from .planning import SequenceInline
@@ -283,10 +283,11 @@ class SessionView(
     # --- Queries ---------------------------------------------------------------------------
 
     def get_one(self, id):
-        if not is_id(id):
+        ident = parse_id(id)  # bounded: a 20-digit id is "not found", not a database error
+        if ident is None:
             return None
         query = db.session.query(TrainingSession).options(*planning.planning_loaders())
-        session = query.filter(TrainingSession.id == int(id)).one_or_none()
+        session = query.filter(TrainingSession.id == ident).one_or_none()
         if session is not None:
             g.session_code = session.code  # for the request's log line
         return session

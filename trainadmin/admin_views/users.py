@@ -24,7 +24,7 @@ class UserView(SecureModelView):
     column_sortable_list = ("email", "full_name", "role", "created_at")
     column_default_sort = "email"
     column_filters = ("role", "active")
-    column_details_exclude_list = ("password_hash",)
+    column_details_exclude_list = ("password_hash", "session_token")
     column_labels = {
         "email": _l("E-mail"),
         "full_name": _l("Full name"),

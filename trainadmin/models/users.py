@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -31,12 +32,24 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(sa.String(5), default="fr")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Part of the identity kept in every login session: changing it ends all of the user's sessions.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16), server_default=""
+    )
 
     __table_args__ = (sa.CheckConstraint("locale IN ('fr', 'en')", name="locale"),)
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session opened before (on any browser) is refused from now on."""
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,0 +1,153 @@
+"""Login rate limits, idle sessions, cookies and the security headers of every response."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+import secrets
+import time
+
+from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, logout_user
+
+#: How often (seconds) the idle clock in the session cookie is moved on: not on every request.
+_TOUCH_EVERY = 30
+
+
+def login_account_key() -> str:
+    """The posted e-mail as the login compares it; an unknown address counts like a known one."""
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"account:{email}"
+
+
+def login_address_key() -> str:
+    return f"address:{get_remote_address()}"
+
+
+def _failed(response) -> bool:
+    """Only refused logins count: a user who logs in and out often is never locked out."""
+    return response.status_code != 302
+
+
+def account_limit() -> str:
+    return current_app.config["TRAINADMIN_LOGIN_LIMIT_ACCOUNT"]
+
+
+def address_limit() -> str:
+    return current_app.config["TRAINADMIN_LOGIN_LIMIT_ADDRESS"]
+
+
+def limit_login(limiter: Limiter, view):
+    """Per account and per client address, on POST only."""
+    post = {"methods": ["POST"], "deduct_when": _failed}
+    view = limiter.limit(account_limit, key_func=login_account_key, scope="login-account", **post)(view)
+    return limiter.limit(address_limit, key_func=login_address_key, scope="login-address", **post)(view)
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+#: Flask-Admin's own templates still write a few event handlers inline (bulk actions, filter links,
+#: the delete confirmation, "add" of inline forms). Only these exact shapes are allowed, by hash.
+_HANDLER_ATTR = re.compile(r'\son[a-z]+="([^"]*)"')
+_ALLOWED_HANDLERS = re.compile(
+    r"return false;"
+    r"|return modelActions\.execute\('[A-Za-z0-9_]+'\);"
+    r"|return faHelpers\.safeConfirm\('[^'\"<>\\]*'\);"
+    r"|faForm\.addInlineField\(this, '[A-Za-z0-9_-]+'\);"
+)
+
+
+def allowed_handler_hashes(body: str) -> list[str]:
+    hashes = set()
+    for raw in _HANDLER_ATTR.findall(body):
+        handler = html.unescape(raw)
+        if _ALLOWED_HANDLERS.fullmatch(handler):
+            digest = base64.b64encode(hashlib.sha256(handler.encode()).digest()).decode()
+            hashes.add(f"'sha256-{digest}'")
+    return sorted(hashes)
+
+
+def content_security_policy(nonce: str, handler_hashes: list[str] = ()) -> str:
+    # Inline style attributes (timeline bars, widths computed on the server) need 'unsafe-inline' for
+    # styles; scripts, the real danger, only run from this site or with the request's nonce, and the
+    # few inline handlers of Flask-Admin's templates only with their exact hash ('unsafe-hashes').
+    hashes = " 'unsafe-hashes' " + " ".join(handler_hashes) if handler_hashes else ""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'{hashes}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def init_app(app: Flask) -> None:
+    https = app.config["TRAINADMIN_HTTPS"] or app.config.get("PREFERRED_URL_SCHEME") == "https"
+    app.config["SESSION_COOKIE_SECURE"] = https
+    app.config["REMEMBER_COOKIE_SECURE"] = https
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    # Redis down must not stop the logins: the limits fall back to the process's memory.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    # One limiter per app (its own storage); the login view registered by the auth blueprint is wrapped.
+    limiter = Limiter(key_func=get_remote_address, key_prefix="trainadmin-limits", app=app)
+    app.extensions["trainadmin_limiter"] = limiter
+    app.view_functions["auth.login"] = limit_login(limiter, app.view_functions["auth.login"])
+
+    @app.errorhandler(429)
+    def too_many_attempts(exc):
+        from .auth import LoginForm
+
+        message = gettext("Too many login attempts. Wait a few minutes before trying again.")
+        if request.endpoint == "auth.login":
+            return render_template("auth/login.html", form=LoginForm(), error=message, next=None), 429
+        from .errors import _page
+
+        return _page(429, gettext("Too many requests"), message)
+
+    @app.before_request
+    def end_idle_session():
+        if not current_user.is_authenticated or request.endpoint == "static":
+            return None
+        now = int(time.time())
+        last_seen = session.get("last_seen")
+        idle = app.config["TRAINADMIN_IDLE_MINUTES"] * 60
+        if isinstance(last_seen, int) and now - last_seen > idle:
+            logout_user()
+            session.clear()
+            if request.endpoint == "auth.login":
+                return None
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if not isinstance(last_seen, int) or now - last_seen >= _TOUCH_EVERY:
+            session["last_seen"] = now
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        if "Content-Security-Policy" not in headers:
+            hashes: list[str] = []
+            if response.mimetype == "text/html" and not response.is_streamed:
+                hashes = allowed_handler_hashes(response.get_data(as_text=True))
+            headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), hashes)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        return response
