@@ -1,0 +1,290 @@
+"""Hostile input on the main forms, over HTTP as a logged-in manager: never a 500, a refused input
+leaves the database unchanged, an accepted text is stored as typed (surrounding spaces removed)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trainadmin.extensions import db
+from trainadmin.models import (
+    Collaborator,
+    Cost,
+    CostType,
+    Partner,
+    RequestStatus,
+    Role,
+    Sequence,
+    TrainingRequest,
+    TrainingSession,
+)
+
+from . import factories
+from .hostile_support import FORM_SETTINGS, field_names, form_values, hostile_fields, hostile_text, submit
+
+
+@pytest.fixture
+def manager(login_as):
+    return login_as(Role.MANAGER)
+
+
+@pytest.fixture
+def admin(login_as):
+    return login_as(Role.ADMIN)
+
+
+@pytest.fixture
+def world(db):
+    """A planned session with participants, a pending demande and the reference data forms offer."""
+    session = factories.make_session(evaluation=factories.make_named(factories.Evaluation))
+    sequence = factories.make_sequence(session)
+    slot = factories.make_slot(sequence, days=[date(2027, 3, 8), date(2027, 3, 9)])
+    participants = [factories.enrol(session), factories.enrol(session)]
+    demande = factories.make_request(session=session)
+    factories.make_named(CostType, name="Animation")
+    factories.make_collaborator()
+    draft = factories.make_session()  # nobody enrolled yet: a manager may still change everything
+    db.session.commit()
+    return {
+        "draft": draft,
+        "session": session,
+        "sequence": sequence,
+        "slot": slot,
+        "participants": participants,
+        "demande": demande,
+    }
+
+
+NAMES: dict[str, list[str]] = {}
+
+
+def names_on(client, url: str) -> list[str]:
+    """The field names on a page, as first shown: Hypothesis needs the same choices every example."""
+    if url not in NAMES:  # ids differ from one test to the next: so do the URLs
+        response = client.get(url)
+        assert response.status_code == 200, url
+        NAMES[url] = field_names(response.get_data(as_text=True))
+    return NAMES[url]
+
+
+def tab(world, name: str) -> str:
+    return f"/admin/sessions/details/?id={world['session'].id}&tab={name}"
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_session_create(manager, world, data):
+    names = names_on(manager, "/admin/sessions/new/")
+    base = {"training": str(world["session"].training_id), "year": "2027"}
+    values = {**base, **data.draw(hostile_fields(names))}
+    submit(manager, "/admin/sessions/new/", values, "session create", TrainingSession)
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_session_edit(manager, world, data):
+    session = world["draft"]
+    url = f"/admin/sessions/edit/?id={session.id}"
+    page = manager.get(url).get_data(as_text=True)
+    label = data.draw(hostile_text)
+    values = {**form_values(page), "label": label, **data.draw(hostile_fields(field_names(page), 0, 3))}
+    response, refused = submit(manager, url, values, "session edit", TrainingSession)
+    if not refused and values["label"] == label:
+        stored = db.session.get(TrainingSession, session.id).label
+        assert stored == label.strip(), (label, stored)
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_sequence_save(manager, world, data):
+    names = names_on(manager, tab(world, "planning"))
+    label = data.draw(hostile_text)
+    values = {"label": label, **data.draw(hostile_fields(names, 0, 3))}
+    url = f"/admin/sessions/sequence/save/?id={world['session'].id}"
+    before = set(db.session.scalars(sa.select(Sequence.id)))
+    response, refused = submit(manager, url, values, "planning: sequence", Sequence)
+    if not refused and values["label"] == label:
+        new = db.session.scalars(sa.select(Sequence).where(Sequence.id.not_in(before))).all()
+        assert [sequence.label for sequence in new] == [label.strip()]
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_slot_save(manager, world, data):
+    session, sequence = world["session"], world["sequence"]
+    url = f"/admin/sessions/slot/save/?id={session.id}&sequence={sequence.id}"
+    names = names_on(manager, tab(world, "planning")) + [
+        "dates-0-day",
+        "dates-0-start_time",
+        "dates-0-end_time",
+        "dates-0-break_minutes",
+        "duration_days",
+        "duration_hours",
+        "host_email",
+        "host_name",
+        "trainer_ids",
+        "room_id",
+    ]
+    base = {"dates-0-day": "2027-04-01", "dates-0-start_time": "09:00", "dates-0-end_time": "17:00"}
+    values = {**base, **data.draw(hostile_fields(names))}
+    submit(manager, url, values, "planning: slot", "slot", "slot_date")
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_cost_and_financing(manager, world, data):
+    session = world["session"]
+    names = names_on(manager, tab(world, "costs"))
+    cost_type = db.session.scalar(sa.select(CostType.id))
+    base = {"cost_type_id": str(cost_type), "amount": "100", "split": "global"}
+    values = {**base, **data.draw(hostile_fields(names))}
+    submit(manager, f"/admin/sessions/cost/add/?id={session.id}", values, "costs", Cost)
+    values = {"funder": "company", "amount": "10", **data.draw(hostile_fields(names))}
+    submit(manager, f"/admin/sessions/financing/add/?id={session.id}", values, "financing", "financing")
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_enrolment(manager, world, data):
+    session = world["session"]
+    values = data.draw(hostile_fields(["collaborator_ids", "workflow"]))
+    submit(manager, f"/admin/sessions/enrol/?id={session.id}", values, "enrolment", "training_request")
+
+
+@FORM_SETTINGS
+@given(step=st.sampled_from(["validate", "refuse", "cancel"]), data=st.data())
+def test_demande_steps(manager, world, step, data):
+    demande = world["demande"]
+    if step == "cancel":
+        demande = world["participants"][0]
+    ident = data.draw(st.one_of(st.just(str(demande.id)), hostile_text))
+    values = data.draw(hostile_fields(["comment", "cancel_reason", "cancel_details"], 0, 3))
+    response, refused = submit(
+        manager, f"/admin/demandes/{step}/?id={ident}", values, f"demande {step}", "training_request"
+    )
+    if not refused and ident == str(demande.id) and step == "validate":
+        status = db.session.get(TrainingRequest, demande.id).status
+        assert status != RequestStatus.PENDING_MANAGER or "comment" in values
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_attendance_grid(manager, world, data):
+    session = world["session"]
+    names = names_on(manager, tab(world, "attendance"))
+    values = data.draw(hostile_fields(names + ["attendance-1-2-am", "certification-x"], 1, 5))
+    submit(
+        manager,
+        f"/admin/sessions/attendance/?id={session.id}",
+        values,
+        "attendance grid",
+        "attendance",
+        "certification_result",
+    )
+    values = data.draw(hostile_fields(["value", "slot_date_id"], 1, 2))
+    submit(
+        manager, f"/admin/sessions/attendance/day/?id={session.id}", values, "attendance day", "attendance"
+    )
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_evaluation_response_and_import(manager, world, data):
+    session = world["session"]
+    names = names_on(manager, tab(world, "evaluation"))
+    base = {"request_id": str(world["participants"][0].id), "kind": "hot"}
+    values = {**base, **data.draw(hostile_fields(names + ["score:1", "kind", "request_id"]))}
+    submit(
+        manager,
+        f"/admin/sessions/evaluation/response/?id={session.id}",
+        values,
+        "evaluation response",
+        "survey_response",
+    )
+    body = data.draw(hostile_text)
+    header = data.draw(st.sampled_from(["", "email;kind\n", "participant,kind,q1\n", "email,kind,1,2\n"]))
+    upload = (io.BytesIO((header + body).encode("utf-8", "surrogatepass")), "reponses.csv")
+    submit(
+        manager,
+        f"/admin/sessions/evaluation/import/?id={session.id}",
+        {},
+        "evaluation import",
+        "survey_response",
+        files={"file": upload},
+    )
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_email_rules(manager, world, data):
+    session = world["session"]
+    names = names_on(manager, tab(world, "emails"))
+    values = data.draw(hostile_fields(names, 1, 4))
+    submit(manager, f"/admin/sessions/emails/rules/?id={session.id}", values, "e-mail rules", "email_rule")
+    values = data.draw(hostile_fields(["calendar_invitations", "change_reason"], 0, 2))
+    submit(
+        manager,
+        f"/admin/sessions/emails/settings/?id={session.id}",
+        values,
+        "e-mail settings",
+        TrainingSession,
+    )
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_document_upload(manager, world, data, storage):
+    session = world["session"]
+    filename = data.draw(hostile_text)
+    content = data.draw(st.binary(max_size=2000))
+    values = {
+        "owner": "session",
+        "owner_id": str(session.id),
+        **data.draw(hostile_fields(["owner", "owner_id", "document_type_id", "next"], 0, 2)),
+    }
+    submit(
+        manager,
+        "/admin/documents/upload/",
+        values,
+        "documents upload",
+        "document",
+        files={"file": (io.BytesIO(content), filename or "x")},
+    )
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_partner_form(admin, world, data):
+    names = names_on(admin, "/admin/partners/new/")
+    name = data.draw(hostile_text)
+    values = {
+        "name": name,
+        "feed_format": "csv",
+        "source_kind": "upload",
+        **data.draw(hostile_fields(names, 0, 3)),
+    }
+    response, refused = submit(admin, "/admin/partners/new/", values, "partners form", Partner)
+    if not refused and values["name"] == name:
+        assert db.session.scalar(sa.select(Partner).where(Partner.name == name.strip()))
+
+
+@FORM_SETTINGS
+@given(data=st.data())
+def test_collaborator_form(admin, world, data):
+    names = names_on(admin, "/admin/collaborators/new/")
+    last_name = data.draw(hostile_text)
+    values = {
+        "first_name": "Léa",
+        "last_name": last_name,
+        "email": "lea.hostile@example.com",
+        **data.draw(hostile_fields(names, 0, 3)),
+    }
+    response, refused = submit(admin, "/admin/collaborators/new/", values, "collaborators form", Collaborator)
+    if not refused and values["last_name"] == last_name:
+        stored = db.session.scalars(sa.select(Collaborator.last_name)).all()
+        assert last_name.strip() in stored
