@@ -4,6 +4,7 @@ leaves the database unchanged, an accepted text is stored as typed (surrounding 
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import date
 
 import pytest
@@ -25,6 +26,7 @@ from trainadmin.models import (
 )
 
 from . import factories
+from .conftest import post_form
 from .hostile_support import FORM_SETTINGS, field_names, form_values, hostile_fields, hostile_text, submit
 
 
@@ -47,7 +49,8 @@ def world(db):
     participants = [factories.enrol(session), factories.enrol(session)]
     demande = factories.make_request(session=session)
     factories.make_named(CostType, name="Animation")
-    factories.make_collaborator()
+    newcomer = factories.make_collaborator()
+    document_type = factories.make_named(factories.DocumentType, name="Convention")
     draft = factories.make_session()  # nobody enrolled yet: a manager may still change everything
     db.session.commit()
     return {
@@ -57,9 +60,13 @@ def world(db):
         "slot": slot,
         "participants": participants,
         "demande": demande,
+        "newcomer": newcomer,
+        "document_type": document_type,
     }
 
 
+SERIAL = itertools.count()
+REASON = {"change_reason": "Demande du client"}
 NAMES: dict[str, list[str]] = {}
 
 
@@ -101,13 +108,13 @@ def test_session_edit(manager, world, data):
 
 @FORM_SETTINGS
 @given(data=st.data())
-def test_sequence_save(manager, world, data):
-    names = names_on(manager, tab(world, "planning"))
+def test_sequence_save(admin, world, data):
+    names = names_on(admin, tab(world, "planning"))
     label = data.draw(hostile_text)
-    values = {"label": label, **data.draw(hostile_fields(names, 0, 3))}
+    values = {"label": label, **REASON, **data.draw(hostile_fields(names, 0, 3))}
     url = f"/admin/sessions/sequence/save/?id={world['session'].id}"
     before = set(db.session.scalars(sa.select(Sequence.id)))
-    response, refused = submit(manager, url, values, "planning: sequence", Sequence)
+    response, refused = submit(admin, url, values, "planning: sequence", Sequence)
     if not refused and values["label"] == label:
         new = db.session.scalars(sa.select(Sequence).where(Sequence.id.not_in(before))).all()
         assert [sequence.label for sequence in new] == [label.strip()]
@@ -115,10 +122,10 @@ def test_sequence_save(manager, world, data):
 
 @FORM_SETTINGS
 @given(data=st.data())
-def test_slot_save(manager, world, data):
+def test_slot_save(admin, world, data):
     session, sequence = world["session"], world["sequence"]
     url = f"/admin/sessions/slot/save/?id={session.id}&sequence={sequence.id}"
-    names = names_on(manager, tab(world, "planning")) + [
+    names = names_on(admin, tab(world, "planning")) + [
         "dates-0-day",
         "dates-0-start_time",
         "dates-0-end_time",
@@ -130,30 +137,36 @@ def test_slot_save(manager, world, data):
         "trainer_ids",
         "room_id",
     ]
-    base = {"dates-0-day": "2027-04-01", "dates-0-start_time": "09:00", "dates-0-end_time": "17:00"}
+    base = {
+        "dates-0-day": "2027-04-01",
+        "dates-0-start_time": "09:00",
+        "dates-0-end_time": "17:00",
+        **REASON,
+    }
     values = {**base, **data.draw(hostile_fields(names))}
-    submit(manager, url, values, "planning: slot", "slot", "slot_date")
+    submit(admin, url, values, "planning: slot", "slot", "slot_date")
 
 
 @FORM_SETTINGS
 @given(data=st.data())
-def test_cost_and_financing(manager, world, data):
+def test_cost_and_financing(admin, world, data):
     session = world["session"]
-    names = names_on(manager, tab(world, "costs"))
+    names = names_on(admin, tab(world, "costs"))
     cost_type = db.session.scalar(sa.select(CostType.id))
     base = {"cost_type_id": str(cost_type), "amount": "100", "split": "global"}
     values = {**base, **data.draw(hostile_fields(names))}
-    submit(manager, f"/admin/sessions/cost/add/?id={session.id}", values, "costs", Cost)
+    submit(admin, f"/admin/sessions/cost/add/?id={session.id}", values, "costs", Cost)
     values = {"funder": "company", "amount": "10", **data.draw(hostile_fields(names))}
-    submit(manager, f"/admin/sessions/financing/add/?id={session.id}", values, "financing", "financing")
+    submit(admin, f"/admin/sessions/financing/add/?id={session.id}", values, "financing", "financing")
 
 
 @FORM_SETTINGS
 @given(data=st.data())
-def test_enrolment(manager, world, data):
+def test_enrolment(admin, world, data):
     session = world["session"]
-    values = data.draw(hostile_fields(["collaborator_ids", "workflow"]))
-    submit(manager, f"/admin/sessions/enrol/?id={session.id}", values, "enrolment", "training_request")
+    base = {"collaborator_ids": str(world["newcomer"].id)}
+    values = {**base, **data.draw(hostile_fields(["collaborator_ids", "workflow"], 0, 2))}
+    submit(admin, f"/admin/sessions/enrol/?id={session.id}", values, "enrolment", "training_request")
 
 
 @FORM_SETTINGS
@@ -174,12 +187,12 @@ def test_demande_steps(manager, world, step, data):
 
 @FORM_SETTINGS
 @given(data=st.data())
-def test_attendance_grid(manager, world, data):
+def test_attendance_grid(admin, world, data):
     session = world["session"]
-    names = names_on(manager, tab(world, "attendance"))
+    names = names_on(admin, tab(world, "attendance"))
     values = data.draw(hostile_fields(names + ["attendance-1-2-am", "certification-x"], 1, 5))
     submit(
-        manager,
+        admin,
         f"/admin/sessions/attendance/?id={session.id}",
         values,
         "attendance grid",
@@ -187,20 +200,18 @@ def test_attendance_grid(manager, world, data):
         "certification_result",
     )
     values = data.draw(hostile_fields(["value", "slot_date_id"], 1, 2))
-    submit(
-        manager, f"/admin/sessions/attendance/day/?id={session.id}", values, "attendance day", "attendance"
-    )
+    submit(admin, f"/admin/sessions/attendance/day/?id={session.id}", values, "attendance day", "attendance")
 
 
 @FORM_SETTINGS
 @given(data=st.data())
-def test_evaluation_response_and_import(manager, world, data):
+def test_evaluation_response_and_import(admin, world, data):
     session = world["session"]
-    names = names_on(manager, tab(world, "evaluation"))
+    names = names_on(admin, tab(world, "evaluation"))
     base = {"request_id": str(world["participants"][0].id), "kind": "hot"}
     values = {**base, **data.draw(hostile_fields(names + ["score:1", "kind", "request_id"]))}
     submit(
-        manager,
+        admin,
         f"/admin/sessions/evaluation/response/?id={session.id}",
         values,
         "evaluation response",
@@ -210,7 +221,7 @@ def test_evaluation_response_and_import(manager, world, data):
     header = data.draw(st.sampled_from(["", "email;kind\n", "participant,kind,q1\n", "email,kind,1,2\n"]))
     upload = (io.BytesIO((header + body).encode("utf-8", "surrogatepass")), "reponses.csv")
     submit(
-        manager,
+        admin,
         f"/admin/sessions/evaluation/import/?id={session.id}",
         {},
         "evaluation import",
@@ -221,14 +232,16 @@ def test_evaluation_response_and_import(manager, world, data):
 
 @FORM_SETTINGS
 @given(data=st.data())
-def test_email_rules(manager, world, data):
+def test_email_rules(admin, world, data):
     session = world["session"]
-    names = names_on(manager, tab(world, "emails"))
-    values = data.draw(hostile_fields(names, 1, 4))
-    submit(manager, f"/admin/sessions/emails/rules/?id={session.id}", values, "e-mail rules", "email_rule")
-    values = data.draw(hostile_fields(["calendar_invitations", "change_reason"], 0, 2))
+    if tab(world, "emails") not in NAMES:  # the default rules, so that there are rules to edit
+        post_form(admin, f"/admin/sessions/emails/defaults/?id={session.id}", REASON)
+    names = names_on(admin, tab(world, "emails"))
+    values = {**REASON, **data.draw(hostile_fields(names, 1, 4))}
+    submit(admin, f"/admin/sessions/emails/rules/?id={session.id}", values, "e-mail rules", "email_rule")
+    values = {**REASON, **data.draw(hostile_fields(["calendar_invitations", "change_reason"], 0, 2))}
     submit(
-        manager,
+        admin,
         f"/admin/sessions/emails/settings/?id={session.id}",
         values,
         "e-mail settings",
@@ -238,17 +251,18 @@ def test_email_rules(manager, world, data):
 
 @FORM_SETTINGS
 @given(data=st.data())
-def test_document_upload(manager, world, data, storage):
+def test_document_upload(admin, world, data, storage):
     session = world["session"]
-    filename = data.draw(hostile_text)
-    content = data.draw(st.binary(max_size=2000))
+    filename = data.draw(st.one_of(st.just("convention.pdf"), hostile_text))
+    content = data.draw(st.one_of(st.just(factories.PDF_BYTES), st.binary(max_size=2000)))
     values = {
         "owner": "session",
         "owner_id": str(session.id),
+        "document_type_id": str(world["document_type"].id),
         **data.draw(hostile_fields(["owner", "owner_id", "document_type_id", "next"], 0, 2)),
     }
     submit(
-        manager,
+        admin,
         "/admin/documents/upload/",
         values,
         "documents upload",
@@ -281,7 +295,7 @@ def test_collaborator_form(admin, world, data):
     values = {
         "first_name": "Léa",
         "last_name": last_name,
-        "email": "lea.hostile@example.com",
+        "email": f"lea.{next(SERIAL)}@example.com",
         **data.draw(hostile_fields(names, 0, 3)),
     }
     response, refused = submit(admin, "/admin/collaborators/new/", values, "collaborators form", Collaborator)
