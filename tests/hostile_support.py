@@ -6,6 +6,7 @@ figures are printed at the end of the run (see `pytest_terminal_summary` in conf
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
 from html.parser import HTMLParser
@@ -20,8 +21,11 @@ from .conftest import flashed_errors
 
 STATS: dict[str, Counter] = {}
 
+# 40 examples per form by default; HOSTILE_EXAMPLES=300 HYPOTHESIS_PROFILE=explore for a longer hunt.
 FORM_SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 FRAGMENTS = [
