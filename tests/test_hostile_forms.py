@@ -302,3 +302,35 @@ def test_collaborator_form(admin, world, data):
     if not refused and values["last_name"] == last_name:
         stored = db.session.scalars(sa.select(Collaborator.last_name)).all()
         assert last_name.strip() in stored
+
+
+# --- What the hunt found (HYPOTHESIS_PROFILE=explore), kept as plain tests ----------------------------
+
+
+def test_a_huge_capacity_is_refused_not_a_server_error(manager, world):
+    """WTForms' NumberRange called math.isnan() on « 9 » × 309 and raised OverflowError (a 500)."""
+    data = {"training": str(world["session"].training_id), "year": "2027", "capacity_max": "9" * 309}
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession))
+    response = post_form(manager, "/admin/sessions/new/", data)
+    assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession)) == before
+
+
+def test_a_slot_with_room_zero_is_refused_not_a_server_error(admin, world):
+    """Room id 0 passed the « is there a room? » test as falsy and reached the foreign key (a 500)."""
+    session, sequence = world["session"], world["sequence"]
+    data = {
+        "dates-0-day": "2027-04-01",
+        "dates-0-start_time": "09:00",
+        "dates-0-end_time": "17:00",
+        "room_id": "0",
+        **REASON,
+    }
+    slots = db.session.scalar(sa.select(sa.func.count()).select_from(db.metadata.tables["slot"]))
+    response = post_form(admin, f"/admin/sessions/slot/save/?id={session.id}&sequence={sequence.id}", data)
+    assert response.status_code < 500
+    with admin.session_transaction() as cookie_session:
+        assert ("error" in [category for category, _ in cookie_session.get("_flashes", [])]) or (
+            response.status_code == 200
+        )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(db.metadata.tables["slot"])) == slots

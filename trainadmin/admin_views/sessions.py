@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms.validators import DataRequired
 
 from ..extensions import db
 from ..jobs import enqueue
@@ -54,6 +54,7 @@ from .session_filters import MissingSetupFilter, UnderMinimumFilter
 from .session_participants import ParticipantsMixin
 from .session_wizards import SessionWizardsMixin
 from .trainings import CAPACITY_ARGS, CAPACITY_LABELS
+from .validators import NumberRange
 
 SESSION_LABELS = {
     "code": _l("Session code"),
