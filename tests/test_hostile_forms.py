@@ -334,3 +334,14 @@ def test_a_slot_with_room_zero_is_refused_not_a_server_error(admin, world):
             response.status_code == 200
         )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(db.metadata.tables["slot"])) == slots
+
+
+@pytest.mark.parametrize("label", [" ", "\u3000", "\t\r\n"])
+def test_a_label_of_spaces_only_is_refused_on_edit(manager, world, label):
+    """A blank label was refused at creation (services.sessions) but stored as typed on edit."""
+    session = world["draft"]
+    url = f"/admin/sessions/edit/?id={session.id}"
+    values = {**form_values(manager.get(url).get_data(as_text=True)), "label": label}
+    response = post_form(manager, url, values)
+    assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
+    assert db.session.get(TrainingSession, session.id).label.strip()

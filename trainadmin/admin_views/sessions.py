@@ -379,6 +379,11 @@ class SessionView(
 
     def form_checks(self, form):
         errors = capacity_errors(form.capacity_min.data, form.capacity_target.data, form.capacity_max.data)
+        label = form.label.data if "label" in form else None
+        if (
+            label and not label.strip()
+        ):  # only spaces: the same rule as services.sessions.check_session_values
+            errors["label"] = gettext("This field is required.")
         if "change_reason" in form and not (form.change_reason.data or "").strip():
             errors["change_reason"] = gettext(
                 "This session has enrolled collaborators: say why you change it."
