@@ -21,6 +21,7 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
+from hypothesis import settings as hypothesis_settings
 
 from trainadmin import create_app
 from trainadmin.extensions import db as _db
@@ -32,6 +33,12 @@ STRICT = os.environ.get("TRAINADMIN_STRICT") == "1"
 PG_URL = os.environ.get("TRAINADMIN_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("TRAINADMIN_TEST_REDIS_URL") or os.environ.get("REDIS_URL", "")
 PASSWORD = "correct-horse-battery"
+
+# Property-based tests: `ci` (the default) draws the same examples on every run; `explore` draws new
+# random ones and more of them (HYPOTHESIS_PROFILE=explore).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, database=None)
+hypothesis_settings.register_profile("explore", max_examples=300)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def need(service: str, reason: str):
@@ -393,3 +400,15 @@ def _fresh_login_limits(request):
     for name in ("app", "any_app"):
         if name in request.fixturenames:
             request.getfixturevalue(name).extensions["trainadmin_limiter"].reset()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The hostile-input figures: inputs tried and refused cleanly, per form."""
+    from .hostile_support import STATS
+
+    if STATS:
+        terminalreporter.section("hostile input")
+        for name, counter in sorted(STATS.items()):
+            terminalreporter.write_line(
+                f"{name:28} tried {counter['tried']:5}  refused {counter['refused']:5}"
+            )

@@ -44,9 +44,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(exc: HTTPException):
-        return _page(
+        body, status = _page(
             405, gettext("Action not allowed"), gettext("This address does not accept this kind of request.")
         )
+        # RFC 9110: a 405 names the methods the address accepts (werkzeug puts them on the exception).
+        allowed = {name: value for name, value in exc.get_headers() if name.lower() == "allow"}
+        return body, status, allowed
 
     @app.errorhandler(413)
     def too_large(exc: HTTPException):

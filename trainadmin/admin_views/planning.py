@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms import TextAreaField
-from wtforms.validators import URL, NumberRange, Optional, ValidationError
+from wtforms.validators import URL, Optional, ValidationError
 
 from ..extensions import db
 from ..models import Sequence, Slot, SlotDate
@@ -18,6 +18,7 @@ from ..services.errors import DomainError
 from ..services.history import change_reason
 from ..services.sessions import UNLOCKED_ROLES, ensure_can_change, is_locked, lock_message
 from .base import SecureModelView, enum_selects, parse_id
+from .validators import NumberRange
 
 SEQUENCE_LABELS = {
     "label": _l("Title"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
-from wtforms.validators import Email, NumberRange, Optional
+from wtforms.validators import Email, Optional
 
 from ..models import Collaborator, Location, Room, Trainer
 from .base import AdminOnlyView, SecureModelView
+from .validators import NumberRange
 
 EMAIL = {"validators": [Optional(), Email(message=_l("Invalid e-mail address."))]}
 REQUIRED_EMAIL = {"validators": [Email(message=_l("Invalid e-mail address."))]}

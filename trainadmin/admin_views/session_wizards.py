@@ -10,13 +10,14 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DateField, IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired
 
 from ..extensions import db
 from ..models import TrainingSession
 from ..services.errors import ValidationFailed
 from ..services.sessions import MAX_YEAR, MIN_YEAR, duplicate_session
 from .base import parse_id
+from .validators import NumberRange
 
 CHOICES = ("create", "duplicate", "import")
 SEARCH_LIMIT = 50

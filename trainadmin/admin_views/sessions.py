@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms.validators import DataRequired
 
 from ..extensions import db
 from ..jobs import enqueue
@@ -54,6 +54,7 @@ from .session_filters import MissingSetupFilter, UnderMinimumFilter
 from .session_participants import ParticipantsMixin
 from .session_wizards import SessionWizardsMixin
 from .trainings import CAPACITY_ARGS, CAPACITY_LABELS
+from .validators import NumberRange
 
 SESSION_LABELS = {
     "code": _l("Session code"),
@@ -382,6 +383,11 @@ class SessionView(
 
     def form_checks(self, form):
         errors = capacity_errors(form.capacity_min.data, form.capacity_target.data, form.capacity_max.data)
+        label = form.label.data if "label" in form else None
+        if (
+            label and not label.strip()
+        ):  # only spaces: the same rule as services.sessions.check_session_values
+            errors["label"] = gettext("This field is required.")
         if "change_reason" in form and not (form.change_reason.data or "").strip():
             errors["change_reason"] = gettext(
                 "This session has enrolled collaborators: say why you change it."

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Optional
 
 from ..models import Training, TrainingDefaultCost
 from ..services.capacities import MAX_CAPACITY, capacity_errors
 from .base import SecureModelView
+from .validators import NumberRange
 
 CAPACITY_ARGS = {"validators": [Optional(), NumberRange(min=0, max=MAX_CAPACITY)]}
 

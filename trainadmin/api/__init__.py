@@ -19,4 +19,4 @@ def server_error(exc):
     return jsonify(error="internal error"), 500
 
 
-from . import catalog  # noqa: E402, F401  (registers the views on api_bp)
+from . import catalog, openapi  # noqa: E402, F401  (registers the views on api_bp)

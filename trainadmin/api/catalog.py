@@ -21,7 +21,12 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 1_000_000  # keeps the SQL OFFSET far from integer overflow
 EMAIL_MAX_LENGTH = 254
-EMAIL_RE = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
+# Python's whitespace (str.isspace) and control characters spelt out, so that the OpenAPI pattern
+# (an ECMAScript regex, whose \s is another set) says exactly the same thing.
+SPACES = r"\x09-\x0d\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # str.strip()
+BLANKS = rf"\x00-\x20\x7f{SPACES}"
+EMAIL_PATTERN = rf"[^@{BLANKS}]+@[^@{BLANKS}]+"
+EMAIL_RE = re.compile(EMAIL_PATTERN)
 
 CATALOG_LOADERS = planning_loaders()
 

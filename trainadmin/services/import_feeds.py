@@ -341,6 +341,8 @@ def check_reference(reference: str, errors: list, where: str) -> None:
         errors.append((where, gettext("Enter the session's reference.")))
     elif len(reference) > MAX_REFERENCE:
         errors.append((where, gettext("The reference is longer than %(n)s characters.", n=MAX_REFERENCE)))
+    elif any(ord(character) < 32 or ord(character) == 127 for character in reference):
+        errors.append((where, gettext("The reference contains control characters.")))
 
 
 def mark_duplicates(sessions: list[FeedSession]) -> None:

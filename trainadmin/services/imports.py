@@ -82,6 +82,11 @@ COUNTS = ("created", "updated", "unchanged", "rejected", "flagged")
 TRAINER_RE = re.compile(r"^(?P<name>[^<]*?)\s*<(?P<email>[^>]+)>$")
 
 
+def printable(text: str) -> str:
+    """A feed's text as it can be stored to report it: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _after_session_created(session: TrainingSession) -> None:
     """A session the import has just created gets its e-mail rules from the defaults (and its
     e-mails planned when it is published), as a session created by hand."""
@@ -641,7 +646,10 @@ class Importer:
         self.rejected.sort(key=lambda item: self.order.get(id(item[0]), 0))
         db.session.add_all(
             ImportRejection(
-                run_id=self.run.id, line=where[:120], reference=entry.reference[:120] or None, reason=reason
+                run_id=self.run.id,
+                line=printable(where)[:120],
+                reference=printable(entry.reference)[:120] or None,
+                reason=printable(reason),
             )
             for entry, problems in self.rejected
             for where, reason in problems

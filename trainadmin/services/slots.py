@@ -73,18 +73,22 @@ def parse_decimal(text: str | None, field_name: str, errors: dict) -> Decimal | 
 
 
 def _check_references(data: SlotInput, errors: dict) -> tuple[Location | None, Room | None, list[Trainer]]:
-    location = db.session.get(Location, data.location_id) if data.location_id else None
-    if data.location_id and location is None:
+    # `is not None`: an id of 0 is a wrong choice, not an empty one (it would fail the foreign key).
+    location = db.session.get(Location, data.location_id) if data.location_id is not None else None
+    if data.location_id is not None and location is None:
         errors["location"] = gettext("Choose a value in the list.")
-    room = db.session.get(Room, data.room_id) if data.room_id else None
-    if data.room_id and room is None:
+    room = db.session.get(Room, data.room_id) if data.room_id is not None else None
+    if data.room_id is not None and room is None:
         errors["room"] = gettext("Choose a value in the list.")
     trainers = [db.session.get(Trainer, trainer_id) for trainer_id in dict.fromkeys(data.trainer_ids)]
     if any(trainer is None for trainer in trainers):
         errors["trainers"] = gettext("Choose a value in the list.")
-    if data.co_trainer_id and db.session.get(Trainer, data.co_trainer_id) is None:
+    if data.co_trainer_id is not None and db.session.get(Trainer, data.co_trainer_id) is None:
         errors["co_trainer"] = gettext("Choose a value in the list.")
-    if data.organisation_id and db.session.get(TrainingOrganisation, data.organisation_id) is None:
+    if (
+        data.organisation_id is not None
+        and db.session.get(TrainingOrganisation, data.organisation_id) is None
+    ):
         errors["organisation"] = gettext("Choose a value in the list.")
     return location, room, [t for t in trainers if t is not None]
 
