@@ -41,6 +41,19 @@ COPIED_FIELDS = (*RULE_FIELDS, "extra_recipients", "bcc")
 _HELLO = "Bonjour{% if participant.first_name %} {{ participant.first_name }}{% endif %},"
 _SIGNATURE = "\nBien cordialement,\nLe service formation"
 
+#: Where and how to join, then the session's convocation comment (convocation and reminder).
+_PLACE_LINK_AND_CONVOCATION_COMMENT = """{% if sequence.place %}
+Lieu : {{ sequence.place }}
+{% endif %}
+{% if sequence.url %}
+Lien : {{ sequence.url }}
+{% endif %}
+{% if comments.convocation_comment %}
+
+{{ comments.convocation_comment }}
+{% endif %}
+"""
+
 DEFAULT_TEMPLATES: tuple[dict, ...] = (
     {
         "kind": EmailKind.ENROLMENT,
@@ -75,17 +88,8 @@ Vous êtes convoqué(e) à la séquence « {{ sequence.label }} » de la formati
 
 Dates :
 {{ sequence.schedule }}
-{% if sequence.place %}
-Lieu : {{ sequence.place }}
-{% endif %}
-{% if sequence.url %}
-Lien : {{ sequence.url }}
-{% endif %}
-{% if comments.convocation_comment %}
-
-{{ comments.convocation_comment }}
-{% endif %}
 """
+        + _PLACE_LINK_AND_CONVOCATION_COMMENT
         + _SIGNATURE,
     },
     {
@@ -187,17 +191,8 @@ Nous vous rappelons que la séquence « {{ sequence.label }} » de la formation 
 commence le {{ sequence.first_day }}.
 
 {{ sequence.schedule }}
-{% if sequence.place %}
-Lieu : {{ sequence.place }}
-{% endif %}
-{% if sequence.url %}
-Lien : {{ sequence.url }}
-{% endif %}
-{% if comments.convocation_comment %}
-
-{{ comments.convocation_comment }}
-{% endif %}
 """
+        + _PLACE_LINK_AND_CONVOCATION_COMMENT
         + _SIGNATURE,
     },
     {
