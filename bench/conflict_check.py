@@ -43,7 +43,7 @@ from trainadmin.models import (
     WorkflowStatus,
     slot_trainer,
 )
-from trainadmin.services.conflicts import clash_query, find_clashes
+from trainadmin.services.planning import clash_query, find_clashes
 
 from _common import fresh_schema
 

@@ -37,7 +37,7 @@ from trainadmin.models import (
     TrainingSession,
 )
 from trainadmin.services import planning
-from trainadmin.services.convocations import convocation_pdf
+from trainadmin.services.participants import convocation_pdf
 from trainadmin.services.sessions import new_session
 
 from _common import StatementTimer, ensure_database, fresh_schema, time_in_turns

@@ -38,7 +38,9 @@ def prepare(app, sequences: int) -> int:
             Sequence(label=f"Module {n + 1}", position=n, hot_survey_enabled=True, cold_survey_delay_days=60)
             for n in range(sequences)
         ]
-        db.session.add_all(
+        db.session.flush()
+        present = set(db.session.scalars(sa.select(EmailRule.kind).where(EmailRule.session_id == source.id)))
+        db.session.add_all(  # every kind of e-mail (new_session copies the defaults that exist)
             EmailRule(
                 session=source,
                 kind=kind,
@@ -48,6 +50,7 @@ def prepare(app, sequences: int) -> int:
                 body="Bonjour",
             )
             for kind in EmailKind
+            if kind not in present
         )
         db.session.commit()
         return source.id

@@ -35,7 +35,7 @@ from trainadmin.models import (
     TrainingSession,
     UnknownPolicy,
 )
-from trainadmin.services.import_runs import perform_run, queue_run
+from trainadmin.services.imports import perform_run, queue_run
 
 from _common import StatementTimer, ensure_database, fresh_schema
 

@@ -13,7 +13,7 @@ sequences get schedule rows, --schedules in all, in the states a running platfor
 due in the past, planned when due later, cancelled for drafts and cancelled sessions; 200,000 sent
 outbox rows sit in the outbox. Nothing is due at the start.
 
-1. The empty tick: 3 warm-ups then --runs timed calls of `delivery.dispatch_tick()` (app context,
+1. The empty tick: 3 warm-ups then --runs timed calls of `delivery.dispatch_tick(commit)` (app context,
    no request), with the plan of the due-schedule query.
 2. Sending: --due-sessions published sessions get --participants enrolled collaborators and their
    convocation made due a minute ago (1,000 messages by default). One `rq worker -w <--worker-class>`
@@ -36,6 +36,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,9 +50,10 @@ from sqlalchemy.engine import make_url
 
 from trainadmin import create_app
 from trainadmin.extensions import db
-from trainadmin.jobs import QUEUE_NAME
 from trainadmin.models import EmailSchedule, OutboxMessage, OutboxState, ScheduleState
+from trainadmin.queue import QUEUE_NAME
 from trainadmin.services.notifications import delivery
+from trainadmin.transaction import commit
 
 from _common import StatementTimer, time_in_turns
 
@@ -278,8 +280,10 @@ def start_worker(args, smtp_port: int) -> subprocess.Popen:
     }
     rq = str(Path(sys.executable).parent / "rq")
     command = [rq, "worker", "-u", args.redis_url, "-w", args.worker_class, QUEUE_NAME]
+    # Its log (a line per e-mail) goes to a file: a pipe nobody reads would fill up and stop it.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(  # noqa: S603 (our own rq, our own arguments)
-        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log
     )
     connection = Redis.from_url(args.redis_url)
     deadline = time.monotonic() + 60
@@ -289,7 +293,8 @@ def start_worker(args, smtp_port: int) -> subprocess.Popen:
             return process
         time.sleep(0.1)
     process.kill()
-    raise SystemExit("the rq worker did not start: " + process.stderr.read().decode(errors="replace"))
+    log.seek(0)
+    raise SystemExit("the rq worker did not start: " + log.read().decode(errors="replace"))
 
 
 # --- Runs ------------------------------------------------------------------------------------------
@@ -304,7 +309,7 @@ def empty_tick(app, runs: int) -> tuple[float, float, str, str]:
         )
         plan = "\n".join(row[0] for row in db.session.execute(sa.text(f"EXPLAIN {compiled}")))
         db.session.rollback()
-        timings = time_in_turns({"tick": lambda: check_empty(delivery.dispatch_tick())}, timer, runs)
+        timings = time_in_turns({"tick": lambda: check_empty(delivery.dispatch_tick(commit))}, timer, runs)
         db.session.remove()
     timing = timings["tick"]
     return timing.median, timing.p95, timing.statements, plan
@@ -322,7 +327,7 @@ def send_run(app, args, handler: SmtpServer, queue: Queue) -> tuple[float, int]:
     before = handler.count
     with app.app_context():
         started = time.perf_counter()
-        counts = delivery.dispatch_tick()
+        counts = delivery.dispatch_tick(commit)
         tick_seconds = time.perf_counter() - started
         if counts.get("queued") != expected:
             raise SystemExit(f"expected {expected} messages, the tick wrote {counts}")

@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from trainadmin import create_app
 from trainadmin.extensions import db
 from trainadmin.models import Location, Room, Sequence, Slot, SlotDate, Trainer, Training
+from trainadmin.services.planning import SlotInput, save_slot
 from trainadmin.services.sessions import new_session
-from trainadmin.services.slots import SlotInput, save_slot
 
 from _common import fresh_schema
 

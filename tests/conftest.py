@@ -237,9 +237,13 @@ def users(db) -> dict[Role, object]:
 
 @pytest.fixture
 def login_as(app, users):
-    """login_as(Role.MANAGER) -> a test client logged in with that role."""
+    """login_as(Role.MANAGER) -> a test client logged in with that role; `locale="en"` makes the
+    user read English (the messages are then the msgids, whatever the catalogue says)."""
 
-    def _login(role: Role):
+    def _login(role: Role, locale: str | None = None):
+        if locale is not None:
+            users[Role(role)].locale = locale
+            _db.session.flush()
         test_client = app.test_client()
         response = login(test_client, users[Role(role)].email)
         assert response.status_code == 302, response.get_data(as_text=True)
@@ -247,6 +251,35 @@ def login_as(app, users):
         return test_client
 
     return _login
+
+
+# The roles' clients, defined once for every test module.
+
+
+@pytest.fixture
+def admin(login_as):
+    return login_as(Role.ADMIN)
+
+
+@pytest.fixture
+def ops_manager(login_as):
+    return login_as(Role.OPS_MANAGER)
+
+
+@pytest.fixture
+def manager(login_as):
+    return login_as(Role.MANAGER)
+
+
+@pytest.fixture
+def viewer(login_as):
+    return login_as(Role.VIEWER)
+
+
+@pytest.fixture
+def manager_en(login_as):
+    """A Gestionnaire formation reading English."""
+    return login_as(Role.MANAGER, locale="en")
 
 
 class QueryCounter:
@@ -362,6 +395,28 @@ def post_form(client, url: str, data: dict):
     return client.post(url, data={"csrf_token": client.csrf, **data})
 
 
+def history_lines(session_id: int, locale: str = "fr") -> list[str]:
+    """The session's history as the « Historique » tab writes it, newest first, one line per entry:
+    « Action — what : Label : before → after ; … [reason] »."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from trainadmin.admin_views.session_page.history import history_rows
+
+    _db.session.flush()
+    with current_app.test_request_context(), force_locale(locale):
+        rows = history_rows(session_id, 1)["rows"]
+    lines = []
+    for row in rows:
+        line = row.action + (f" — {row.target}" if row.target else "")
+        if row.changes:
+            line += " : " + " ; ".join(row.changes)
+        if row.reason:
+            line += f" [{row.reason}]"
+        lines.append(line)
+    return lines
+
+
 def count_rows(db, model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
@@ -373,7 +428,7 @@ def redis_queue(app, redis_url, monkeypatch):
     from redis import Redis
     from rq import Queue
 
-    from trainadmin.jobs import QUEUE_NAME
+    from trainadmin.queue import QUEUE_NAME
 
     connection = Redis.from_url(redis_url)
     connection.flushdb()

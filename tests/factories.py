@@ -38,8 +38,8 @@ from trainadmin.models import (
     TrainingSession,
     User,
 )
-from trainadmin.services import planning
-from trainadmin.services.sessions import assign_code
+from trainadmin.services.planning import dates as planning
+from trainadmin.services.sessions.codes import assign_code
 
 _seq = itertools.count(1)
 
@@ -166,7 +166,7 @@ def make_document(name: str = "convention.pdf", data: bytes = PDF_BYTES, **owner
 
     from werkzeug.datastructures import FileStorage
 
-    from trainadmin.services.documents import save_upload
+    from trainadmin.services.documents.storage import save_upload
 
     document_type = owner.pop("document_type", None) or make_named(DocumentType)
     user = owner.pop("user", None)

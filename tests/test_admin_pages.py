@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import url_for
 from markupsafe import escape
 
+from trainadmin.demo import seed_demo
 from trainadmin.models import Role, TrainingSession, User
-from trainadmin.services.demo import seed_demo
 
 from .conftest import login
 from .test_roles import model_views

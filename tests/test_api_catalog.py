@@ -17,8 +17,8 @@ from trainadmin.models import (
     TrainingSession,
     WorkflowStatus,
 )
-from trainadmin.services import planning
-from trainadmin.services.visibility import catalog_query, is_visible_to
+from trainadmin.services.planning import dates as planning
+from trainadmin.services.sessions.visibility import catalog_query, is_visible_to
 
 from .factories import (
     make_collaborator,

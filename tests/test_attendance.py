@@ -21,14 +21,14 @@ from trainadmin.models import (
     RequestStatus,
     Role,
 )
-from trainadmin.services.attendance import (
+from trainadmin.services.errors import DomainError, ValidationFailed
+from trainadmin.services.participants import (
     attendance_days,
     attendance_sheet,
     covered_half_days,
     save_sheet,
     set_whole_day,
 )
-from trainadmin.services.errors import DomainError, ValidationFailed
 
 from . import factories
 from .conftest import count_rows, flashed_errors, post_form
@@ -50,23 +50,6 @@ def english_messages(request):
     request.getfixturevalue("any_db")
     with force_locale("en"):
         yield
-
-
-@pytest.fixture
-def login(login_as, users, db):
-    """A client for the role, reading English: messages stay the msgids whatever the catalogue says."""
-
-    def _login(role: Role):
-        users[role].locale = "en"
-        db.session.flush()
-        return login_as(role)
-
-    return _login
-
-
-@pytest.fixture
-def manager(login):
-    return login(Role.MANAGER)
 
 
 def session_with(participants: int = 2, days: tuple[date, ...] = (date(2027, 3, 15),), **kw):
@@ -318,11 +301,11 @@ def tab_url(session) -> str:
     return f"/admin/sessions/details/?id={session.id}&tab=attendance"
 
 
-def test_the_tab_shows_a_grid_and_saves_it_all_at_once(manager, db):
+def test_the_tab_shows_a_grid_and_saves_it_all_at_once(manager_en, db):
     session, (ana, bob), days = session_with(2, days=(date(2027, 3, 15), date(2027, 3, 16)))
     days[1].start_time = time(13, 30)  # afternoon only
     db.session.flush()
-    html = page(manager, tab_url(session))
+    html = page(manager_en, tab_url(session))
     assert 'id="attendance-grid"' in html and 'data-tab="attendance">Attendance</a>' in html
     grid = html.split('id="attendance-grid"')[1]
     assert grid.count('<select name="attendance-') == 6  # 2 participants × (2 + 1) half-days
@@ -331,7 +314,7 @@ def test_the_tab_shows_a_grid_and_saves_it_all_at_once(manager, db):
     assert grid.split('id="session-attendance-rate"')[1].startswith(">—")
 
     response = post_form(
-        manager,
+        manager_en,
         f"/admin/sessions/attendance/?id={session.id}",
         {
             cell(ana, days[0], AM): "present",
@@ -343,7 +326,7 @@ def test_the_tab_shows_a_grid_and_saves_it_all_at_once(manager, db):
         },
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("tab=attendance")
-    after = page(manager, response.headers["Location"])
+    after = page(manager_en, response.headers["Location"])
     assert "Attendance saved." in after
     assert len(values(db)) == 5
     ana_row = after.split(f'data-request="{ana.id}"')[1].split("</tr>")[0]
@@ -372,7 +355,7 @@ def test_the_grid_reads_in_french(login_as, db):
         ("certification_not_enrolled", "A certification result can only be recorded for the enrolled"),
     ],
 )
-def test_bad_posts_are_explained_and_save_nothing(manager, db, case, message):
+def test_bad_posts_are_explained_and_save_nothing(manager_en, db, case, message):
     session, [ana], [day] = session_with(1)
     day.end_time = time(12)
     cancelled = factories.enrol(session)
@@ -389,29 +372,29 @@ def test_bad_posts_are_explained_and_save_nothing(manager, db, case, message):
         "certification_not_enrolled": {f"certification-{cancelled.id}": "not_obtained"},
     }[case]
     good = {f"attendance-{ana.id}-{day.id}-am": "present", f"certification-{ana.id}": "not_obtained"}
-    response = post_form(manager, f"/admin/sessions/attendance/?id={session.id}", {**good, **bad})
+    response = post_form(manager_en, f"/admin/sessions/attendance/?id={session.id}", {**good, **bad})
     assert response.status_code == 302
-    assert message in " ".join(flashed_errors(page(manager, response.headers["Location"])))
+    assert message in " ".join(flashed_errors(page(manager_en, response.headers["Location"])))
     assert count_rows(db, Attendance) == 0 and count_rows(db, CertificationResult) == 0
 
 
 @pytest.mark.parametrize("session_id", ["999999", "abc", "", "²"])
-def test_unknown_session_is_not_found(manager, db, session_id):
+def test_unknown_session_is_not_found(manager_en, db, session_id):
     for url in (
         f"/admin/sessions/attendance/?id={session_id}",
         f"/admin/sessions/attendance/day/?id={session_id}",
     ):
-        assert post_form(manager, url, {}).status_code == 404
-    assert manager.get(f"/admin/sessions/attendance/sheet/?id={session_id}&date=1").status_code == 404
+        assert post_form(manager_en, url, {}).status_code == 404
+    assert manager_en.get(f"/admin/sessions/attendance/sheet/?id={session_id}&date=1").status_code == 404
 
 
-def test_set_a_whole_day_from_the_tab(manager, db):
+def test_set_a_whole_day_from_the_tab(manager_en, db):
     session, (ana, bob), [day] = session_with(2)
-    html = page(manager, tab_url(session))
+    html = page(manager_en, tab_url(session))
     assert html.count("data-whole-day") == 1
     url = f"/admin/sessions/attendance/day/?id={session.id}"
-    response = post_form(manager, url, {"slot_date_id": str(day.id), "value": "present"})
-    assert "4 half-days recorded as Present." in page(manager, response.headers["Location"])
+    response = post_form(manager_en, url, {"slot_date_id": str(day.id), "value": "present"})
+    assert "4 half-days recorded as Present." in page(manager_en, response.headers["Location"])
     assert set(values(db).values()) == {Presence.PRESENT} and len(values(db)) == 4
     _other, _people, [foreign] = session_with(1)
     for data, message in (
@@ -419,18 +402,18 @@ def test_set_a_whole_day_from_the_tab(manager, db):
         ({"slot_date_id": "1e3", "value": "absent"}, "This date is not a date of this session."),
         ({"slot_date_id": str(day.id), "value": "gone"}, "Choose present, absent or excused."),
     ):
-        response = post_form(manager, url, data)
-        assert message in " ".join(flashed_errors(page(manager, response.headers["Location"])))
+        response = post_form(manager_en, url, data)
+        assert message in " ".join(flashed_errors(page(manager_en, response.headers["Location"])))
     assert set(values(db).values()) == {Presence.PRESENT}
 
 
-def test_certification_from_the_tab(manager, login, db):
+def test_certification_from_the_tab(manager_en, login_as, db):
     start = date.today() - timedelta(days=20)
     session, (ana, bob), [day] = session_with(2, days=(start,))
     url = f"/admin/sessions/attendance/?id={session.id}"
     obtained_on = start + timedelta(days=2)
     response = post_form(
-        manager,
+        manager_en,
         url,
         {
             f"certification-{ana.id}": "obtained",
@@ -439,30 +422,30 @@ def test_certification_from_the_tab(manager, login, db):
             f"certification_on-{bob.id}": "",
         },
     )
-    assert "Attendance saved." in page(manager, response.headers["Location"])
+    assert "Attendance saved." in page(manager_en, response.headers["Location"])
     assert results(db) == {ana.id: (True, obtained_on), bob.id: (False, None)}
-    html = page(manager, tab_url(session))
+    html = page(manager_en, tab_url(session))
     ana_row = html.split(f'data-request="{ana.id}"')[1].split("</tr>")[0]
     assert 'value="obtained" selected' in ana_row and f'value="{obtained_on.isoformat()}"' in ana_row
 
-    shown = page(login(Role.VIEWER), tab_url(session))
+    shown = page(login_as(Role.VIEWER, locale="en"), tab_url(session))
     assert f"Obtained ({obtained_on:%d/%m/%Y})" in shown and "Not obtained" in shown
 
     tomorrow = date.today() + timedelta(days=2)
     response = post_form(
-        manager,
+        manager_en,
         url,
         {f"certification-{ana.id}": "obtained", f"certification_on-{ana.id}": tomorrow.isoformat()},
     )
     assert "the certification date cannot be in the future." in " ".join(
-        flashed_errors(page(manager, response.headers["Location"]))
+        flashed_errors(page(manager_en, response.headers["Location"]))
     )
-    response = post_form(manager, url, {f"certification-{ana.id}": "", f"certification-{bob.id}": ""})
+    response = post_form(manager_en, url, {f"certification-{ana.id}": "", f"certification-{bob.id}": ""})
     assert response.status_code == 302 and results(db) == {}
 
 
-def test_signin_sheet_pdf(login, db):
-    viewer = login(Role.VIEWER)
+def test_signin_sheet_pdf(login_as, db):
+    viewer = login_as(Role.VIEWER, locale="en")
     training = factories.make_training(name="Habilitation électrique")
     session = factories.make_session(training=training, label="Habilitation B1V")
     location = factories.make_location(name="Campus Lyon", address="12 rue Garibaldi", city="Lyon")
@@ -517,31 +500,31 @@ def test_signin_sheet_pdf(login, db):
     assert "Afternoon" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(afternoon.data)).pages)
 
 
-def test_signin_sheet_of_another_date_is_not_found(manager, db):
+def test_signin_sheet_of_another_date_is_not_found(manager_en, db):
     session, _requests, [day] = session_with(1)
     _other, _people, [foreign] = session_with(1)
     prework = factories.make_slot(factories.make_sequence(session, is_prework=True), days=[date(2027, 3, 1)])
     base = f"/admin/sessions/attendance/sheet/?id={session.id}&date="
-    assert manager.get(base + str(day.id)).status_code == 200
+    assert manager_en.get(base + str(day.id)).status_code == 200
     for slot_date_id in (foreign.id, prework.dates[0].id, "abc", "", "99999999999", "²"):
-        assert manager.get(base + str(slot_date_id)).status_code == 404, slot_date_id
+        assert manager_en.get(base + str(slot_date_id)).status_code == 404, slot_date_id
 
 
-def test_empty_states(manager, db):
+def test_empty_states(manager_en, db):
     no_dates = factories.make_session()
     factories.enrol(no_dates)
-    assert 'id="attendance-no-dates"' in page(manager, tab_url(no_dates))
+    assert 'id="attendance-no-dates"' in page(manager_en, tab_url(no_dates))
     nobody, _requests, [day] = session_with(0)
-    html = page(manager, tab_url(nobody))
+    html = page(manager_en, tab_url(nobody))
     assert 'id="attendance-nobody"' in html and 'id="attendance-form"' not in html
     response = post_form(
-        manager,
+        manager_en,
         f"/admin/sessions/attendance/day/?id={nobody.id}",
         {"slot_date_id": str(day.id), "value": "present"},
     )
     warning = re.search(
         r'class="alert alert-warning[^"]*"[^>]*>(.*?)</div>',
-        page(manager, response.headers["Location"]),
+        page(manager_en, response.headers["Location"]),
         re.S,
     )
     assert warning and "Nobody is enrolled in this session." in warning.group(1)
@@ -551,8 +534,8 @@ def test_empty_states(manager, db):
 # --- Who may ----------------------------------------------------------------------------------
 
 
-def test_viewer_reads_without_forms_and_cannot_post(login, db):
-    viewer = login(Role.VIEWER)
+def test_viewer_reads_without_forms_and_cannot_post(login_as, db):
+    viewer = login_as(Role.VIEWER, locale="en")
     session, [ana], [day] = session_with(1)
     save_sheet(session, [(ana.id, day.id, "am", "present")], [], TODAY)
     html = page(viewer, tab_url(session))
@@ -572,8 +555,8 @@ def test_viewer_reads_without_forms_and_cannot_post(login, db):
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.OPS_MANAGER, Role.ADMIN])
-def test_staff_records_attendance_even_on_a_locked_session(login, db, role):
-    client = login(role)
+def test_staff_records_attendance_even_on_a_locked_session(login_as, db, role):
+    client = login_as(role, locale="en")
     session, [ana], [day] = session_with(1)
     html = page(client, tab_url(session))
     assert 'id="lock-box"' in html and 'id="attendance-form"' in html  # enrolled: the session is locked
@@ -616,14 +599,15 @@ def filled_session(participants: int, day_count: int):
     return session
 
 
-def test_the_tab_runs_a_constant_number_of_queries(manager, db, count_queries):
+def test_the_tab_runs_a_constant_number_of_queries(manager_en, db, count_queries):
     small = filled_session(2, 1)
     large = filled_session(20, 4)
-    manager.get(tab_url(small))  # warm-up: caches of the first request
+    db.session.flush()
+    manager_en.get(tab_url(small))  # warm-up: caches of the first request
     with count_queries() as few:
-        small_page = page(manager, tab_url(small))
+        small_page = page(manager_en, tab_url(small))
     with count_queries() as many:
-        large_page = page(manager, tab_url(large))
+        large_page = page(manager_en, tab_url(large))
     assert small_page.count('name="attendance-') == 2 * 2
     assert large_page.count('name="attendance-') == 20 * 4 * 2
     assert many.count == few.count, f"{few.count} queries for 2 × 1, {many.count} for 20 × 4"

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from trainadmin.models import EmailKind, EmailRule, EmailSchedule, Publication, Role, ScheduleState
-from trainadmin.services import planning
 from trainadmin.services.notifications.rules import copy_rules
+from trainadmin.services.planning import dates as planning
 
 from . import factories
 

@@ -27,10 +27,11 @@ from trainadmin.models import (
     SlotChange,
     SlotDate,
 )
-from trainadmin.services import planning, sequences
 from trainadmin.services.notifications import calendar
-from trainadmin.services.sessions import set_publication
-from trainadmin.services.slots import SlotInput, delete_slot, save_slot
+from trainadmin.services.planning import dates as planning
+from trainadmin.services.planning import sequences
+from trainadmin.services.planning.slots import SlotInput, delete_slot, save_slot
+from trainadmin.services.sessions.workflow import set_publication
 
 from . import factories
 from .conftest import post_form

@@ -7,7 +7,12 @@ from datetime import date, time, timedelta
 import pytest
 
 from trainadmin.models import Location, SequenceStatus, WorkflowStatus
-from trainadmin.services.conflicts import Clash, clash_message, find_clashes, room_capacity_warning
+from trainadmin.services.planning.conflicts import (
+    Clash,
+    clash_message,
+    find_clashes,
+    room_capacity_warning,
+)
 
 from . import factories
 

@@ -14,11 +14,6 @@ from . import factories
 from .conftest import count_rows, flashed_errors, post_form
 
 
-@pytest.fixture
-def manager(login_as):
-    return login_as(Role.MANAGER)
-
-
 def page(client, url):
     return unescape(client.get(url).get_data(as_text=True))
 

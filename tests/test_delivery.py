@@ -14,9 +14,8 @@ from icalendar import Calendar, Event
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 
+from trainadmin.demo.ticks import start_periodic_ticks
 from trainadmin.extensions import db as _db
-from trainadmin.jobs import QUEUE_NAME
-from trainadmin.jobs.notifications import start_periodic_ticks
 from trainadmin.models import (
     EmailKind,
     OutboxMessage,
@@ -28,9 +27,11 @@ from trainadmin.models import (
     WorkflowStatus,
     utcnow,
 )
-from trainadmin.services import participants
-from trainadmin.services.notifications import delivery, outbox, sending
-from trainadmin.services.sessions import change_status
+from trainadmin.queue import QUEUE_NAME
+from trainadmin.services.notifications import delivery, outbox, sending, wake
+from trainadmin.services.participants import demandes as participants
+from trainadmin.services.sessions.workflow import change_status
+from trainadmin.transaction import commit
 
 from . import factories
 from .conftest import post_form
@@ -51,7 +52,7 @@ def test_a_tick_with_nothing_due_runs_a_few_reads(app, db, count_queries):
     session = published_session()
     due_schedule(session, due_at=utcnow() + timedelta(days=3))  # planned, not due yet
     with count_queries() as counter:
-        assert delivery.dispatch_tick() == {}
+        assert delivery.dispatch_tick(commit) == {}
     reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
     writes = [s for s in counter.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     # due schedules, schedules waiting to be settled, pending messages (and the calendar's slot changes)
@@ -65,7 +66,7 @@ def test_a_due_schedule_is_written_once_and_kept_in_the_demo(any_app, any_db):
     schedule = due_schedule(session, bcc="rh@example.com")
     emails = sorted(r.collaborator.email for r in session_requests(any_db, session))
 
-    counts = delivery.dispatch_tick()
+    counts = delivery.dispatch_tick(commit)
 
     assert counts["schedules_prepared"] == 1 and counts["queued"] == 3 and counts["kept"] == 3
     rows = outbox_rows(any_db, schedule_id=schedule.id)
@@ -79,7 +80,7 @@ def test_a_due_schedule_is_written_once_and_kept_in_the_demo(any_app, any_db):
     assert schedule.state == ScheduleState.SENT and schedule.sent_at is not None
     assert schedule.prepared_at is not None and schedule.recipient_count == 3
 
-    assert delivery.dispatch_tick() == {}  # a second tick finds nothing to do
+    assert delivery.dispatch_tick(commit) == {}  # a second tick finds nothing to do
     assert len(outbox_rows(any_db)) == 3
 
 
@@ -105,7 +106,7 @@ def test_only_due_published_live_schedules_are_prepared(app, db):
     disabled = due_schedule(published_session(), enabled=False)
     db.session.flush()
 
-    counts = delivery.dispatch_tick()
+    counts = delivery.dispatch_tick(commit)
 
     assert counts["schedules_prepared"] == 1
     assert {row.schedule_id for row in outbox_rows(db)} == {live.id}
@@ -113,14 +114,14 @@ def test_only_due_published_live_schedules_are_prepared(app, db):
         db.session.refresh(schedule)
         assert schedule.state == ScheduleState.PLANNED and schedule.prepared_at is None
     # Later, the one planned in two hours is due too.
-    assert delivery.dispatch_tick(now=utcnow() + timedelta(hours=3))["schedules_prepared"] == 1
+    assert delivery.dispatch_tick(commit, now=utcnow() + timedelta(hours=3))["schedules_prepared"] == 1
 
 
 def test_a_template_error_fails_its_schedule_and_the_others_go(app, db):
     broken = due_schedule(published_session(), body="Bonjour {% if %}")
     fine = due_schedule(published_session())
 
-    counts = delivery.dispatch_tick()
+    counts = delivery.dispatch_tick(commit)
 
     assert counts["schedules_failed"] == 1 and counts["schedules_prepared"] == 1
     db.session.refresh(broken)
@@ -132,13 +133,13 @@ def test_a_template_error_fails_its_schedule_and_the_others_go(app, db):
 
 def test_a_schedule_left_unsettled_by_a_dead_worker_is_settled_by_a_later_tick(app, db):
     schedule = due_schedule(published_session(participants=2))
-    delivery.dispatch_tick()
+    delivery.dispatch_tick(commit)
     # As if the worker had died between its last send and settling the schedule:
     schedule.state, schedule.sent_at = ScheduleState.PLANNED, None
     db.session.flush()
 
-    assert delivery.dispatch_tick() == {}  # a while is left for its messages to go
-    delivery.dispatch_tick(utcnow() + delivery.stale_after() + timedelta(seconds=1))
+    assert delivery.dispatch_tick(commit) == {}  # a while is left for its messages to go
+    delivery.dispatch_tick(commit, utcnow() + delivery.stale_after() + timedelta(seconds=1))
 
     db.session.refresh(schedule)
     assert schedule.state == ScheduleState.SENT and len(outbox_rows(db, schedule_id=schedule.id)) == 2
@@ -146,7 +147,7 @@ def test_a_schedule_left_unsettled_by_a_dead_worker_is_settled_by_a_later_tick(a
 
 def test_a_schedule_without_recipients_is_done(app, db):
     schedule = due_schedule(published_session(participants=0))
-    delivery.dispatch_tick()
+    delivery.dispatch_tick(commit)
     db.session.refresh(schedule)
     assert schedule.state == ScheduleState.SENT and schedule.recipient_count == 0
 
@@ -223,7 +224,7 @@ def test_messages_go_over_one_connection_with_bcc_in_the_envelope_and_attachment
         for n in range(3)
     ]
 
-    counts = delivery.dispatch_tick()
+    counts = delivery.dispatch_tick(commit)
 
     assert counts["sent"] == 3
     assert smtp.connections == 1
@@ -248,7 +249,7 @@ def test_messages_go_over_one_connection_with_bcc_in_the_envelope_and_attachment
     for row in messages:
         db.session.refresh(row)
         assert row.state == OutboxState.SENT and row.sent_at is not None and row.attempts == 1
-    assert delivery.dispatch_tick() == {}
+    assert delivery.dispatch_tick(commit) == {}
     assert len(smtp.received) == 3
 
 
@@ -293,7 +294,7 @@ def test_the_invitation_is_a_text_calendar_alternative_with_its_method(app, db, 
         calendar=invitation(method, 2),
     )
 
-    assert delivery.dispatch_tick()["sent"] == 1
+    assert delivery.dispatch_tick(commit)["sent"] == 1
 
     message = smtp.received[0].message
     [alternative] = [part for part in message.walk() if part.get_content_type() == "multipart/alternative"]
@@ -310,7 +311,7 @@ def test_the_invitation_is_a_text_calendar_alternative_with_its_method(app, db, 
 def test_a_missing_attachment_fails_that_message_and_the_others_go(app, db, smtp, storage):
     session = published_session(participants=0)
     document = factories.make_document("livret.pdf", session=session)
-    from trainadmin.services.documents import document_path
+    from trainadmin.services.documents.storage import document_path
 
     document_path(document).unlink()
     broken = outbox.queue_message(
@@ -331,7 +332,7 @@ def test_a_missing_attachment_fails_that_message_and_the_others_go(app, db, smtp
         session_id=session.id,
     )
 
-    counts = delivery.dispatch_tick()
+    counts = delivery.dispatch_tick(commit)
 
     assert counts["failed"] == 1 and counts["sent"] == 1
     db.session.refresh(broken)
@@ -347,7 +348,7 @@ def test_a_refused_recipient_fails_the_message_and_its_schedule_with_the_error(a
     [refused, accepted] = sorted(r.collaborator.email for r in session_requests(db, session))
     smtp.refuse_recipient(refused, "550 5.1.1 Mailbox unknown")
 
-    counts = delivery.dispatch_tick()
+    counts = delivery.dispatch_tick(commit)
 
     assert counts["failed"] == 1 and counts["sent"] == 1
     row = outbox_rows(db, recipient=refused)[0]
@@ -428,7 +429,10 @@ def test_a_cancelled_session_tells_its_participants_even_as_a_draft(app, db, use
     refused = factories.make_request(session, status=RequestStatus.REFUSED)
     rule = make_rule(session, EmailKind.CANCELLATION, subject="Session annulée")
 
-    change_status(session, WorkflowStatus.CANCELLED, users[Role.MANAGER], utcnow(), reason="Formateur absent")
+    # (with participants enrolled, only an operations manager or an administrator may cancel it)
+    change_status(
+        session, WorkflowStatus.CANCELLED, users[Role.OPS_MANAGER], utcnow(), reason="Formateur absent"
+    )
 
     rows = outbox_rows(db, rule_id=rule.id)
     told = {row.request_id for row in rows}
@@ -503,10 +507,12 @@ def test_the_dashboard_counts_failed_emails_and_links_to_them(app, db, login_as)
 # --- Jobs, cron, command, demo loop ---------------------------------------------------------------
 
 
-def test_with_redis_kick_enqueues_a_tick_and_a_burst_worker_sends(app, db, smtp, redis_queue):
+def test_with_redis_waking_the_dispatcher_enqueues_a_tick_and_a_burst_worker_sends(
+    app, db, smtp, redis_queue
+):
     schedule = due_schedule(published_session(participants=3))
 
-    delivery.kick()
+    wake.wake_dispatcher()
 
     [tick] = redis_queue.get_jobs()
     assert tick.func_name == "trainadmin.jobs.notifications.dispatch"
@@ -522,7 +528,7 @@ def test_each_full_batch_goes_to_the_workers_while_the_tick_goes_on(app, db, smt
     for _ in range(3):
         due_schedule(published_session(participants=60))
 
-    counts = delivery.dispatch_tick()
+    counts = delivery.dispatch_tick(commit)
 
     # 120 messages handed out after the second schedule (2 jobs), the last 60 at the end (1 job).
     assert counts == {"schedules_prepared": 3, "queued": 180, "leased": 180, "jobs": 3}

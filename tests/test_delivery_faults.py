@@ -23,7 +23,6 @@ from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 
 from trainadmin.extensions import db as _db
-from trainadmin.jobs import QUEUE_NAME
 from trainadmin.models import (
     EmailKind,
     OutboxMessage,
@@ -33,7 +32,9 @@ from trainadmin.models import (
     TrainingRequest,
     utcnow,
 )
+from trainadmin.queue import QUEUE_NAME
 from trainadmin.services.notifications import delivery, outbox
+from trainadmin.transaction import commit
 
 from . import factories
 from .conftest import need, post_form
@@ -114,17 +115,26 @@ def test_a_refusing_server_is_retried_then_failed_visibly_and_nothing_is_duplica
     smtp.refuse("451 4.7.1 Greylisted, come back later", times=1)  # the other one, the first time
     start = utcnow()
 
-    assert delivery.dispatch_tick(start) == {"schedules_prepared": 1, "queued": 2, "leased": 2, "retrying": 2}
+    assert delivery.dispatch_tick(commit, start) == {
+        "schedules_prepared": 1,
+        "queued": 2,
+        "leased": 2,
+        "retrying": 2,
+    }
     [first, second] = rows(schedule_id=schedule.id)
     assert (first.attempts, second.attempts) == (1, 1)
     assert {first.error, second.error} == {
         f"450 {busy}: 4.2.1 Mailbox busy, try later",
         "451 4.7.1 Greylisted, come back later",
     }
-    assert delivery.dispatch_tick(start + timedelta(seconds=30)) == {}  # not before its delay
+    assert delivery.dispatch_tick(commit, start + timedelta(seconds=30)) == {}  # not before its delay
 
-    assert delivery.dispatch_tick(start + timedelta(minutes=2)) == {"leased": 2, "sent": 1, "retrying": 1}
-    assert delivery.dispatch_tick(start + timedelta(hours=1)) == {"leased": 1, "failed": 1}
+    assert delivery.dispatch_tick(commit, start + timedelta(minutes=2)) == {
+        "leased": 2,
+        "sent": 1,
+        "retrying": 1,
+    }
+    assert delivery.dispatch_tick(commit, start + timedelta(hours=1)) == {"leased": 1, "failed": 1}
 
     _db.session.refresh(schedule)
     [failed] = rows(recipient=busy)
@@ -139,7 +149,7 @@ def test_a_refusing_server_is_retried_then_failed_visibly_and_nothing_is_duplica
 
     smtp.accept()  # the server takes everything again: nothing goes twice, a failed message stays failed
     for days in (1, 2, 30):
-        assert delivery.dispatch_tick(start + timedelta(days=days)) == {}
+        assert delivery.dispatch_tick(commit, start + timedelta(days=days)) == {}
     assert smtp.per_recipient() == {greylisted: 1}
 
 
@@ -149,7 +159,7 @@ def test_an_unreachable_server_fails_the_job_for_rq_to_retry_and_each_message_go
     schedule = due_schedule(published_session(participants=2))
     use_smtp_server(app, monkeypatch, free_port())  # nobody listens there
 
-    assert delivery.dispatch_tick() == {"schedules_prepared": 1, "queued": 2, "leased": 2, "jobs": 1}
+    assert delivery.dispatch_tick(commit) == {"schedules_prepared": 1, "queued": 2, "leased": 2, "jobs": 1}
     [job] = redis_queue.get_jobs()
     burst(redis_queue)
 
@@ -162,7 +172,7 @@ def test_an_unreachable_server_fails_the_job_for_rq_to_retry_and_each_message_go
 
     with running_smtp_server() as server:
         use_smtp_server(app, monkeypatch, server.port)
-        assert delivery.dispatch_tick() == {"leased": 2, "jobs": 1}  # the next tick
+        assert delivery.dispatch_tick(commit) == {"leased": 2, "jobs": 1}  # the next tick
         burst(redis_queue)
         # RQ's own retry of the first job comes later: it finds nothing left to send.
         redis_queue.scheduled_job_registry.remove(job)
@@ -230,7 +240,7 @@ def test_a_sender_killed_in_the_middle_of_a_batch_leaves_each_message_to_be_sent
         server.hold_after(3)  # three accepted, the fourth kept waiting for its answer
         if sender.endswith("rq worker"):
             request.getfixturevalue("redis_queue")
-            assert delivery.dispatch_tick()["jobs"] == 1
+            assert delivery.dispatch_tick(commit)["jobs"] == 1
             command = [str(BIN / "rq"), "worker", "--burst", "-u", app.config["REDIS_URL"], QUEUE_NAME]
             if sender.startswith("preloading"):
                 command[2:2] = ["-w", "trainadmin.jobs.worker.Worker"]
@@ -259,12 +269,12 @@ def test_a_sender_killed_in_the_middle_of_a_batch_leaves_each_message_to_be_sent
             sa.select(OutboxMessage.state, sa.func.count()).group_by(OutboxMessage.state)
         ).all()
         assert dict(states) == {OutboxState.SENT: 3, OutboxState.PENDING: 5}
-        assert delivery.dispatch_tick(inline=True) == {}  # the dead sender's claim still holds them
+        assert delivery.dispatch_tick(commit, inline=True) == {}  # the dead sender's claim still holds them
 
         # Once the claim has expired (the job timeout: RQ has killed any job still running by then):
         use_smtp_server(app, monkeypatch, server.port)
         later = utcnow() + delivery.stale_after() + timedelta(seconds=1)
-        assert delivery.dispatch_tick(later, inline=True) == {"leased": 5, "sent": 5}
+        assert delivery.dispatch_tick(commit, later, inline=True) == {"leased": 5, "sent": 5}
 
         assert server.per_recipient() == dict.fromkeys(emails, 1)
     committed_db.session.expire_all()
@@ -304,7 +314,7 @@ def test_two_dispatchers_at_once_send_each_message_once(app, committed_db, smtp)
     def dispatcher():
         with app.app_context():
             start.wait()
-            results.append(delivery.dispatch_tick(inline=True))
+            results.append(delivery.dispatch_tick(commit, inline=True))
             _db.session.remove()
 
     threads = [threading.Thread(target=dispatcher) for _ in range(2)]

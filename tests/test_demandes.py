@@ -7,7 +7,6 @@ import re
 import threading
 from html import unescape
 
-import pytest
 import sqlalchemy as sa
 
 from trainadmin.extensions import db as _db
@@ -19,15 +18,10 @@ from trainadmin.models import (
     TrainingSession,
     WorkflowStatus,
 )
-from trainadmin.services import participants
+from trainadmin.services.participants import demandes as participants
 
 from . import factories
 from .conftest import flashed_errors, need, post_form
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as(Role.MANAGER)
 
 
 def page(client, url):

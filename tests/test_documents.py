@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from trainadmin.models import Cost, Document, Role, TrainingSession
-from trainadmin.services.documents import (
+from trainadmin.services.documents.storage import (
     STORED_NAME,
     documents_of,
     purge_files,
@@ -26,7 +26,7 @@ from trainadmin.services.documents import (
     stored_path,
 )
 from trainadmin.services.errors import ValidationFailed
-from trainadmin.services.sessions import duplicate_session
+from trainadmin.services.sessions.creation import duplicate_session
 
 from . import factories
 from .conftest import count_rows, flashed_errors, post_form
@@ -59,11 +59,6 @@ def english(users, db):
     for user in users.values():
         user.locale = "en"
     db.session.flush()
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as(Role.MANAGER)
 
 
 @pytest.fixture
@@ -413,7 +408,7 @@ def test_an_upload_rolled_back_leaves_no_file(db, storage, contract):
 
 
 def test_a_failed_flush_leaves_no_file(db, storage, contract, monkeypatch):
-    from trainadmin.services import documents as service
+    from trainadmin.services.documents import storage as service
 
     session = factories.make_session()
     existing = save_upload(

@@ -26,15 +26,13 @@ from trainadmin.models import (
     Role,
     ScheduleState,
     SequenceStatus,
-    SessionHistory,
     SessionType,
     Slot,
     SlotDate,
     WorkflowStatus,
 )
-from trainadmin.services import planning
 from trainadmin.services import sessions as session_service
-from trainadmin.services.documents import save_upload
+from trainadmin.services.documents.storage import save_upload
 from trainadmin.services.errors import DomainError, ValidationFailed
 from trainadmin.services.notifications import schedule
 from trainadmin.services.notifications.compose import (
@@ -49,9 +47,10 @@ from trainadmin.services.notifications.rules import (
     update_rule,
     update_rules,
 )
+from trainadmin.services.planning import dates as planning
 
 from . import factories
-from .conftest import count_rows, field_errors, post_form
+from .conftest import count_rows, field_errors, history_lines, post_form
 
 NOW = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 
@@ -397,8 +396,7 @@ def test_update_rules_is_all_or_nothing(db):
     assert convocation.enabled is True
     update_rules(session, {convocation.id: {"enabled": False}})
     assert rows_of(convocation)[0].state == ScheduleState.CANCELLED
-    entry = db.session.scalars(sa.select(SessionHistory).where(SessionHistory.field == "enabled")).one()
-    assert (entry.target, entry.old_value, entry.new_value) == ("email_rule:convocation", "true", "false")
+    assert history_lines(session.id)[0] == "Modification — E-mail « Convocation » : Activé : Oui → Non"
 
 
 # --- What the e-mails say, and to whom ------------------------------------------------------------
@@ -721,10 +719,9 @@ def test_calendar_invitations_follow_the_enrolment_lock(login_as, db):
     assert post_form(ops, url, {"change_reason": "Demande du client"}).status_code == 302
     db.session.expire_all()
     assert session.calendar_invitations is False
-    entry = db.session.scalars(
-        sa.select(SessionHistory).where(SessionHistory.field == "calendar_invitations")
-    ).one()
-    assert entry.reason == "Demande du client"
+    assert history_lines(session.id)[0] == (
+        "Modification : Invitations calendrier : Oui → Non [Demande du client]"
+    )
 
 
 def test_rule_attachments_from_the_tab(login_as, db, storage):

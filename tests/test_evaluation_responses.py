@@ -17,7 +17,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from trainadmin.models import RequestStatus, Role, SurveyKind, SurveyResponse, TrainingRequest
 from trainadmin.services.errors import DomainError, ValidationFailed
-from trainadmin.services.evaluations import (
+from trainadmin.services.evaluations.responses import (
     MAX_IMPORT_BYTES,
     MAX_LINE_CHARS,
     ImportRejected,
@@ -345,11 +345,6 @@ def test_huge_lines_and_broken_quotes_are_refused(any_db):
 
 
 # --- Through the « Évaluation » tab ---------------------------------------------------------------
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as(Role.MANAGER)
 
 
 def page(client, url):

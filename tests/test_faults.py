@@ -19,7 +19,6 @@ from rq.cron import CronScheduler
 from sqlalchemy.engine import make_url
 
 from trainadmin.extensions import db as _db
-from trainadmin.jobs import QUEUE_NAME, enqueue
 from trainadmin.jobs.imports import run_import
 from trainadmin.models import (
     ImportRun,
@@ -30,7 +29,8 @@ from trainadmin.models import (
     Role,
     TrainingSession,
 )
-from trainadmin.services import import_runs
+from trainadmin.queue import QUEUE_NAME, enqueue
+from trainadmin.services.imports import runs as import_runs
 from trainadmin.services.notifications import calendar
 
 from . import factories

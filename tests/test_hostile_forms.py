@@ -19,7 +19,6 @@ from trainadmin.models import (
     CostType,
     Partner,
     RequestStatus,
-    Role,
     Sequence,
     TrainingRequest,
     TrainingSession,
@@ -28,16 +27,6 @@ from trainadmin.models import (
 from . import factories
 from .conftest import post_form
 from .hostile_support import FORM_SETTINGS, field_names, form_values, hostile_fields, hostile_text, submit
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as(Role.MANAGER)
-
-
-@pytest.fixture
-def admin(login_as):
-    return login_as(Role.ADMIN)
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from trainadmin.extensions import db
 from trainadmin.models import FeedFormat, ImportRejection, ImportStatus, Location, TrainingSession
-from trainadmin.services.import_feeds import FeedError, parse
-from trainadmin.services.import_runs import perform_run, queue_run
+from trainadmin.services.imports.feeds import FeedError, parse
+from trainadmin.services.imports.runs import perform_run, queue_run
 
 from . import factories
 from .hostile_support import FORM_SETTINGS, hostile_text, record

@@ -19,8 +19,8 @@ from werkzeug.test import encode_multipart
 from trainadmin.extensions import db as _db
 from trainadmin.jobs.imports import import_due_partners, run_import
 from trainadmin.models import FeedSource, ImportRun, ImportStatus, Role, TrainingSession
-from trainadmin.services import import_runs
-from trainadmin.services.import_runs import perform_run, queue_due_runs, queue_run
+from trainadmin.services.imports import runs as import_runs
+from trainadmin.services.imports.runs import perform_run, queue_due_runs, queue_run
 
 from . import factories
 from .conftest import count_rows

@@ -10,9 +10,9 @@ from datetime import date
 from rq import SimpleWorker
 
 from trainadmin.extensions import db as _db
-from trainadmin.jobs import QUEUE_NAME, enqueue
 from trainadmin.jobs.sessions import recompute_session_dates
 from trainadmin.models import Role, TrainingSession
+from trainadmin.queue import QUEUE_NAME, enqueue
 
 from . import factories
 

@@ -10,10 +10,12 @@ import pytest
 
 from trainadmin import logs
 from trainadmin.config import ConfigError, load
-from trainadmin.jobs import enqueue, logged_job
+from trainadmin.jobs import logged_job
 from trainadmin.jobs.sessions import recompute_session_dates
 from trainadmin.models import OutboxState, Role
+from trainadmin.queue import enqueue
 from trainadmin.services.notifications import delivery
+from trainadmin.transaction import commit
 
 from . import factories
 from .smtp_support import running_smtp_server, use_smtp_server
@@ -97,7 +99,7 @@ def test_a_sent_e_mail_logs_outbox_id_kind_session_and_recipient_domain(app, db,
     with running_smtp_server() as server:
         use_smtp_server(app, monkeypatch, server.port)
         with caplog.at_level(logging.INFO, logger="trainadmin.email"):
-            delivery.send_messages([message.id])
+            delivery.send_messages([message.id], commit)
     db.session.refresh(message)
     assert message.state == OutboxState.SENT
     [record] = _records(caplog, "trainadmin.email")
@@ -116,7 +118,7 @@ def test_an_unreachable_smtp_server_logs_each_e_mail_not_sent(app, db, monkeypat
         port = sock.getsockname()[1]
     use_smtp_server(app, monkeypatch, port)
     with caplog.at_level(logging.INFO, logger="trainadmin.email"):
-        delivery.send_messages([message.id])
+        delivery.send_messages([message.id], commit)
     [record] = _records(caplog, "trainadmin.email")
     assert record.outbox_id == message.id
     assert record.outcome == "retrying" and record.recipient_domain == "example.org"

@@ -13,7 +13,8 @@ from dateutil.rrule import rrulestr
 
 from trainadmin.models import CalendarInvitation, Publication, Role, SessionType
 from trainadmin.services.notifications import delivery
-from trainadmin.services.slots import SlotInput, save_slot
+from trainadmin.services.planning.slots import SlotInput, save_slot
+from trainadmin.transaction import commit
 
 from . import factories
 from .conftest import post_form
@@ -82,7 +83,7 @@ def test_invitation_received_updated_and_cancelled(app, db, smtp, login_as, user
         slot=slot,
     )
     db.session.commit()
-    delivery.dispatch_tick()
+    delivery.dispatch_tick(commit)
     (_, update) = calendar_parts(smtp, person.email)[-1]
     updated = next(e for e in update.walk("VEVENT") if "RECURRENCE-ID" not in e)
     assert str(updated["UID"]) == invitation.uid

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from html import unescape
 
-import pytest
 import sqlalchemy as sa
 
 from trainadmin.models import RequestStatus, Role, TrainingRequest, WorkflowStatus
 
 from . import factories
 from .conftest import flashed_errors, post_form
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as(Role.MANAGER)
 
 
 def page(client, url):

@@ -10,17 +10,12 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
-from trainadmin.models import Role, Sequence, SequenceStatus, SessionHistory, Slot, SlotChange
+from trainadmin.models import Role, Sequence, SequenceStatus, Slot, SlotChange
 
 from . import factories
-from .conftest import count_rows, post_form
+from .conftest import count_rows, history_lines, post_form
 
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as(Role.MANAGER)
 
 
 def post_json(client, url, data):
@@ -331,10 +326,15 @@ def test_locked_planning(login_as, db):
     post_json(ops, base, slot_data("2027-05-17", change_reason="Encore", no_calendar_update="y"))
     silent = db.session.scalars(sa.select(SlotChange).order_by(SlotChange.id.desc())).first()
     assert silent.notify is False
-    actions = db.session.scalars(
-        sa.select(SessionHistory.action).where(SessionHistory.session_id == session.id)
-    ).all()
-    assert "calendar_update" in actions and "calendar_silent" in actions
+    silent_line, loud_line = history_lines(session.id)[:2]
+    assert loud_line == (
+        f"Modification — Créneau de la séquence « {sequence.label} » : Dates : 15/05/2027 09:00–17:00 → "
+        "16/05/2027 09:00–17:00 ; Invitations calendrier : mises à jour [Report demandé par le client]"
+    )
+    assert silent_line == (
+        f"Modification — Créneau de la séquence « {sequence.label} » : Dates : 16/05/2027 09:00–17:00 → "
+        "17/05/2027 09:00–17:00 ; Invitations calendrier : non mises à jour (à la demande) [Encore]"
+    )
 
 
 def test_no_change_event_without_participants(manager, db):
@@ -412,7 +412,8 @@ def test_change_events_are_visible_in_the_history(login_as, db):
         slot_data("2027-05-16", change_reason="Report", no_calendar_update="y"),
     )
     page = unescape(ops.get(f"/admin/sessions/details/?id={session.id}&tab=history").get_data(as_text=True))
-    assert "invitations calendrier non mises à jour" in page and "16/05/2027" in page and "Report" in page
+    assert "Invitations calendrier : non mises à jour (à la demande)" in page
+    assert "16/05/2027" in page and "Report" in page
 
 
 def test_new_sequence_counts_once(manager, db):

@@ -6,8 +6,9 @@ from datetime import date, time
 from decimal import Decimal
 
 from trainadmin.models import Role
-from trainadmin.services import planning, sequences
-from trainadmin.services.slots import SlotInput, save_slot
+from trainadmin.services.planning import dates as planning
+from trainadmin.services.planning import sequences
+from trainadmin.services.planning.slots import SlotInput, save_slot
 
 from . import factories
 

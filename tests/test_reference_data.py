@@ -11,11 +11,6 @@ from . import factories
 from .conftest import count_rows, field_errors, flashed_errors, post_form
 
 
-@pytest.fixture
-def admin(login_as):
-    return login_as(Role.ADMIN)
-
-
 def test_training_with_defaults_and_default_costs(admin, db):
     cost_type = factories.make_named(factories.CostType, name="Animation")
     organisation = factories.make_named(factories.TrainingOrganisation, name="Cegos")

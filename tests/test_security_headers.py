@@ -8,7 +8,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from trainadmin.models import Role
-from trainadmin.services.documents import save_upload
+from trainadmin.services.documents.storage import save_upload
 
 from . import factories
 

@@ -1,5 +1,5 @@
-"""Sessions, sequences and slots through the admin forms (the full behaviours come with the
-sessions and planning capabilities; this is the working CRUD they build on)."""
+"""Sessions through the admin form (the pencil) and slots through the planning editor: the form
+edits the session's own fields only; sequences and slots have one editor, the planning editor."""
 
 from __future__ import annotations
 
@@ -8,30 +8,18 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from trainadmin.models import Role, SequenceStatus, Slot
+from trainadmin.models import Sequence, Slot
 
 from . import factories
-from .conftest import field_errors, flashed_errors, post_form
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as(Role.MANAGER)
-
+from .conftest import count_rows, field_errors, flashed_errors, post_form
+from .test_planning import post_json, slot_data
 
 SEQUENCES = {
     "sequences-0-label": "Jour 1",
     "sequences-0-position": "0",
     "sequences-0-status": "planned",
-    "sequences-0-hot_survey_delay_days": "0",
-    "sequences-0-cold_survey_delay_days": "60",
-    "sequences-0-url": "https://lms.example.com/excel",
     "sequences-1-label": "Pré-requis en ligne",
-    "sequences-1-position": "1",
     "sequences-1-is_prework": "y",
-    "sequences-1-status": "planned",
-    "sequences-1-hot_survey_delay_days": "0",
-    "sequences-1-cold_survey_delay_days": "60",
 }
 
 
@@ -49,18 +37,17 @@ def _session_form(session, **changes):
     }
 
 
-def test_sequences_are_added_in_the_session_form(manager, db):
-    session = factories.make_session()
-    mode = factories.make_named(factories.TeachingMode, name="Présentiel")
-    data = _session_form(session, **SEQUENCES, **{"sequences-0-teaching_mode": str(mode.id)})
-    response = post_form(manager, f"/admin/sessions/edit/?id={session.id}", data)
+def test_the_session_form_edits_the_session_not_its_sequences(manager, db):
+    """One editor for sequences: the planning editor. The pencil's form has none, and sequence
+    fields posted to it are ignored."""
+    session = factories.make_session(label="Avant")
+    page = manager.get(f"/admin/sessions/edit/?id={session.id}").get_data(as_text=True)
+    assert "sequences-0" not in page and 'name="sequences' not in page
+    response = post_form(
+        manager, f"/admin/sessions/edit/?id={session.id}", _session_form(session, label="Après", **SEQUENCES)
+    )
     assert response.status_code == 302, flashed_errors(response.get_data(as_text=True))
-    assert [(s.label, s.is_prework, s.status) for s in session.sequences] == [
-        ("Jour 1", False, SequenceStatus.PLANNED),
-        ("Pré-requis en ligne", True, SequenceStatus.PLANNED),
-    ]
-    assert session.sequences[0].teaching_mode == mode
-    assert session.sequence_count == 2
+    assert session.label == "Après" and count_rows(db, Sequence) == 0
 
 
 @pytest.mark.parametrize(
@@ -68,8 +55,7 @@ def test_sequences_are_added_in_the_session_form(manager, db):
     [
         ({"year": "1999"}, "year"),
         ({"capacity_min": "12"}, "capacity_min"),
-        ({**SEQUENCES, "sequences-0-url": "ftp://files.example.com"}, "sequences-0-url"),
-        ({**SEQUENCES, "sequences-0-cold_survey_delay_days": "400"}, "sequences-0-cold_survey_delay_days"),
+        ({"label": "   "}, "label"),
     ],
 )
 def test_bad_session_input_is_refused_next_to_the_field(manager, db, changes, field):
@@ -77,7 +63,7 @@ def test_bad_session_input_is_refused_next_to_the_field(manager, db, changes, fi
     response = post_form(manager, f"/admin/sessions/edit/?id={session.id}", _session_form(session, **changes))
     assert response.status_code == 200
     assert field_errors(response.get_data(as_text=True), field)
-    assert session.label == "Avant" and session.sequences == []
+    assert session.label == "Avant"
 
 
 def test_slot_with_dates_updates_the_session(manager, db):
@@ -85,27 +71,19 @@ def test_slot_with_dates_updates_the_session(manager, db):
     location = factories.make_location()
     room = location.rooms[0]
     trainers = [factories.make_trainer(), factories.make_trainer()]
-    assert manager.get(f"/admin/slots/new/?sequence_id={sequence.id}").status_code == 200
-    response = post_form(
-        manager,
-        "/admin/slots/new/",
-        {
-            "sequence": str(sequence.id),
-            "location": str(location.id),
-            "room": str(room.id),
-            "trainers": [str(t.id) for t in trainers],
-            "location_comment": "Badge à l'accueil",
-            "dates-0-day": "2027-05-15",
-            "dates-0-start_time": "09:00",
-            "dates-0-end_time": "17:30",
-            "dates-0-break_minutes": "60",
-            "dates-1-day": "2027-05-16",
-            "dates-1-start_time": "09:00",
-            "dates-1-end_time": "12:30",
-            "dates-1-break_minutes": "0",
-        },
-    )
-    assert response.status_code == 302, flashed_errors(response.get_data(as_text=True))
+    url = f"/admin/sessions/slot/save/?id={sequence.session_id}&sequence={sequence.id}"
+    data = slot_data("2027-05-15", start="09:00", end="17:30", pause="60") | {
+        "location_id": str(location.id),
+        "room_id": str(room.id),
+        "trainer_ids": [str(t.id) for t in trainers],
+        "location_comment": "Badge à l'accueil",
+        "dates-1-day": "2027-05-16",
+        "dates-1-start_time": "09:00",
+        "dates-1-end_time": "12:30",
+        "dates-1-break_minutes": "0",
+    }
+    answer = post_json(manager, url, data).get_json()
+    assert answer["ok"], answer
     session = sequence.session
     assert (session.start_date, session.end_date) == (date(2027, 5, 15), date(2027, 5, 16))
     assert str(session.duration_days) == "2.0" and str(session.duration_hours) == "11.00"
@@ -113,8 +91,8 @@ def test_slot_with_dates_updates_the_session(manager, db):
     assert "15/05/2027" in page and "16/05/2027" in page
 
     slot = db.session.scalar(sa.select(Slot).where(Slot.sequence_id == sequence.id))
-    response = post_form(manager, "/admin/slots/delete/", {"id": slot.id})
-    assert response.status_code == 302
+    delete = f"/admin/sessions/slot/delete/?id={session.id}&slot={slot.id}"
+    assert post_json(manager, delete, {}).get_json()["ok"]
     assert session.start_date is None and session.duration_days == 0
 
 
@@ -142,39 +120,21 @@ def test_slot_with_dates_updates_the_session(manager, db):
 def test_bad_slot_dates_are_refused_next_to_the_field(manager, db, dates, field, message):
     sequence = factories.make_sequence()
     day, start, end, pause = dates
-    response = post_form(
-        manager,
-        "/admin/slots/new/",
-        {
-            "sequence": str(sequence.id),
-            "dates-0-day": day,
-            "dates-0-start_time": start,
-            "dates-0-end_time": end,
-            "dates-0-break_minutes": pause,
-        },
-    )
-    assert response.status_code == 200
-    errors = field_errors(response.get_data(as_text=True), f"dates-0-{field}")
-    assert errors and (message is None or errors == [message])
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Slot)) == 0
+    url = f"/admin/sessions/slot/save/?id={sequence.session_id}&sequence={sequence.id}"
+    answer = post_json(manager, url, slot_data(day, start=start, end=end, pause=pause))
+    assert answer.status_code == 422
+    errors = answer.get_json()["errors"]
+    assert f"dates-0-{field}" in errors and (message is None or errors[f"dates-0-{field}"] == message)
+    assert count_rows(db, Slot) == 0
 
 
 def test_room_must_belong_to_the_location(manager, db):
     sequence = factories.make_sequence()
     lyon, paris = factories.make_location(), factories.make_location()
-    response = post_form(
-        manager,
-        "/admin/slots/new/",
-        {
-            "sequence": str(sequence.id),
-            "location": str(lyon.id),
-            "room": str(paris.rooms[0].id),
-            "dates-0-day": "2027-05-15",
-            "dates-0-start_time": "09:00",
-            "dates-0-end_time": "17:00",
-            "dates-0-break_minutes": "0",
-        },
-    )
-    assert field_errors(response.get_data(as_text=True), "room") == [
-        "Cette salle n'appartient pas au lieu choisi."
-    ]
+    url = f"/admin/sessions/slot/save/?id={sequence.session_id}&sequence={sequence.id}"
+    data = slot_data("2027-05-15", pause="0") | {
+        "location_id": str(lyon.id),
+        "room_id": str(paris.rooms[0].id),
+    }
+    errors = post_json(manager, url, data).get_json()["errors"]
+    assert errors["room"] == "Cette salle n'appartient pas au lieu choisi."

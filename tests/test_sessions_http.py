@@ -17,19 +17,14 @@ from trainadmin.models import (
     Cost,
     Publication,
     Role,
-    SessionHistory,
     SessionType,
     TrainingSession,
     WorkflowStatus,
 )
+from trainadmin.services.sessions import update_session
 
 from . import factories
-from .conftest import count_rows, field_errors, flashed_errors, post_form
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as(Role.MANAGER)
+from .conftest import count_rows, field_errors, flashed_errors, history_lines, post_form
 
 
 @pytest.fixture
@@ -287,6 +282,7 @@ def test_ops_manager_changes_a_locked_session_with_a_reason(login_as, db):
         "capacity_min": "3",
         "capacity_target": "6",
         "capacity_max": "10",
+        "calendar_invitations": "y",
         "expected_version": str(session.version),
     }
     page = text(ops.get(f"/admin/sessions/edit/?id={session.id}"))
@@ -299,8 +295,7 @@ def test_ops_manager_changes_a_locked_session_with_a_reason(login_as, db):
     )
     assert response.status_code == 302
     assert session.label == "Après"
-    entry = db.session.scalar(sa.select(SessionHistory).where(SessionHistory.field == "label"))
-    assert (entry.old_value, entry.new_value, entry.reason) == ("Avant", "Après", "Demande client")
+    assert history_lines(session.id)[0] == "Modification : Libellé : Avant → Après [Demande client]"
 
 
 # --- Concurrent edits ------------------------------------------------------------------------
@@ -356,14 +351,14 @@ def test_workflow_from_the_planning_tab(manager, db):
 def test_history_tab_newest_first_and_paginated(manager, db):
     session = factories.make_session(label="v0")
     for number in range(1, 56):
-        session.label = f"v{number}"
-        db.session.flush()
+        update_session(session, {"label": f"v{number}"}, None)
+    db.session.flush()
     page = text(manager.get(f"/admin/sessions/details/?id={session.id}&tab=history"))
     rows = re.findall(r"<tr>\s*<td class=\"text-nowrap\">.*?</tr>", page, re.S)
     assert len(rows) == 50
     assert "v54" in rows[0] and "v55" in rows[0] and "Système" in rows[0]
     second = text(manager.get(f"/admin/sessions/details/?id={session.id}&tab=history&page=2"))
-    assert "Créée" in second or "Créé" in second
+    assert "Libellé : v0 → v1" in second and "v54 → v55" not in second
 
 
 def test_viewer_cannot_use_session_write_pages(login_as, db):
@@ -385,8 +380,11 @@ def test_viewer_cannot_use_session_write_pages(login_as, db):
     assert viewer.get(f"/admin/sessions/details/?id={session.id}").status_code == 200
 
 
-def test_slots_of_a_locked_session(login_as, db):
-    manager, ops = login_as(Role.MANAGER), login_as(Role.OPS_MANAGER)
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.OPS_MANAGER, Role.MANAGER])
+def test_the_slot_list_is_read_only_the_planning_editor_is_the_one_door(login_as, db, role):
+    """« Sessions › Créneaux » lists every slot; adding, changing or deleting one is done in the
+    session's planning editor, which checks clashes, keeps the history and updates invitations."""
+    client = login_as(role)
     slot = factories.make_slot(days=[date(2027, 5, 3)])
     session = slot.sequence.session
     factories.enrol(session)
@@ -397,24 +395,21 @@ def test_slots_of_a_locked_session(login_as, db):
         "dates-0-start_time": "09:00",
         "dates-0-end_time": "17:00",
         "dates-0-break_minutes": "60",
+        "change_reason": "Salle indisponible",
     }
-    response = post_form(manager, f"/admin/slots/edit/?id={slot.id}", form)
-    assert response.status_code == 403 and session.code in text(response)
-    assert post_form(manager, "/admin/slots/delete/", {"id": slot.id}).status_code == 403
-    assert post_form(manager, "/admin/slots/new/", form).status_code == 403
-    response = post_form(ops, f"/admin/slots/edit/?id={slot.id}", form)
-    assert field_errors(text(response), "change_reason")
-    response = post_form(
-        ops, f"/admin/slots/edit/?id={slot.id}", {**form, "change_reason": "Salle indisponible"}
+    assert post_form(client, f"/admin/slots/edit/?id={slot.id}", form).status_code == 403
+    assert post_form(client, "/admin/slots/new/", form).status_code == 403
+    assert post_form(client, "/admin/slots/delete/", {"id": slot.id}).status_code == 403
+    db.session.expire_all()
+    assert [d.day for d in slot.dates] == [date(2027, 5, 3)] and count_rows(db, type(slot)) == 1
+    listing = text(client.get("/admin/slots/"))
+    assert (
+        session.code in listing and "/admin/slots/edit/" not in listing and "/admin/slots/new/" not in listing
     )
-    assert response.status_code == 302
-    assert session.start_date == date(2027, 5, 4)
-    entry = db.session.scalar(sa.select(SessionHistory).where(SessionHistory.field == "day"))
-    assert (entry.old_value, entry.new_value, entry.reason) == (
-        "2027-05-03",
-        "2027-05-04",
-        "Salle indisponible",
+    editor = (
+        f"/admin/sessions/details/?id={session.id}&amp;open={slot.sequence_id}#sequence-{slot.sequence_id}"
     )
+    assert editor.replace("&amp;", "&") in listing or editor in listing
 
 
 def test_session_page_shows_the_fields_users_know(manager, db):

@@ -34,9 +34,10 @@ from trainadmin.models import (
 from trainadmin.services import sessions as service
 from trainadmin.services.errors import DomainError, ValidationFailed
 from trainadmin.services.notifications.rules import ensure_templates
+from trainadmin.services.sessions.creation import FORM_FIELDS
 
 from . import factories
-from .conftest import need
+from .conftest import history_lines, need
 
 
 def _full_training():
@@ -208,7 +209,7 @@ def _duplicate(source, year=2027):
 
 def test_duplicate_copies_every_field_of_the_creation_form(rich_session):
     copy = _duplicate(rich_session)
-    for field in service.FORM_FIELDS:
+    for field in FORM_FIELDS:
         assert getattr(copy, field) == getattr(rich_session, field), field
     assert copy.populations == rich_session.populations
 
@@ -306,8 +307,7 @@ def test_duplicate_does_not_copy(rich_session, db, what, count):
 def test_duplicate_history_starts_with_duplicated_from(rich_session, db):
     assert _count(db, SessionHistory, session_id=rich_session.id) > 0
     copy = _duplicate(rich_session)
-    entries = db.session.scalars(sa.select(SessionHistory).where(SessionHistory.session_id == copy.id)).all()
-    assert [(e.action, e.new_value) for e in entries] == [("duplicated", rich_session.code)]
+    assert history_lines(copy.id) == [f"Duplication : Dupliquée depuis : {rich_session.code}"]
 
 
 @pytest.mark.parametrize(
@@ -390,37 +390,24 @@ def test_cancelling_needs_a_reason(db):
 
 
 def test_history_records_who_what_old_and_new(db):
-    session = factories.make_session(capacity_max=12)
-    session.capacity_max = 15
-    session.label = "Nouveau libellé"
-    db.session.flush()
-    changes = {
-        e.field: (e.old_value, e.new_value, e.actor)
-        for e in db.session.scalars(sa.select(SessionHistory).where(SessionHistory.action == "changed"))
-    }
-    assert changes["capacity_max"] == ("12", "15", "system")
-    assert changes["label"][1] == "Nouveau libellé"
+    session = factories.make_session(capacity_max=12, label="Ancien libellé")
+    service.update_session(session, {"capacity_max": 15, "label": "Nouveau libellé"}, None)
+    [entry] = db.session.scalars(sa.select(SessionHistory).where(SessionHistory.session_id == session.id))
+    assert (entry.actor, entry.user_id) == ("system", None)
+    assert history_lines(session.id) == [
+        "Modification : Libellé : Ancien libellé → Nouveau libellé ; Capacité max : 12 → 15"
+    ]
 
 
 def test_history_of_sequences_and_reason(db):
-    from trainadmin.services.history import change_reason
+    from trainadmin.services.planning import save_sequence
 
     session = factories.make_session()
     sequence = factories.make_sequence(session, label="Jour 1")
-    with change_reason("Demande du client"):
-        sequence.label = "Jour 1 — matin"
-        db.session.flush()
-    entry = db.session.scalar(
-        sa.select(SessionHistory).where(
-            SessionHistory.session_id == session.id, SessionHistory.field == "label"
-        )
-    )
-    assert (entry.target, entry.old_value, entry.new_value, entry.reason) == (
-        "sequence:Jour 1 — matin",
-        "Jour 1",
-        "Jour 1 — matin",
-        "Demande du client",
-    )
+    save_sequence(session, {"label": "Jour 1 — matin"}, None, "Demande du client", sequence)
+    assert history_lines(session.id) == [
+        "Modification — Séquence « Jour 1 — matin » : Libellé : Jour 1 → Jour 1 — matin [Demande du client]"
+    ]
 
 
 def test_duplicate_query_count_does_not_grow_with_sequences(db, count_queries):

@@ -15,7 +15,9 @@ from wtforms.validators import DataRequired, Length
 
 from .extensions import db
 from .i18n import LOCALES
+from .ids import parse_id
 from .models import User
+from .transaction import commits
 
 auth_bp = Blueprint("auth", __name__)
 
@@ -31,9 +33,10 @@ class LoginForm(FlaskForm):
 def load_user(user_id: str) -> User | None:
     """The session holds "<id>:<session token>": a token changed since (logout, new password) ends it."""
     ident, _, token = user_id.partition(":")
-    if not (ident.isascii() and ident.isdigit() and len(ident) < 12 and token):
+    number = parse_id(ident, 11)
+    if number is None or not token:
         return None
-    user = db.session.get(User, int(ident))
+    user = db.session.get(User, number)
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
     return user
@@ -84,9 +87,9 @@ def login():
 
 @auth_bp.post("/logout")
 @login_required
+@commits
 def logout():
     current_user.end_sessions()
-    db.session.commit()
     logout_user()
     session.clear()
     flash(gettext("You are logged out."), "info")
@@ -94,12 +97,12 @@ def logout():
 
 
 @auth_bp.post("/locale/<code>")
+@commits
 def set_locale(code: str):
     if code not in LOCALES:
         abort(404)
     if current_user.is_authenticated:
         current_user.locale = code
-        db.session.commit()
     else:
         session["locale"] = code
     return redirect(safe_next(request.form.get("next")) or url_for("admin.index"))

@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 from .extensions import db
 from .models import Role
 from .services.errors import DomainError
+from .transaction import commit, rollback
 
 
 def _upgrade_database() -> None:
@@ -29,7 +30,7 @@ def init_db_command():
 
     _upgrade_database()
     created = ensure_templates()
-    db.session.commit()
+    commit()
     click.echo("Database ready." + (f" {created} default e-mail templates created." if created else ""))
 
 
@@ -46,9 +47,9 @@ def create_user_command(email, role, password, full_name):
     try:
         user = create_user(email, role, password, full_name=full_name)
     except DomainError as exc:
-        db.session.rollback()
+        rollback()
         raise click.ClickException(exc.message) from None
-    db.session.commit()
+    commit()
     click.echo(f"User {user.email} created with role {user.role.value}.")
 
 
@@ -59,15 +60,15 @@ def create_user_command(email, role, password, full_name):
 @with_appcontext
 def seed_demo_command(admin_password):
     """Fill an empty database with realistic French demo data."""
-    from .services.demo import DEMO_ADMIN_EMAIL, seed_demo
+    from .demo import DEMO_ADMIN_EMAIL, seed_demo
 
     password = admin_password or secrets.token_urlsafe(9)
     try:
         seed_demo(admin_password=password)
     except DomainError as exc:
-        db.session.rollback()
+        rollback()
         raise click.ClickException(exc.message) from None
-    db.session.commit()
+    commit()
     click.echo(f"Demo data loaded. Log in as {DEMO_ADMIN_EMAIL} / {password}")
 
 
@@ -80,7 +81,7 @@ def demo_command(host, port, keep):
     """Start afresh on the embedded SQLite database with demo data, and serve the back office."""
     from werkzeug.serving import run_simple
 
-    from .services.demo import DEMO_ADMIN_EMAIL, seed_demo
+    from .demo import DEMO_ADMIN_EMAIL, seed_demo
 
     app: Flask = current_app._get_current_object()
     if not os.environ.get("TRAINADMIN_LOG_FORMAT"):  # the demo prints for a person at a terminal
@@ -98,19 +99,19 @@ def demo_command(host, port, keep):
             Path(url.database).unlink(missing_ok=True)
         _upgrade_database()
         seed_demo(admin_password=password)
-        db.session.commit()
+        commit()
     else:
         from .services.notifications.rules import ensure_templates
 
         _upgrade_database()
         ensure_templates()
-        db.session.commit()
+        commit()
     click.echo("")
     click.echo(f"  TrainAdmin demo: http://{host}:{port}/admin/")
     if not keep:
         click.echo(f"  Log in as {DEMO_ADMIN_EMAIL} / {password}")
     if not app.config["REDIS_URL"]:
-        from .jobs.notifications import TICK_INTERVAL, start_periodic_ticks
+        from .demo.ticks import TICK_INTERVAL, start_periodic_ticks
 
         start_periodic_ticks(app)
         where = (
@@ -143,7 +144,7 @@ def dispatch_command(enqueue):
     """Run one notification tick now: write the due e-mails to the outbox and send them."""
     from .services.notifications.delivery import dispatch_tick
 
-    counts = dispatch_tick(inline=not enqueue)
+    counts = dispatch_tick(commit, inline=not enqueue)
     for key, label in DISPATCH_COUNTS:
         click.echo(f"{label}: {counts.get(key, 0)}")
 
@@ -179,8 +180,7 @@ def import_partner_command(partner, file):
     import sqlalchemy as sa
 
     from .models import ImportStatus, Partner
-    from .services.import_feeds import FeedError, read_limited
-    from .services.import_runs import perform_run, queue_run
+    from .services.imports import FeedError, perform_run, queue_run, read_limited
 
     found = db.session.scalar(sa.select(Partner).where(Partner.name == partner))
     if found is None and partner.isdigit():
@@ -192,12 +192,12 @@ def import_partner_command(partner, file):
         if file is not None:
             with file.open("rb") as handle:
                 data = read_limited(handle)
-        run = queue_run(found, data=data, filename=file.name if file is not None else None)
+        run = queue_run(found, data=data, filename=file.name if file is not None else None, start=False)
     except (DomainError, FeedError) as exc:
-        db.session.rollback()
+        rollback()
         raise click.ClickException(exc.message) from None
-    db.session.commit()
-    run = perform_run(run.id, checkpoint=db.session.commit)
+    commit()
+    run = perform_run(run.id, checkpoint=commit)
     click.echo(
         f"Import {run.id} of {found.name}: {run.status.value}. "
         f"Created {run.created_count}, updated {run.updated_count}, unchanged {run.unchanged_count}, "

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
 from .extensions import db
+from .queue import redis_connection
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,6 @@ def _check_redis() -> str | None:
     if not current_app.config.get("REDIS_URL"):
         return None
     from redis.exceptions import RedisError
-
-    from .jobs import redis_connection
 
     try:
         redis_connection().ping()

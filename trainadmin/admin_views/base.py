@@ -8,22 +8,25 @@ from enum import Enum
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin import BaseView
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.model import typefmt
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from wtforms import SelectField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
 
 from ..extensions import db
 from ..i18n import show_date, show_datetime, show_decimal
+from ..ids import is_id, parse_id
 from ..models import Role
 from ..services.errors import DomainError
+from ..transaction import unit_of_work
 from . import labels
 
 ALL_ROLES = frozenset(Role)
@@ -33,18 +36,6 @@ ADMIN_ONLY = frozenset({Role.ADMIN})
 WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "ajax_update"}
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def is_id(value) -> bool:
-    """A row id as typed in an address: ASCII digits only (isdigit() accepts « ² », which int() refuses)."""
-    text = str(value)
-    return text.isascii() and text.isdigit()
-
-
-def parse_id(value, max_digits: int = 9) -> int | None:
-    """A whole number typed in a form or an address, or None: never an exception, never a huge number."""
-    text = str(value if value is not None else "").strip()
-    return int(text) if is_id(text) and len(text) <= max_digits else None
 
 
 def current_role() -> Role | None:
@@ -121,6 +112,27 @@ def with_blank_choice_text(form_class):
             and unbound.kwargs.get("allow_blank")
         ):
             unbound.kwargs.setdefault("blank_text", "—")
+    return form_class
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def trimmed_text(form_class):
+    """Text typed in a form is stored without its surrounding spaces, on creation and on edit alike
+    (passwords excepted)."""
+    for name in dir(form_class):
+        unbound = getattr(form_class, name)
+        if (
+            isinstance(unbound, UnboundField)
+            and isinstance(unbound.field_class, type)
+            and issubclass(unbound.field_class, StringField)
+            and not issubclass(unbound.field_class, PasswordField)
+        ):
+            filters = tuple(unbound.kwargs.get("filters", ()))
+            if strip_text not in filters:
+                unbound.kwargs["filters"] = (*filters, strip_text)
     return form_class
 
 
@@ -216,7 +228,7 @@ class SecureModelView(AccessMixin, ModelView):
         super().__init__(model, db, *args, **kwargs)
 
     def scaffold_form(self):
-        return with_blank_choice_text(super().scaffold_form())
+        return trimmed_text(with_blank_choice_text(super().scaffold_form()))
 
     def scaffold_inline_form_models(self, form_class):
         form_class = super().scaffold_inline_form_models(form_class)
@@ -266,16 +278,65 @@ class SecureModelView(AccessMixin, ModelView):
             return response
         if name in WRITE_VIEWS | self.extra_write_views and not self.may_write():
             abort(403)
+        if request.method == "POST" and not self._allows(name):
+            abort(403)  # a read-only list: its rows are changed elsewhere (the planning editor…)
         if name == "action_view" and request.method == "POST":
             action = request.form.get("action", "")
             if action not in self.read_actions and not self.may_write():
                 abort(403)
         return None
 
+    def _allows(self, name: str) -> bool:
+        allowed = {
+            "create_view": self.allow_create,
+            "edit_view": self.allow_edit,
+            "delete_view": self.allow_delete,
+        }
+        return allowed.get(name, True)
+
     def is_action_allowed(self, name):
         if name not in self.read_actions and not self.may_write():
             return False
         return super().is_action_allowed(name)
+
+    def handle_action(self, return_view=None):
+        """A bulk action is one unit of work: committed once at its end."""
+        with unit_of_work():
+            return super().handle_action(return_view)
+
+    @action(
+        "delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?")
+    )
+    def action_delete(self, ids):
+        """Delete the selected rows (ids read as numbers, through this view's scoped query); a row
+        still in use elsewhere is kept and named, the others go."""
+        deleted, kept = 0, []
+        for model in self.query_for_ids(ids).all():
+            try:
+                with db.session.begin_nested():
+                    self.on_model_delete(model)
+                    db.session.delete(model)
+                    db.session.flush()
+            except (IntegrityError, ValidationError, DomainError) as exc:
+                kept.append((model, exc))
+                continue
+            self.after_model_delete(model)
+            deleted += 1
+        if deleted:
+            flash(
+                ngettext(
+                    "Record was successfully deleted.",
+                    "%(count)s records were successfully deleted.",
+                    deleted,
+                    count=deleted,
+                ),
+                "success",
+            )
+        for model, exc in kept:
+            flash(
+                gettext("« %(name)s » was not deleted: %(reason)s", name=model, reason=refusal_text(exc)),
+                "error",
+            )
 
     def form_checks(self, form) -> dict[str, str]:
         """Domain checks run after field validation; {field: message} shown next to the fields."""
@@ -380,6 +441,14 @@ class SecureModelView(AccessMixin, ModelView):
     def render_text(self, value) -> Markup:
         """User text in a list cell, escaped, line breaks kept."""
         return Markup("<br>").join(escape(line) for line in str(value or "").splitlines())
+
+
+def refusal_text(exc: Exception) -> str:
+    if isinstance(exc, IntegrityError):
+        return labels.integrity_message(exc)
+    if isinstance(exc, DomainError):
+        return exc.message
+    return str(exc)
 
 
 class AdminOnlyView(SecureModelView):

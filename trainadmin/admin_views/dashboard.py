@@ -9,7 +9,13 @@ from flask import current_app, url_for
 from flask_admin import AdminIndexView, expose
 from flask_babel import gettext
 
-from ..services.dashboard import FAILED_IMPORT_DAYS, SOON_DAYS, attention_counts, failed_imports, timeline
+from ..services.dashboard import (
+    FAILED_IMPORT_DAYS,
+    SOON_DAYS,
+    attention_counts,
+    failed_imports,
+    timeline,
+)
 from .base import STAFF, AccessMixin, current_role
 
 

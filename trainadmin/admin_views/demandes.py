@@ -11,24 +11,25 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
-from werkzeug.utils import secure_filename
 
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Collaborator, RequestStatus, SessionType, TrainingRequest, TrainingSession
-from ..services.convocations import convocation_pdf
 from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError
-from ..services.notifications.delivery import kick
 from ..services.participants import (
     CANCEL_REASONS,
     OPEN,
     PENDING,
     cancel_enrolment,
+    convocation_pdf,
     expected_action,
     refuse,
     validate,
 )
-from .base import STAFF, SecureModelView, parse_id
+from ..transaction import commits
+from .base import STAFF, SecureModelView
+from .downloads import pdf_download
 from .labels import enum_label
 
 TABS = ("details", "history", "documents")
@@ -172,38 +173,36 @@ class DemandeView(SecureModelView):
     def _back(self, demande_id: int, tab: str = "details"):
         return redirect(self.get_url(".details_view", id=demande_id, tab=tab))
 
+    def _refused(self, exc: DomainError):
+        flash(exc.message, "error")
+        return self._back(request.args.get("id", ""))
+
     def _workflow_step(self, change, success: str):
         demande = self.get_one(request.args.get("id", ""))
         if demande is None:
             abort(404)
-        demande_id = demande.id
-        try:
-            change(demande)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return self._back(demande_id)
-        status = demande.status
-        db.session.commit()
-        kick()
+        change(demande)
         flash(success, "success")
-        if status == RequestStatus.WAITLISTED:
+        if demande.status == RequestStatus.WAITLISTED:
             flash(gettext("The session is full: the collaborator is on the waiting list."), "info")
-        return self._back(demande_id)
+        return self._back(demande.id)
 
     @expose("/validate/", methods=("POST",))
+    @commits(refused="_refused")
     def validate_view(self):
         return self._workflow_step(
             lambda demande: validate(demande, request.form.get("comment")), gettext("Request validated.")
         )
 
     @expose("/refuse/", methods=("POST",))
+    @commits(refused="_refused")
     def refuse_view(self):
         return self._workflow_step(
             lambda demande: refuse(demande, request.form.get("comment")), gettext("Request refused.")
         )
 
     @expose("/cancel/", methods=("POST",))
+    @commits(refused="_refused")
     def cancel_view(self):
         promoted_names = []
 
@@ -244,8 +243,6 @@ class DemandeView(SecureModelView):
                 done += 1
             except DomainError as exc:
                 refusals.append(f"{demande.collaborator} — {exc.message}")
-        db.session.commit()
-        kick()
         if done:
             flash(ngettext("%(num)s request validated.", "%(num)s requests validated.", done), "success")
         for refusal in refusals:
@@ -269,9 +266,4 @@ class DemandeTodoView(DemandeView):
 
 
 def convocation_response(demande: TrainingRequest, pdf: bytes) -> Response:
-    filename = secure_filename(f"convocation-{demande.session.code}-{demande.collaborator.last_name}.pdf")
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
+    return pdf_download(pdf, f"convocation-{demande.session.code}-{demande.collaborator.last_name}.pdf")

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..auth import safe_next
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Cost, Document, EmailRule, EmailTemplate, Role, TrainingRequest, TrainingSession
 from ..services.documents import (
     ACCEPT,
@@ -19,8 +20,9 @@ from ..services.documents import (
     document_path,
     save_upload,
 )
-from ..services.errors import ValidationFailed
-from .base import SecureView, parse_id
+from ..services.errors import DomainError, ValidationFailed
+from ..transaction import commits
+from .base import SecureView
 
 #: The owners a document may be attached to from the panel, by the name the form posts.
 OWNERS = {
@@ -33,10 +35,6 @@ OWNERS = {
 
 #: Owners whose files only administrators change (the global e-mail templates).
 ADMIN_OWNERS = (EmailTemplate,)
-
-
-def _int(value) -> int | None:
-    return parse_id(value)
 
 
 def owner_page(owner) -> str:
@@ -80,10 +78,16 @@ class DocumentView(SecureView):
     def index(self):
         abort(404)
 
+    def _refused(self, exc: DomainError):
+        for message in exc.errors.values() if isinstance(exc, ValidationFailed) else [exc.message]:
+            flash(message, "error")
+        return redirect(safe_next(request.form.get("next")) or url_for("admin.index"))
+
     @expose("/upload/", methods=("POST",))
+    @commits(refused="_refused")
     def upload_view(self):
         kind = request.form.get("owner", "")
-        owner_id = _int(request.form.get("owner_id"))
+        owner_id = parse_id(request.form.get("owner_id"))
         model = OWNERS.get(kind)
         owner = db.session.get(model, owner_id) if model is not None and owner_id is not None else None
         if owner is None:
@@ -92,18 +96,17 @@ class DocumentView(SecureView):
             abort(403)
         back = safe_next(request.form.get("next")) or owner_page(owner)
         try:
-            save_upload(
-                request.files.get("file"),
-                document_type_id=_int(request.form.get("document_type_id")),
-                user=current_user,
-                **{kind: owner},
-            )
+            with db.session.begin_nested():
+                save_upload(
+                    request.files.get("file"),
+                    document_type_id=parse_id(request.form.get("document_type_id")),
+                    user=current_user,
+                    **{kind: owner},
+                )
         except ValidationFailed as exc:
-            db.session.rollback()
             for message in exc.errors.values():
                 flash(message, "error")
             return redirect(back)
-        db.session.commit()
         flash(gettext("Document saved."), "success")
         return redirect(back)
 
@@ -130,6 +133,7 @@ class DocumentView(SecureView):
         return response
 
     @expose("/<int:document_id>/delete", methods=("POST",))
+    @commits(refused="_refused")
     def delete_view(self, document_id: int):
         document = db.session.get(Document, document_id)
         if document is None:
@@ -141,7 +145,6 @@ class DocumentView(SecureView):
             owner_page(owner) if owner is not None else url_for("admin.index")
         )
         delete_document(document)
-        db.session.commit()
         flash(gettext("Document deleted."), "success")
         return redirect(back)
 

@@ -16,13 +16,12 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..jobs import enqueue
-from ..jobs.imports import run_import
+from ..ids import parse_id
 from ..models import FeedSource, ImportedSession, ImportRejection, ImportRun, ImportStatus, Partner
 from ..services.errors import DomainError
-from ..services.import_feeds import FeedError, read_limited
-from ..services.import_runs import is_stale, queue_run, rerun
-from .base import SecureModelView, parse_id
+from ..services.imports import FeedError, is_stale, queue_run, read_limited, rerun
+from ..transaction import commits, unit_of_work
+from .base import SecureModelView
 from .labels import enum_label
 
 log = logging.getLogger(__name__)
@@ -110,13 +109,11 @@ class ImportRunView(SecureModelView):
         if request.method == "POST":
             partner = db.session.get(Partner, chosen) if chosen is not None else None
             try:
-                run = self._queue(partner)
+                with unit_of_work():
+                    run = self._queue(partner)
             except DomainError as exc:
-                db.session.rollback()
                 errors[exc.field or "partner"] = exc.message
             else:
-                db.session.commit()
-                self._enqueue(run)
                 return redirect(url_for(".details_view", id=run.id))
         return self.render(
             "admin/imports/start.html",
@@ -142,14 +139,6 @@ class ImportRunView(SecureModelView):
         finally:
             upload.close()
         return queue_run(partner, current_user, data=data, filename=upload.filename)
-
-    def _enqueue(self, run: ImportRun) -> None:
-        """After the commit. Without Redis the import runs now; whatever happens, the run says it."""
-        try:
-            enqueue(run_import, run.id, job_id=f"import-run-{run.id}")
-        except Exception:
-            log.exception("import run %s", run.id)
-            db.session.rollback()
 
     # --- A run -----------------------------------------------------------------------------
 
@@ -192,18 +181,16 @@ class ImportRunView(SecureModelView):
             return_url=url_for(".index_view"),
         )
 
+    def _refused(self, exc: DomainError):
+        flash(exc.message, "error")
+        return redirect(url_for(".details_view", id=parse_id(request.form.get("id"))))
+
     @expose("/rerun/", methods=("POST",))
+    @commits(refused="_refused")
     def rerun_view(self):
         run_id = parse_id(request.form.get("id"))
         run = db.session.get(ImportRun, run_id) if run_id is not None else None
         if run is None:
             abort(404)
-        try:
-            rerun(run)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            self._enqueue(run)
+        rerun(run)
         return redirect(url_for(".details_view", id=run.id))

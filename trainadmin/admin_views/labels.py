@@ -95,6 +95,7 @@ _LABELS = (
     (OutboxState.SENT, lazy_pgettext("e-mail state", "Sent")),
     (OutboxState.FAILED, lazy_pgettext("e-mail state", "Failed")),
     (OutboxState.KEPT, lazy_gettext("Kept (not sent)")),
+    (OutboxState.CANCELLED, lazy_pgettext("e-mail state", "Cancelled (not sent)")),
     (FeedFormat.CSV, lazy_gettext("CSV")),
     (FeedFormat.JSON, lazy_gettext("JSON")),
     (FeedSource.UPLOAD, lazy_gettext("Uploaded file")),

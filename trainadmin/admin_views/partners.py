@@ -43,6 +43,6 @@ class PartnerView(AdminOnlyView):
     list_loader_options = (selectinload(Partner.organisation),)
 
     def form_checks(self, form):
-        from ..services.partners import partner_source_errors
+        from ..services.imports import partner_source_errors
 
         return partner_source_errors(form.source_kind.data, form.source.data, form.schedule.data)

@@ -8,17 +8,12 @@ from sqlalchemy.orm import selectinload
 from wtforms.validators import Optional
 
 from ..models import Training, TrainingDefaultCost
-from ..services.capacities import MAX_CAPACITY, capacity_errors
+from ..services.sessions import MAX_CAPACITY, capacity_errors
 from .base import SecureModelView
+from .field_labels import CAPACITY_LABELS
 from .validators import NumberRange
 
 CAPACITY_ARGS = {"validators": [Optional(), NumberRange(min=0, max=MAX_CAPACITY)]}
-
-CAPACITY_LABELS = {
-    "capacity_min": _l("Minimum capacity"),
-    "capacity_target": _l("Target capacity"),
-    "capacity_max": _l("Maximum capacity"),
-}
 
 
 class DefaultCostInline(InlineFormAdmin):

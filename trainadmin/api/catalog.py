@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, request
 
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Collaborator, Location, Sequence, Slot, SlotDate, TrainingSession
 from ..services.planning import planning_loaders
-from ..services.visibility import catalog_query
-from . import api_bp
+from ..services.sessions import catalog_query
+from .blueprint import api_bp
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -58,11 +59,10 @@ def _positive_int(name: str, default: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    value = raw.strip()
-    # str.isdigit() accepts other scripts' digits and int() accepts "1_000": ASCII digits only.
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= maximum:
+    value = parse_id(raw, len(str(maximum)))
+    if value is None or not 1 <= value <= maximum:
         raise ApiError(400, f"{name} must be a whole number between 1 and {maximum}")
-    return int(value)
+    return value
 
 
 def _collaborator() -> Collaborator:

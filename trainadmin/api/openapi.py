@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from . import api_bp, catalog
+from . import catalog
+from .blueprint import api_bp
 from .catalog import DEFAULT_PAGE_SIZE, EMAIL_MAX_LENGTH, MAX_PAGE, MAX_PAGE_SIZE, SPACES
 
 

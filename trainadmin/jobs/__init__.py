@@ -1,4 +1,4 @@
-"""Background work: one `enqueue()` for every job, RQ on Redis when REDIS_URL is set, inline otherwise.
+"""Background work: the job functions (ids in, idempotent), run by RQ workers or inline (see queue.py).
 
 Job functions take ids, reload what they need and are safe to run twice. They run inside an app
 context: in the web process the caller's, in an `rq worker` process the one `worker_app()` builds.
@@ -14,13 +14,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from redis import Redis
-from rq import Queue, Retry
+
+from ..transaction import unit_of_work
 
 log = logging.getLogger(__name__)
-
-QUEUE_NAME = "trainadmin"
-DEFAULT_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 _worker_app: Flask | None = None
 job_log = logging.getLogger("trainadmin.job")
@@ -52,11 +49,24 @@ def logged_job(func: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def job(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A job function: logged, run inside an app context, and one unit of work — committed at its
+    end, rolled back if it fails. A long job also commits at the checkpoints it passes to its service
+    (`checkpoint=transaction.commit`)."""
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any):
+        with app_context(), unit_of_work():
+            return func(*args, **kwargs)
+
+    return logged_job(run)
+
+
 def worker_app() -> Flask:
     """The app of an `rq worker` process, built once per process from the environment."""
     global _worker_app
     if _worker_app is None:
-        from .. import create_app
+        from ..factory import create_app
 
         _worker_app = create_app()
     return _worker_app
@@ -71,42 +81,3 @@ def app_context():
     app = worker_app()
     with app.app_context():
         yield app
-
-
-def redis_connection(app: Flask | None = None) -> Redis | None:
-    app = app or current_app
-    url = app.config.get("REDIS_URL")
-    if not url:
-        return None
-    connection = app.extensions.get("trainadmin_redis")
-    if connection is None:
-        connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
-        app.extensions["trainadmin_redis"] = connection
-    return connection
-
-
-def get_queue(app: Flask | None = None) -> Queue | None:
-    connection = redis_connection(app)
-    if connection is None:
-        return None
-    return Queue(QUEUE_NAME, connection=connection)
-
-
-def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **kwargs: Any):
-    """Run `func(*args)` in a worker when Redis is configured, or right now in this process.
-
-    Callers enqueue after their commit, so a job never sees rows that may still roll back.
-    Returns the RQ job, or the function's result when it ran inline.
-    """
-    queue = get_queue()
-    if queue is None:
-        return func(*args, **kwargs)
-    return queue.enqueue_call(
-        func,
-        args=args,
-        kwargs=kwargs or None,
-        job_id=job_id,
-        timeout=current_app.config["JOB_TIMEOUT"],
-        retry=DEFAULT_RETRY,
-        description=f"{func.__module__}.{func.__name__}{args}",
-    )

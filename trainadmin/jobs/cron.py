@@ -8,7 +8,7 @@ expression in local time) has come get their run queued — once per partner and
 
 from rq.cron import register
 
-from . import QUEUE_NAME
+from ..queue import QUEUE_NAME
 from .imports import import_due_partners
 from .notifications import TICK_INTERVAL, dispatch
 

@@ -6,20 +6,19 @@ Register the minute job in `rq cron` (trainadmin/jobs/cron.py):
 
 from __future__ import annotations
 
-from ..extensions import db
-from ..services import import_runs
-from . import app_context, enqueue, logged_job
+from ..services import imports as import_runs
+from ..transaction import commit
+from . import job
 
 
-@logged_job
+@job
 def run_import(run_id: int) -> dict | None:
     """Run one import; running it again changes nothing once the run has ended, and resumes a run
     whose worker died after the last batch it committed."""
-    with app_context():
-        run = import_runs.perform_run(run_id, checkpoint=db.session.commit)
-        if run is None:
-            return None
-        return {"id": run.id, "status": run.status.value, **counts(run)}
+    run = import_runs.perform_run(run_id, checkpoint=commit)
+    if run is None:
+        return None
+    return {"id": run.id, "status": run.status.value, **counts(run)}
 
 
 def counts(run) -> dict[str, int]:
@@ -32,14 +31,8 @@ def counts(run) -> dict[str, int]:
     }
 
 
-@logged_job
+@job
 def import_due_partners() -> list[int]:
     """Every minute: a run for each active partner whose schedule matches now and that has no run in
-    progress. The run rows are committed before their jobs are queued."""
-    with app_context():
-        runs = import_runs.queue_due_runs()
-        db.session.commit()
-        ids = [run.id for run in runs]
-        for run_id in ids:
-            enqueue(run_import, run_id, job_id=f"import-run-{run_id}")
-        return ids
+    progress. Each run's job is queued once the run rows are committed."""
+    return [run.id for run in import_runs.queue_due_runs()]

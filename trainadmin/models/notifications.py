@@ -122,6 +122,9 @@ class OutboxState(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     KEPT = "kept"
+    #: Written, then no longer applicable before it went (its session, sequence or enrolment was
+    #: cancelled, its dates changed, a newer version replaced it): never sent.
+    CANCELLED = "cancelled"
 
 
 class OutboxMessage(db.Model):

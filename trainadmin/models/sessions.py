@@ -174,7 +174,8 @@ class TrainingSession(db.Model):
 
 
 class SessionHistory(db.Model):
-    """One change to a session or to what belongs to it: who, when, what, old → new."""
+    """One action on a session or on what belongs to it: who, when, what it is about, each field
+    before → after, and the reason given."""
 
     __tablename__ = "session_history"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,6 +191,10 @@ class SessionHistory(db.Model):
     old_value: Mapped[str | None] = mapped_column(sa.Text)
     new_value: Mapped[str | None] = mapped_column(sa.Text)
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Each field changed by the action: {"field", "old", "new"} (and "label" for a value that is
+    #: not a field), values as services/history/values.py keeps them. Older entries have one change
+    #: in `field`, `old_value` and `new_value` instead.
+    changes: Mapped[list | None] = mapped_column(sa.JSON)
 
     session: Mapped[TrainingSession] = relationship()
     user: Mapped[User | None] = relationship()

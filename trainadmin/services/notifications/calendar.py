@@ -51,7 +51,7 @@ from ...models import (
     utcnow,
 )
 from . import ics
-from .outbox import queue_message
+from .outbox import cancel_pending, queue_message
 
 
 @dataclass
@@ -339,6 +339,8 @@ def _cancel_one(
 
 
 def _queue(invitation, session, plan, request, text, subject, body) -> int:
+    if invitation.id is not None:  # an older version not sent yet is replaced by this one
+        cancel_pending(invitation_id=invitation.id, keep_cancellations=False)
     message = queue_message(
         dedup_key=f"cal:{invitation.uid}:v{invitation.sequence_number}",
         kind="calendar",

@@ -18,7 +18,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 
 from ...extensions import db
 from ...models import (
@@ -33,8 +32,10 @@ from ...models import (
     WorkflowStatus,
     utcnow,
 )
-from . import compose, outbox, sending
-from .sending import describe, stale_after
+from ...queue import get_queue
+from . import calendar, compose, events, outbox, sending
+from .sending import INFRASTRUCTURE_ERRORS, describe, stale_after
+from .wake import Checkpoint, dispatching
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,6 @@ SEND_JOB = "trainadmin.jobs.notifications.send_batch"
 TICK_JOB = "trainadmin.jobs.notifications.dispatch"
 
 
-#: Database failures that say nothing about the message (locked, connection lost): the tick stops
-#: and the next one tries again, instead of marking anything FAILED.
-INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, InternalError)
-
 #: On SQLite (the demo), ticks of one process take turns: its writers are serialised anyway, and a
 #: tick in a request would otherwise meet the periodic one.
 _sqlite_ticks = threading.Lock()
@@ -58,69 +55,52 @@ _sqlite_ticks = threading.Lock()
 # --- The tick --------------------------------------------------------------------------------------
 
 
-def dispatch_tick(now: datetime | None = None, *, inline: bool | None = None) -> dict[str, int]:
+def dispatch_tick(
+    checkpoint: Checkpoint, now: datetime | None = None, *, inline: bool | None = None
+) -> dict[str, int]:
     """Prepare the due schedules, then send the pending outbox rows: through RQ jobs when Redis is
     configured (unless `inline`), else right here. `now` is when the tick considers itself to run
     (due times, expired claims). Returns what it did, by name; a tick with nothing to do runs three
     indexed queries."""
     if db.session.get_bind().dialect.name == "sqlite":
         with _sqlite_ticks:
-            return _tick(now or utcnow(), inline)
-    return _tick(now or utcnow(), inline)
+            return _tick(now or utcnow(), inline, checkpoint)
+    return _tick(now or utcnow(), inline, checkpoint)
 
 
-def _tick(now: datetime, inline: bool | None) -> dict[str, int]:
+def _tick(now: datetime, inline: bool | None, checkpoint: Checkpoint) -> dict[str, int]:
     counts: Counter[str] = Counter()
     queue = None
     if not inline:
-        from ...jobs import get_queue
-
         queue = get_queue()
     # With workers, each full batch goes to them as soon as it is written: they send while this
     # tick composes the next schedules.
-    _prepare_due(now, counts, hand_out=(lambda: _hand_out(queue, now, counts)) if queue is not None else None)
-    _settle_forgotten(now, counts)
-    _process_slot_changes(counts)
+    hand_out = (lambda: _hand_out(queue, now, counts, checkpoint)) if queue is not None else None
+    with dispatching():
+        _prepare_due(now, counts, checkpoint, hand_out)
+        _settle_forgotten(now, counts, checkpoint)
+        _process_slot_changes(counts, checkpoint)
+        _send_pending(now, counts, checkpoint, queue)
+    return {name: value for name, value in counts.items() if value}
+
+
+def _send_pending(now: datetime, counts: Counter, checkpoint: Checkpoint, queue) -> None:
     for _round in range(1 if queue is not None else FOLLOW_UP_ROUNDS):
-        leased = _lease_pending(now)
+        leased = _lease_pending(now, checkpoint)
         if leased is None:
             break
         ids, lease = leased
         counts["leased"] += len(ids)
         if queue is not None:
-            _enqueue_sends(queue, ids, lease, counts)
+            _enqueue_sends(queue, ids, lease, counts, checkpoint)
             break
         follow_ups = 0
         for chunk in chunks(ids, SEND_BATCH):
-            result = send_messages(chunk, lease)
+            result = send_messages(chunk, checkpoint, lease)
             follow_ups += result.pop("follow_ups", 0)
             counts.update(result)
         if not follow_ups:
             break
-    return {name: value for name, value in counts.items() if value}
-
-
-def kick() -> None:
-    """After a commit that may have queued messages: have the dispatcher look now. Best effort: the
-    save already succeeded, and the periodic tick sends whatever this misses."""
-    from ...jobs import get_queue
-
-    try:
-        queue = get_queue()
-        if queue is None:
-            dispatch_tick()
-            return
-        queue.enqueue(
-            TICK_JOB,
-            job_timeout=current_app.config["JOB_TIMEOUT"],
-            result_ttl=300,
-            description="notifications: dispatcher tick",
-        )
-    except RedisError as exc:
-        log.warning("notifications: Redis unreachable (%s); the next periodic tick sends the messages", exc)
-    except Exception:
-        log.exception("notifications: the dispatcher tick failed; the next tick tries again")
-        db.session.rollback()
 
 
 def chunks(ids: list[int], size: int) -> Iterator[list[int]]:
@@ -150,7 +130,7 @@ def _due_schedule(now: datetime):
     )
 
 
-def _prepare_due(now: datetime, counts: Counter, hand_out=None) -> None:
+def _prepare_due(now: datetime, counts: Counter, checkpoint: Checkpoint, hand_out=None) -> None:
     seen: set[int] = set()
     handed = 0
     for _ in range(PREPARE_LIMIT):
@@ -158,22 +138,22 @@ def _prepare_due(now: datetime, counts: Counter, hand_out=None) -> None:
         if schedule_id is None or schedule_id in seen:
             break
         seen.add(schedule_id)
-        _prepare(db.session.get(EmailSchedule, schedule_id), counts)
+        _prepare(db.session.get(EmailSchedule, schedule_id), counts, checkpoint)
         if hand_out is not None and counts["queued"] - handed >= SEND_BATCH:
             handed = counts["queued"]
             hand_out()
 
 
-def _hand_out(queue, now: datetime, counts: Counter) -> None:
-    leased = _lease_pending(now)
+def _hand_out(queue, now: datetime, counts: Counter, checkpoint: Checkpoint) -> None:
+    leased = _lease_pending(now, checkpoint)
     if leased is not None:
         counts["leased"] += len(leased[0])
-        _enqueue_sends(queue, *leased, counts)
+        _enqueue_sends(queue, *leased, counts, checkpoint)
 
 
-def _prepare(schedule: EmailSchedule, counts: Counter) -> None:
-    """Write one schedule's messages to the outbox and commit. A template that fails marks this
-    schedule FAILED with the error; the tick goes on with the others."""
+def _prepare(schedule: EmailSchedule, counts: Counter, checkpoint: Checkpoint) -> None:
+    """Write one schedule's messages to the outbox, then a checkpoint. A template that fails marks
+    this schedule FAILED with the error; the tick goes on with the others."""
     rule = schedule.rule
     try:
         with db.session.begin_nested():
@@ -206,7 +186,7 @@ def _prepare(schedule: EmailSchedule, counts: Counter) -> None:
         schedule.state = ScheduleState.FAILED
         schedule.last_error = describe(exc)
         counts["schedules_failed"] += 1
-        db.session.commit()
+        checkpoint()
         return
     schedule.prepared_at = utcnow()
     schedule.recipient_count = len(drafts)
@@ -215,10 +195,10 @@ def _prepare(schedule: EmailSchedule, counts: Counter) -> None:
     counts["queued"] += written
     if not written:  # nobody to write to, or every message written before: nothing will settle it
         counts["follow_ups"] += settle_schedules([schedule.id])
-    db.session.commit()
+    checkpoint()
 
 
-def _settle_forgotten(now: datetime, counts: Counter) -> None:
+def _settle_forgotten(now: datetime, counts: Counter, checkpoint: Checkpoint) -> None:
     """Schedules prepared a while ago and still planned: waiting for a refused message to be tried
     again, or left behind by a worker that died between its last send and settling the schedule."""
     waiting = db.session.scalars(
@@ -235,22 +215,22 @@ def _settle_forgotten(now: datetime, counts: Counter) -> None:
     ).all()
     if waiting:
         counts["follow_ups"] += settle_schedules(waiting)
-        db.session.commit()
+        checkpoint()
 
 
-def _process_slot_changes(counts: Counter) -> None:
+def _process_slot_changes(counts: Counter, checkpoint: Checkpoint) -> None:
     """Calendar updates for changed slots; a failure there never holds the e-mails back."""
-    from . import calendar
-
     try:
-        counts["calendar_updates"] += calendar.process_slot_changes()
-        db.session.commit()
+        with db.session.begin_nested():
+            counts["calendar_updates"] += calendar.process_slot_changes()
+    except INFRASTRUCTURE_ERRORS:
+        raise
     except Exception:
         log.exception("notifications: calendar updates of changed slots failed")
-        db.session.rollback()
+    checkpoint()
 
 
-def _lease_pending(now: datetime) -> tuple[list[int], datetime] | None:
+def _lease_pending(now: datetime, checkpoint: Checkpoint) -> tuple[list[int], datetime] | None:
     """Pending messages nobody holds (or held by a worker that died), leased to one round of sends."""
     stale_before = now - stale_after()
     ids = list(
@@ -266,18 +246,18 @@ def _lease_pending(now: datetime) -> tuple[list[int], datetime] | None:
         )
     )
     if not ids:
-        db.session.commit()
+        checkpoint()
         return None
     lease = utcnow()
     db.session.execute(
         sa.update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(claimed_at=lease),
         execution_options={"synchronize_session": False},
     )
-    db.session.commit()
+    checkpoint()
     return ids, lease
 
 
-def _enqueue_sends(queue, ids: list[int], lease: datetime, counts: Counter) -> None:
+def _enqueue_sends(queue, ids: list[int], lease: datetime, counts: Counter, checkpoint: Checkpoint) -> None:
     from rq import Retry
 
     batches = list(chunks(ids, SEND_BATCH))
@@ -297,7 +277,7 @@ def _enqueue_sends(queue, ids: list[int], lease: datetime, counts: Counter) -> N
                 "notifications: Redis unreachable (%s); %s message(s) wait for the next tick", exc, len(rest)
             )
             sending.release(rest, lease)
-            db.session.commit()
+            checkpoint()
             counts["deferred"] += len(rest)
             return
         counts["jobs"] += 1
@@ -306,14 +286,16 @@ def _enqueue_sends(queue, ids: list[int], lease: datetime, counts: Counter) -> N
 # --- Sending ---------------------------------------------------------------------------------------
 
 
-def send_messages(ids: Iterable[int], lease: datetime | None = None) -> dict[str, int]:
+def send_messages(
+    ids: Iterable[int], checkpoint: Checkpoint, lease: datetime | None = None
+) -> dict[str, int]:
     """Send these outbox rows (those still pending that nobody else holds) over one SMTP
     connection, or keep them in the outbox without MAIL_SERVER; then settle their schedules.
     Returns what happened, by name."""
     counts: Counter[str] = Counter()
-    schedule_ids = sending.send(list(ids), lease, counts)
+    schedule_ids = sending.send(list(ids), lease, counts, checkpoint)
     counts["follow_ups"] += settle_schedules(schedule_ids)
-    db.session.commit()
+    checkpoint()
     return {name: value for name, value in counts.items() if value}
 
 
@@ -363,7 +345,5 @@ def settle_schedules(schedule_ids: Iterable[int]) -> int:
             execution_options={"synchronize_session": "fetch"},
         ).rowcount
         if changed and not failed and schedule.rule.kind == EmailKind.CONVOCATION:
-            from . import events
-
             follow_ups += events.on_convocation_sent(schedule)
     return follow_ups

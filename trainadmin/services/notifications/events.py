@@ -1,9 +1,11 @@
 """What enrolments, cancellations and sent convocations trigger: e-mails of the session's
 event-anchored rules, written to the outbox, and calendar invitations.
 
-The services call these after their own work, inside the same transaction; the caller commits and
-then calls `delivery.kick()`. A rule whose template fails here leaves a FAILED outbox row with the
-error (shown in « E-mails envoyés » and on the dashboard) and never blocks the enrolment itself.
+The services call these after their own work, inside the same transaction; once it is committed the
+dispatcher is woken (see wake.py). What no longer applies (a cancelled session, sequence or
+enrolment) is taken out of the outbox before it goes. A rule whose template fails here leaves a
+FAILED outbox row with the error (shown in « E-mails envoyés » and on the dashboard) and never
+blocks the enrolment itself.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from ...models import (
     OutboxState,
     Publication,
     RequestStatus,
+    Sequence,
     TrainingRequest,
     TrainingSession,
     WorkflowStatus,
 )
-from . import outbox
-from .delivery import INFRASTRUCTURE_ERRORS
-from .sending import describe
+from . import calendar, compose, outbox
+from .sending import INFRASTRUCTURE_ERRORS, describe
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,6 @@ TOLD_OF_CANCELLATION = (RequestStatus.ENROLLED, RequestStatus.WAITLISTED)
 def on_enrolment(request: TrainingRequest) -> int:
     """A seat was taken (enrolment, validation, promotion from the waiting list): the enrolment
     confirmation and the calendar invitations. Returns the messages queued."""
-    from . import calendar
-
     session = request.session
     queued = 0
     if request.status == RequestStatus.ENROLLED and _sends(session):
@@ -48,17 +48,23 @@ def on_enrolment(request: TrainingRequest) -> int:
 
 
 def on_enrolment_cancelled(request: TrainingRequest) -> int:
-    """The demande was cancelled: its calendar invitations are cancelled."""
-    from . import calendar
-
+    """The demande was cancelled: what was written for it and not sent yet is cancelled, and so are
+    its calendar invitations."""
+    outbox.cancel_pending(request_id=request.id)
     return calendar.cancel(request=request)
+
+
+def on_sequence_cancelled(sequence: Sequence) -> int:
+    """A sequence turned « Annulée », or about to be deleted: its e-mails not sent yet are cancelled
+    and its attendees get a METHOD:CANCEL."""
+    outbox.cancel_pending(sequence_id=sequence.id)
+    return calendar.cancel(sequence=sequence)
 
 
 def on_session_cancelled(session: TrainingSession) -> int:
     """The session was cancelled: the cancellation e-mail to each participant (a draft too: a
     cancellation is the one e-mail a draft sends), and every invitation cancelled."""
-    from . import calendar
-
+    outbox.cancel_pending(session_id=session.id)
     queued = 0
     rules = _event_rules(session, EmailAnchor.CANCELLATION)
     if rules:
@@ -79,8 +85,6 @@ def on_session_cancelled(session: TrainingSession) -> int:
 def on_convocation_sent(schedule: EmailSchedule) -> int:
     """A sequence's convocation went out: its invitations are brought up to date and sent when
     their content changed."""
-    from . import calendar
-
     session = schedule.rule.session
     sequence_ids = [schedule.sequence_id] if schedule.sequence_id is not None else None
     return calendar.refresh_invitations(session, notify=True, sequence_ids=sequence_ids)
@@ -102,8 +106,6 @@ def _event_rules(session: TrainingSession, anchor: EmailAnchor) -> list[EmailRul
 
 
 def _queue_event(rule: EmailRule, request: TrainingRequest) -> int:
-    from . import compose
-
     try:
         with db.session.begin_nested():
             drafts = compose.messages_for_event(rule, request)

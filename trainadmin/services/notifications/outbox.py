@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import OutboxMessage
+from ...models import OutboxMessage, OutboxState
+from .wake import wake_after_commit
 
 KEY_LENGTH = 200
 
@@ -99,6 +100,7 @@ def queue_message(
             db.session.add(message)
     except IntegrityError:  # written meanwhile by a concurrent writer: that one counts
         return None
+    wake_after_commit()
     return message
 
 
@@ -122,4 +124,63 @@ def queue_messages(messages: list[dict]) -> int:
             db.session.add_all(_row(message) for message in fresh.values())
     except IntegrityError:  # a concurrent writer got some of them first: one by one, theirs count
         return sum(queue_message(**message) is not None for message in fresh.values())
+    wake_after_commit()
     return len(fresh)
+
+
+#: What still goes when a session, a sequence or an enrolment is cancelled: the cancellation e-mail
+#: and the calendar cancellations themselves.
+CANCELLATION_KIND = "cancellation"
+CALENDAR_CANCEL = "%METHOD:CANCEL%"
+
+
+def cancel_pending(
+    *,
+    session_id: int | None = None,
+    sequence_id: int | None = None,
+    request_id: int | None = None,
+    schedule_ids: list[int] | None = None,
+    invitation_id: int | None = None,
+    keep_cancellations: bool = True,
+) -> int:
+    """Messages written but not sent yet that no longer apply (their session, sequence or enrolment
+    was cancelled or removed, their dates changed, a newer version of the invitation was written):
+    CANCELLED, shown as such in « E-mails envoyés », never sent. Their key is freed, so that the
+    message for the new situation can be written. Returns how many were cancelled."""
+    conditions = [OutboxMessage.state == OutboxState.PENDING]
+    for column, value in (
+        (OutboxMessage.session_id, session_id),
+        (OutboxMessage.sequence_id, sequence_id),
+        (OutboxMessage.request_id, request_id),
+        (OutboxMessage.invitation_id, invitation_id),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if schedule_ids is not None:
+        if not schedule_ids:
+            return 0
+        conditions.append(OutboxMessage.schedule_id.in_(schedule_ids))
+    if len(conditions) == 1:
+        raise ValueError(
+            "cancel_pending needs a session, a sequence, an enrolment, schedules or an invitation"
+        )
+    if keep_cancellations:
+        conditions.append(OutboxMessage.kind != CANCELLATION_KIND)
+        conditions.append(
+            sa.or_(OutboxMessage.calendar.is_(None), sa.not_(OutboxMessage.calendar.like(CALENDAR_CANCEL)))
+        )
+    freed_key = sa.func.substr(
+        sa.literal("cancelled:")
+        + sa.cast(OutboxMessage.id, sa.String)
+        + sa.literal(":")
+        + OutboxMessage.dedup_key,
+        1,
+        KEY_LENGTH,
+    )
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(*conditions)
+        .values(state=OutboxState.CANCELLED, dedup_key=freed_key, claimed_at=None),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount or 0

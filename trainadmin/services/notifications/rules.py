@@ -21,12 +21,11 @@ from ...models import (
     EmailRule,
     EmailTemplate,
     Publication,
-    SessionHistory,
     TrainingSession,
-    User,
 )
+from .. import documents, history
 from ..errors import ValidationFailed
-from ..history import current_actor, current_reason
+from ..history import snapshots
 from .recipients import RECIPIENT_KINDS, recipient_kinds, split_addresses
 from .render import check_template
 from .schedule import insert_ignoring_duplicates, refresh_schedule
@@ -372,13 +371,16 @@ def session_rules(session: TrainingSession) -> list[EmailRule]:
 def copy_rules(session: TrainingSession, source: TrainingSession | None = None, now=None) -> list[EmailRule]:
     """Give a session its own rules: a copy of the source session's when duplicating (« tous les
     paramétrages email sont repris »), of the global templates otherwise (or when the source has
-    none). Kinds the session already has are left alone; running it twice changes nothing."""
+    none), with their attachments (copies of the files: deleting one never deletes the other).
+    Kinds the session already has are left alone; running it twice changes nothing."""
     db.session.flush()
     have = set(db.session.scalars(sa.select(EmailRule.kind).where(EmailRule.session_id == session.id)))
     values_by_kind: dict[EmailKind, dict] = {}
+    source_rules: dict[int, EmailKind] = {}
     if source is not None:
         for rule in db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == source.id)):
             values_by_kind[rule.kind] = {field: getattr(rule, field) for field in COPIED_FIELDS}
+            source_rules[rule.id] = rule.kind
     if not values_by_kind:
         for kind, template in templates_by_kind().items():
             values_by_kind[kind] = {field: getattr(template, field) for field in RULE_FIELDS}
@@ -389,8 +391,19 @@ def copy_rules(session: TrainingSession, source: TrainingSession | None = None, 
     ]
     if rows:  # (a concurrent copy for the same session may have written some: theirs stand)
         db.session.execute(insert_ignoring_duplicates(EmailRule, ["session_id", "kind"]), rows)
+    rules = session_rules(session)
+    if source_rules and rows:
+        _copy_attachments(source_rules, {rule.kind: rule for rule in rules if rule.kind not in have})
     refresh_schedule(session, now)
-    return session_rules(session)
+    return rules
+
+
+def _copy_attachments(source_rules: dict[int, EmailKind], copies: dict[EmailKind, EmailRule]) -> None:
+    """The files attached to the source's rules, copied to the rules just made from them."""
+    for document in documents.documents_of(email_rule_ids=list(source_rules)):
+        copy = copies.get(source_rules[document.email_rule_id])
+        if copy is not None:
+            documents.copy_document(document, email_rule=copy)
 
 
 def copy_default_rules(session_ids: list[int], now=None) -> None:
@@ -443,33 +456,20 @@ def _rule_changes(rule: EmailRule, values: dict) -> tuple[dict, dict[str, str]]:
 
 
 def _record(rule: EmailRule, changes: dict) -> None:
-    """The history of the session keeps each change of its e-mail rules."""
-    user_id, actor = current_actor()
-    for field, new in changes.items():
-        old = getattr(rule, field)
-        if old == new:
-            continue
-        db.session.add(
-            SessionHistory(
-                session_id=rule.session_id,
-                user_id=user_id,
-                actor=actor,
-                action="changed",
-                target=f"email_rule:{rule.kind.value}",
-                field=field,
-                old_value=_text(old),
-                new_value=_text(new),
-                reason=current_reason(),
-            )
-        )
+    """The history of the session: one entry per rule changed."""
+    before = snapshots.rule_fields(rule)
+    after = {**before, **snapshots.rule_fields(_Changed(rule, changes))}
+    history.record_changes(rule.session, snapshots.rule_target(rule), before, after)
 
 
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+class _Changed:
+    """A rule as it will be once `changes` are applied (for its snapshot)."""
+
+    def __init__(self, rule: EmailRule, changes: dict):
+        self._rule, self._changes = rule, changes
+
+    def __getattr__(self, name: str):
+        return self._changes[name] if name in self._changes else getattr(self._rule, name)
 
 
 def update_rule(
@@ -525,18 +525,3 @@ def update_rules(session: TrainingSession, values_by_rule: dict[int, dict]) -> l
     db.session.flush()
     refresh_schedule(session)
     return list(rules.values())
-
-
-def set_calendar_invitations(
-    session: TrainingSession, enabled: bool, user: User | None, reason: str | None = None
-) -> None:
-    """« Invitations Calendrier » on or off: a change of the session, under the enrolment lock."""
-    from ..history import change_reason
-    from ..sessions import ensure_can_change
-
-    if session.calendar_invitations == bool(enabled):
-        return
-    ensure_can_change(session, user, reason)
-    with change_reason(reason):
-        session.calendar_invitations = bool(enabled)
-        db.session.flush()

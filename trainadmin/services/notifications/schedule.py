@@ -37,7 +37,11 @@ from ...models import (
     WorkflowStatus,
     utcnow,
 )
+from .. import history
 from ..errors import DomainError
+from ..history import snapshots
+from .outbox import cancel_pending
+from .wake import wake_after_commit
 
 DEFAULT_SEND_TIME = time(8, 0)
 SEQUENCE_ANCHORS = (EmailAnchor.SEQUENCE_START, EmailAnchor.SEQUENCE_END)
@@ -159,6 +163,7 @@ def refresh_schedule(session: TrainingSession, now: datetime | None = None) -> N
     }
     seen = set()
     new_rows = []
+    stale: list[int] = []  # prepared, then moved or cancelled: what they wrote no longer applies
     for rule, sequence in pairs:
         key = (rule.id, sequence.id)
         seen.add(key)
@@ -185,14 +190,34 @@ def refresh_schedule(session: TrainingSession, now: datetime | None = None) -> N
                 }
             )
         else:
+            prepared = row.prepared_at is not None and row.state == ScheduleState.PLANNED
             _update(row, due, active, now)
+            if prepared and (row.prepared_at is None or row.state != ScheduleState.PLANNED):
+                stale.append(row.id)
     for key, row in existing.items():
         if key not in seen and row.state == ScheduleState.PLANNED:
             row.state = ScheduleState.CANCELLED
+            if row.prepared_at is not None:
+                stale.append(row.id)
     db.session.flush()
+    if stale:
+        cancel_pending(schedule_ids=stale)
     if new_rows:
         # A concurrent refresh of the same session may have written some: theirs stand.
         db.session.execute(insert_ignoring_duplicates(EmailSchedule, ["rule_id", "sequence_id"]), new_rows)
+    rows = [*existing.values(), *new_rows]
+    if any(
+        _state(row) == ScheduleState.PLANNED and _due(row) is not None and _due(row) <= now for row in rows
+    ):
+        wake_after_commit()  # something is due now: the dispatcher need not wait for its minute
+
+
+def _state(row) -> ScheduleState:
+    return row["state"] if isinstance(row, dict) else row.state
+
+
+def _due(row) -> datetime | None:
+    return row["due_at"] if isinstance(row, dict) else row.due_at
 
 
 def insert_ignoring_duplicates(model, index_elements: list[str]):
@@ -231,21 +256,28 @@ def _check_can_send(schedule: EmailSchedule) -> None:
 def send_now(schedule: EmailSchedule, now: datetime | None = None) -> None:
     """« Envoyer maintenant »: due now; the dispatcher sends it at its next tick (again if it was sent)."""
     _check_can_send(schedule)
+    if schedule.prepared_at is not None and schedule.state == ScheduleState.PLANNED:
+        cancel_pending(schedule_ids=[schedule.id])  # written for the old time: written again now
     schedule.skipped = False
     schedule.due_at = now or utcnow()
     schedule.state = ScheduleState.PLANNED
     schedule.last_error = None
     schedule.prepared_at = None
     db.session.flush()
+    _record(schedule, "send_now")
+    wake_after_commit()
 
 
 def skip(schedule: EmailSchedule) -> None:
     """« Ne pas envoyer »: cancelled, and kept cancelled when the schedule is computed again."""
     if schedule.state == ScheduleState.SENT:
         raise DomainError(gettext("This e-mail has already been sent."))
+    if schedule.prepared_at is not None:
+        cancel_pending(schedule_ids=[schedule.id])
     schedule.skipped = True
     schedule.state = ScheduleState.CANCELLED
     db.session.flush()
+    _record(schedule, "skip")
 
 
 def replan(schedule: EmailSchedule, now: datetime | None = None) -> None:
@@ -254,3 +286,13 @@ def replan(schedule: EmailSchedule, now: datetime | None = None) -> None:
     schedule.state = ScheduleState.CANCELLED
     db.session.flush()
     refresh_schedule(schedule.rule.session, now)
+    _record(schedule, "replan")
+
+
+def _record(schedule: EmailSchedule, action: str) -> None:
+    """The session's history: what was done with the e-mail of one sequence."""
+    rule = schedule.rule
+    changes = [history.change("email_action", None, {"t": "action", "v": action})]
+    if schedule.sequence is not None:
+        changes.insert(0, history.change("sequence", None, schedule.sequence.label))
+    history.record(rule.session, history.CHANGED, snapshots.rule_target(rule), changes)

@@ -24,11 +24,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_mail import BadHeaderError, Message
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 
 from ...extensions import db, mail
 from ...logs import email_log, recipient_domain
 from ...models import Document, OutboxMessage, OutboxState, TrainingSession, utcnow
 from .. import documents
+from .wake import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,11 @@ RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before a refused message is tried
 SMTP_TIMEOUT = 60  # seconds without an answer from the SMTP server
 METHOD_RE = re.compile(r"^METHOD:([A-Za-z-]+)\s*$", re.M)
 ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+#: Database failures that say nothing about the message (locked, connection lost): the tick stops
+#: and the next one tries again, instead of marking anything FAILED.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, InternalError)
 
 
 class SmtpUnavailable(RuntimeError):
@@ -89,11 +96,11 @@ class OutgoingMessage:
     session_code: str | None = None
 
 
-def send(ids: list[int], lease: datetime | None, counts: Counter) -> set[int]:
+def send(ids: list[int], lease: datetime | None, counts: Counter, checkpoint: Checkpoint) -> set[int]:
     """Send these outbox rows, those still pending that nobody else holds, over one SMTP connection;
     without MAIL_SERVER they are kept in the outbox instead. Counts what happened; returns the
     schedules of the rows it handled."""
-    claim, claimed = _claim(ids, lease)
+    claim, claimed = _claim(ids, lease, checkpoint)
     if not claimed:
         return set()
     rows = [
@@ -127,11 +134,11 @@ def send(ids: list[int], lease: datetime | None, counts: Counter) -> set[int]:
         )
         counts["kept"] += len(rows)
     else:
-        _send_rows(rows, claim, counts)
+        _send_rows(rows, claim, counts, checkpoint)
     return {row.schedule_id for row in rows if row.schedule_id}
 
 
-def _claim(ids: list[int], lease: datetime | None) -> tuple[datetime, list[int]]:
+def _claim(ids: list[int], lease: datetime | None, checkpoint: Checkpoint) -> tuple[datetime, list[int]]:
     """Take the rows still pending that are free, leased to us, or held by a dead worker."""
     claim = utcnow()
     if lease is not None and claim <= lease:
@@ -148,18 +155,18 @@ def _claim(ids: list[int], lease: datetime | None) -> tuple[datetime, list[int]]
             execution_options={"synchronize_session": False},
         )
     )
-    db.session.commit()
+    checkpoint()
     return claim, sorted(claimed)
 
 
-def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter) -> None:
+def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, checkpoint: Checkpoint) -> None:
     config = current_app.config
     sender = config["MAIL_DEFAULT_SENDER"]
     max_attempts = config["TRAINADMIN_MAIL_MAX_ATTEMPTS"]
     attached = _documents(rows)
     done = 0
     try:
-        with _outcomes() as outcomes, mail.connect() as connection:
+        with _outcomes(checkpoint) as outcomes, mail.connect() as connection:
             if connection.host is not None and connection.host.sock is not None:
                 connection.host.sock.settimeout(SMTP_TIMEOUT)
             for row in rows:
@@ -195,7 +202,7 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter) ->
         for row in rows[done:]:
             log_outcome(row, {"error": error})
         release([row.id for row in rows[done:]], claim, error=error)
-        db.session.commit()
+        checkpoint()
         counts["unreachable"] += len(rows) - done
 
 
@@ -244,7 +251,8 @@ class _Outcomes:
     UPDATE, COMMIT). Otherwise (SQLite; a session joined to an outer transaction) the session,
     committed each time."""
 
-    def __init__(self, connection: sa.Connection | None = None):
+    def __init__(self, checkpoint: Checkpoint, connection: sa.Connection | None = None):
+        self.checkpoint = checkpoint
         self.connection = connection
 
     def record(self, row: OutgoingMessage, claim: datetime, **values) -> None:
@@ -259,7 +267,7 @@ class _Outcomes:
             result = self.connection.execute(statement)
         else:
             result = db.session.execute(statement, execution_options={"synchronize_session": False})
-            db.session.commit()
+            self.checkpoint()
         if not result.rowcount:
             log.warning("notifications: message %s was taken over by another worker", row.id)
             return
@@ -284,13 +292,13 @@ def log_outcome(row: OutgoingMessage, values: dict) -> None:
 
 
 @contextmanager
-def _outcomes() -> Iterator[_Outcomes]:
+def _outcomes(checkpoint: Checkpoint) -> Iterator[_Outcomes]:
     bind = db.session.get_bind()
     if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            yield _Outcomes(connection)
+            yield _Outcomes(checkpoint, connection)
     else:
-        yield _Outcomes()
+        yield _Outcomes(checkpoint)
 
 
 def _documents(rows: list[OutgoingMessage]) -> dict[int, Document]:

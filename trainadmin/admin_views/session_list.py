@@ -1,0 +1,245 @@
+"""The session list: drafts and what needs attention at a glance, filters, exports that leave the
+drafts out, and the bulk actions (publication, recomputing dates)."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import flash, g
+from flask_admin.actions import action
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy.orm import selectinload
+
+from ..models import Origin, Publication, TrainingSession
+from ..queue import enqueue
+from ..services.sessions import set_publication
+from ..transaction import after_commit
+from .base import SecureModelView
+from .field_labels import SESSION_LABELS
+from .labels import enum_label
+from .session_filters import MissingSetupFilter, UnderMinimumFilter
+
+RECOMPUTE_JOB = "trainadmin.jobs.sessions.recompute_session_dates"
+
+
+def _publication_badge(view, context, model, name):
+    if model.publication == Publication.DRAFT:
+        return Markup('<span class="badge ta-badge-draft">{}</span>').format(
+            escape(enum_label(model.publication))
+        )
+    return Markup('<span class="badge badge-success">{}</span>').format(escape(enum_label(model.publication)))
+
+
+def _origin(view, context, model, name):
+    """« Importé » says from which partner and under which reference."""
+    label = enum_label(model.origin)
+    if model.origin == Origin.IMPORTED and model.partner_id is not None:
+        return gettext(
+            "%(origin)s from %(partner)s (reference %(reference)s)",
+            origin=label,
+            partner=model.partner.name if model.partner else "—",
+            reference=model.external_ref or "—",
+        )
+    return label
+
+
+class ExportNote:
+    """A last line in an export that tells what was left out."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+class SessionListView(SecureModelView):
+    """The list part of the sessions view (the page and the forms are in sessions.py)."""
+
+    list_template = "admin/sessions/list.html"
+    create_template = "admin/sessions/create.html"
+    edit_template = "admin/sessions/edit.html"
+    column_list = (
+        "code",
+        "label",
+        "training",
+        "session_type",
+        "start_date",
+        "end_date",
+        "duration_days",
+        "sequence_count",
+        "enrolled_count",
+        "publication",
+        "status",
+    )
+    column_searchable_list = ("code", "label")
+    column_sortable_list = (
+        "code",
+        "label",
+        "start_date",
+        "end_date",
+        "session_type",
+        "publication",
+        "status",
+    )
+    # Newest first: by year then creation order (codes past 9999 in a year would sort wrongly as text).
+    column_default_sort = [("year", True), ("id", True)]
+    column_filters = (
+        "publication",
+        "status",
+        "session_type",
+        "year",
+        "start_date",
+        "training.name",
+        "origin",
+        "missing_from_feed",
+        MissingSetupFilter(_l("Costs or evaluation to enter")),
+        UnderMinimumFilter(_l("Under the minimum capacity")),
+    )
+    column_labels = SESSION_LABELS
+    column_formatters = {"publication": _publication_badge, "origin": _origin}
+    column_details_list = (
+        "code",
+        "label",
+        "training",
+        "year",
+        "session_type",
+        "certification",
+        "organisation",
+        "capacity_min",
+        "capacity_target",
+        "capacity_max",
+        "dispositif",
+        "funding_eligible",
+        "populations",
+        "evaluation",
+        "publication",
+        "status",
+        "origin",
+        "start_date",
+        "end_date",
+        "duration_days",
+        "duration_hours",
+        "comments",
+        "convocation_comment",
+        "organisation_comment",
+        "calendar_invitations",
+    )
+    column_export_list = (
+        "code",
+        "label",
+        "training",
+        "session_type",
+        "start_date",
+        "end_date",
+        "duration_days",
+        "duration_hours",
+        "sequence_count",
+        "enrolled_count",
+        "capacity_min",
+        "capacity_max",
+        "status",
+    )
+    column_formatters_export = {}
+    list_loader_options = (selectinload(TrainingSession.training),)
+
+    # --- Bulk actions ----------------------------------------------------------------------
+
+    def _bulk_publication(self, ids, publication: Publication):
+        sessions = self.query_for_ids(ids).all()
+        changed, skipped = set_publication(sessions, publication, current_user)
+        if changed:
+            flash(
+                ngettext("%(num)s session updated.", "%(num)s sessions updated.", len(changed)),
+                "success",
+            )
+        if skipped:
+            flash(
+                gettext(
+                    "Not changed because collaborators are enrolled (only an operations manager or an "
+                    "administrator can change them): %(codes)s",
+                    codes=", ".join(s.code for s in skipped),
+                ),
+                "warning",
+            )
+
+    @action("publish", _l("Publish"), _l("Publish the selected sessions in the client application?"))
+    def action_publish(self, ids):
+        self._bulk_publication(ids, Publication.PUBLISHED)
+
+    @action("unpublish", _l("Back to draft"), _l("Put the selected sessions back to draft?"))
+    def action_unpublish(self, ids):
+        self._bulk_publication(ids, Publication.DRAFT)
+
+    @action(
+        "recompute_dates",
+        _l("Recompute dates and durations"),
+        _l("Recompute the dates and durations of the selected sessions from their slots?"),
+    )
+    def action_recompute_dates(self, ids):
+        sessions = self.query_for_ids(ids).with_entities(TrainingSession.id).all()
+        for (session_id,) in sessions:
+            after_commit(functools.partial(enqueue, RECOMPUTE_JOB, session_id))
+        flash(
+            ngettext(
+                "%(num)s session queued for recomputation.",
+                "%(num)s sessions queued for recomputation.",
+                len(sessions),
+            ),
+            "success",
+        )
+
+    def is_action_allowed(self, name):
+        if name == "delete":
+            return False  # sessions are cancelled, never deleted from the list
+        return super().is_action_allowed(name)
+
+    allow_delete = False
+
+    # --- Exports: drafts never leave the back office ----------------------------------------
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        if getattr(self, "_exporting", False):
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+            published = [row for row in rows if row.publication != Publication.DRAFT]
+            left_out = len(rows) - len(published)
+            if left_out:
+                published.append(
+                    ExportNote(
+                        ngettext(
+                            "%(num)s draft session left out of this export.",
+                            "%(num)s draft sessions left out of this export.",
+                            left_out,
+                        )
+                    )
+                )
+            return count, published
+        return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+
+    def _export_data(self):
+        self._exporting = True
+        try:
+            return super()._export_data()
+        finally:
+            self._exporting = False
+
+    def get_export_value(self, model, name):
+        if isinstance(model, ExportNote):
+            return model.text if name == self._export_columns[0][0] else ""
+        return super().get_export_value(model, name)
+
+    def row_action_urls(self) -> dict:
+        """Address prefixes of the row actions, computed once per request."""
+        if "session_row_urls" not in g:
+            g.session_row_urls = {
+                "details": self.get_url(".details_view") + "?id=",
+                "details_title": gettext("Open the session"),
+                "edit": self.get_url(".edit_view") + "?id=" if self.can_edit else "",
+                "edit_title": gettext("Edit the session"),
+                "duplicate": self.get_url(".duplicate_view") + "?source=" if self.can_create else "",
+                "duplicate_title": gettext("Duplicate"),
+            }
+        return g.session_row_urls
+
+    def get_drafts_url(self) -> str:
+        return self.filter_url("publication", "enumequal", "DRAFT")

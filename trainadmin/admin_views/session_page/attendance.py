@@ -1,0 +1,96 @@
+"""« Présences »: attendance per half-day, a whole day at once, the sign-in sheets, certifications.
+
+Attendance and certification results are run-time data: unlike the session itself, they are not
+locked once collaborators are enrolled; viewers read them, the training staff records them.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, request
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from ...clock import local_today
+from ...models import Presence, TrainingSession
+from ...services.participants import (
+    CERTIFICATION_RESULTS,
+    attendance_sheet,
+    enrolled_participants,
+    find_day,
+    save_sheet,
+    set_whole_day,
+    signin_sheet_pdf,
+)
+from ..downloads import pdf_download
+from ..labels import enum_choices, enum_label
+from .part import SessionTab, route
+
+CELL_PREFIX = "attendance-"
+RESULT_PREFIX = "certification-"
+RESULT_DATE_PREFIX = "certification_on-"
+
+
+def sheet_from_form(form: MultiDict) -> tuple[list[tuple], list[tuple]]:
+    """The grid as posted: `attendance-<demande>-<slot date>-<am|pm>` = value,
+    `certification-<demande>` = result with `certification_on-<demande>` = date."""
+    cells, certifications = [], []
+    for key, value in form.items():
+        if key.startswith(CELL_PREFIX):
+            parts = key[len(CELL_PREFIX) :].split("-", 2)
+            request_id, slot_date_id, half_day = [*parts, "", ""][:3]
+            cells.append((request_id, slot_date_id, half_day, value))
+        elif key.startswith(RESULT_PREFIX):
+            request_id = key[len(RESULT_PREFIX) :]
+            certifications.append((request_id, value, form.get(RESULT_DATE_PREFIX + request_id, "")))
+    return cells, certifications
+
+
+class AttendanceTab(SessionTab):
+    name = "attendance"
+    label = _l("Attendance")
+
+    def context(self, session: TrainingSession) -> dict:
+        return {
+            "sheet": attendance_sheet(session),
+            "presence_choices": enum_choices(Presence),
+            "certification_results": CERTIFICATION_RESULTS,
+            "today": local_today(),
+        }
+
+    @route("/attendance/", methods=("POST",))
+    def attendance_save_view(self):
+        """« Sauvegarder » of the whole grid: all cells and certification results, or nothing."""
+        session = self.session()
+        cells, certifications = sheet_from_form(request.form)
+        save_sheet(session, cells, certifications, local_today())
+        return self.saved(gettext("Attendance saved."))
+
+    @route("/attendance/day/", methods=("POST",))
+    def attendance_day_view(self):
+        """One value for everyone on one date (« Tous présents »)."""
+        session = self.session()
+        value = request.form.get("value", "").strip()
+        count = set_whole_day(session, request.form.get("slot_date_id"), value)
+        if not count:
+            flash(gettext("Nobody is enrolled in this session."), "warning")
+            return self.back()
+        return self.saved(
+            ngettext(
+                "%(num)s half-day recorded as %(value)s.",
+                "%(num)s half-days recorded as %(value)s.",
+                count,
+                value=enum_label(Presence(value)),
+            )
+        )
+
+    @route("/attendance/sheet/")
+    def signin_sheet_view(self):
+        """« Feuille d'émargement » of one date of the session, as a PDF."""
+        session = self.view.get_one(request.args.get("id", ""))
+        day = find_day(session, request.args.get("date")) if session is not None else None
+        if day is None:
+            abort(404)
+        pdf = signin_sheet_pdf(session, day, enrolled_participants(session))
+        filename = f"emargement-{session.code}-{day.slot_date.day:%Y-%m-%d}.pdf"
+        return pdf_download(pdf, filename)

@@ -1,0 +1,195 @@
+"""« Informations générales »: the session's fields and « Gérer la planification de la session », the
+editor where sequences and their slots are added and changed in place — the one screen that edits
+them.
+
+Its forms post to the routes below; with JavaScript they are sent in the background and the editor
+is redrawn (other unsaved forms on the page are kept), without it the page is reloaded.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ...extensions import db
+from ...models import Sequence, Slot, TrainingSession
+from ...services.errors import DomainError, ValidationFailed
+from ...services.planning import delete_sequence, delete_slot, move_sequence, save_sequence, save_slot
+from ...services.sessions import SessionLocked
+from .part import SessionTab, requested_id, route
+from .planning_forms import editor_choices, sequence_values, slot_values
+
+
+class GeneralTab(SessionTab):
+    name = "general"
+    label = _l("General information")
+
+    def context(self, session: TrainingSession) -> dict:
+        return {
+            "choices": editor_choices(),
+            "edit_slot": requested_id("edit_slot"),
+            "new_slot": requested_id("new_slot"),
+            "edit_sequence": requested_id("edit_sequence"),
+            "open_sequence": requested_id("open"),
+        }
+
+    # --- Answers -------------------------------------------------------------------------------
+
+    def _wants_json(self) -> bool:
+        return request.accept_mimetypes.best == "application/json"
+
+    def _editor(self, session: TrainingSession, open_sequence: int | None) -> str:
+        return render_template(
+            "admin/sessions/_planning_editor.html",
+            open_sequence=open_sequence,
+            choices=editor_choices(),
+            **self.view.page_context(session),
+        )
+
+    def _saved(self, session: TrainingSession, message=None, warnings=(), open_sequence=None):
+        """The editor again, as saved (the request commits on the way out)."""
+        db.session.flush()
+        if self._wants_json():
+            html = self._editor(session, open_sequence)
+            return jsonify({"ok": True, "message": message, "warnings": list(warnings), "html": html})
+        if message:
+            flash(message, "success")
+        for warning in warnings:
+            flash(warning, "warning")
+        return self._reload(session.id, open_sequence)
+
+    def _reload(self, session_id: int, open_sequence: int | None):
+        anchor = f"#sequence-{open_sequence}" if open_sequence else "#planning-editor"
+        url = self.url(".details_view", id=session_id, open=open_sequence or "")
+        return redirect(url + anchor)
+
+    def refused(self, exc: DomainError):
+        if isinstance(exc, SessionLocked):
+            abort(403, description=exc.message)
+        errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "_form": exc.message}
+        if self._wants_json():
+            return jsonify({"ok": False, "errors": errors}), 422
+        for message in errors.values():
+            flash(message, "error")
+        open_sequence = requested_id("sequence")
+        if open_sequence is None and requested_id("slot"):
+            slot = db.session.get(Slot, requested_id("slot"))
+            open_sequence = slot.sequence_id if slot is not None else None
+        return self._reload(requested_id("id") or 0, open_sequence)
+
+    # --- Lookups -------------------------------------------------------------------------------
+
+    def _sequence_of(self, session: TrainingSession) -> Sequence:
+        sequence_id = requested_id("sequence")
+        sequence = db.session.get(Sequence, sequence_id) if sequence_id else None
+        if sequence is None or sequence.session_id != session.id:
+            abort(404)
+        return sequence
+
+    def _slot_of(self, sequence: Sequence) -> Slot | None:
+        if not request.args.get("slot"):
+            return None
+        slot = db.session.get(Slot, requested_id("slot") or 0)
+        if slot is None or slot.sequence_id != sequence.id:
+            abort(404)
+        return slot
+
+    def _may_plan(self, session: TrainingSession) -> dict:
+        context = self.view.page_context(session)
+        if not context["may_plan"]:
+            abort(403)
+        return context
+
+    # --- Sequences -----------------------------------------------------------------------------
+
+    @route("/sequence/form/")
+    def sequence_form_view(self):
+        """The edit form of one sequence, asked for when the user opens it."""
+        session = self.session()
+        sequence = self._sequence_of(session)
+        context = self._may_plan(session)
+        return render_template(
+            "admin/sessions/_sequence_form_fragment.html",
+            sequence=sequence,
+            choices=editor_choices(),
+            **context,
+        )
+
+    @route("/sequence/save/", methods=("POST",))
+    def sequence_save_view(self):
+        session = self.session()
+        sequence = self._sequence_of(session) if request.args.get("sequence") else None
+        values, errors = sequence_values(request.form)
+        if errors:
+            raise ValidationFailed(errors)
+        saved = save_sequence(session, values, current_user, request.form.get("change_reason"), sequence)
+        message = gettext("Sequence « %(label)s » saved.", label=saved.label)
+        return self._saved(session, message, open_sequence=saved.id)
+
+    @route("/sequence/delete/", methods=("POST",))
+    def sequence_delete_view(self):
+        session = self.session()
+        sequence = self._sequence_of(session)
+        delete_sequence(sequence, current_user, request.form.get("change_reason"))
+        return self._saved(session, gettext("Sequence deleted."))
+
+    @route("/sequence/move/", methods=("POST",))
+    def sequence_move_view(self):
+        session = self.session()
+        sequence = self._sequence_of(session)
+        offset = -1 if request.form.get("offset") == "-1" else 1
+        move_sequence(sequence, offset, current_user, request.form.get("change_reason"))
+        return self._saved(session)
+
+    # --- Slots ---------------------------------------------------------------------------------
+
+    @route("/slot/form/")
+    def slot_form_view(self):
+        """One slot form, asked for when the user opens it (the page does not carry them all)."""
+        session = self.session()
+        sequence = self._sequence_of(session)
+        slot = self._slot_of(sequence)
+        context = self._may_plan(session)
+        return render_template(
+            "admin/sessions/_slot_form_fragment.html",
+            sequence=sequence,
+            slot=slot,
+            choices=editor_choices(),
+            **context,
+        )
+
+    @route("/slot/save/", methods=("POST",))
+    def slot_save_view(self):
+        session = self.session()
+        sequence = self._sequence_of(session)
+        slot = self._slot_of(sequence)
+        data, errors = slot_values(request.form)
+        if errors:
+            raise ValidationFailed(errors)
+        result = save_slot(
+            sequence,
+            data,
+            current_user,
+            reason=request.form.get("change_reason"),
+            slot=slot,
+            notify=request.form.get("no_calendar_update") != "y",
+            override_reason=request.form.get("override_reason"),
+        )
+        return self._saved(session, gettext("Slot saved."), result.warnings, open_sequence=sequence.id)
+
+    @route("/slot/delete/", methods=("POST",))
+    def slot_delete_view(self):
+        session = self.session()
+        slot = db.session.get(Slot, requested_id("slot") or 0)
+        if slot is None or slot.sequence.session_id != session.id:
+            abort(404)
+        sequence_id = slot.sequence_id
+        delete_slot(
+            slot,
+            current_user,
+            request.form.get("change_reason"),
+            notify=request.form.get("no_calendar_update") != "y",
+        )
+        return self._saved(session, gettext("Slot deleted."), open_sequence=sequence_id)

@@ -1,0 +1,47 @@
+"""Documents: uploaded files checked by extension and content, stored under TRAINADMIN_STORAGE and
+removed with their row once the deletion is committed; the text helpers of the PDFs we make."""
+
+from __future__ import annotations
+
+from .pdf import pdf_text, slot_place
+from .storage import (
+    ACCEPT,
+    STORED_NAME,
+    Upload,
+    can_download,
+    check_upload,
+    copy_document,
+    delete_document,
+    display_name,
+    document_path,
+    document_types,
+    documents_of,
+    install,
+    is_file_chosen,
+    purge_files,
+    save_upload,
+    store,
+    stored_path,
+)
+
+__all__ = [
+    "ACCEPT",
+    "STORED_NAME",
+    "Upload",
+    "can_download",
+    "check_upload",
+    "copy_document",
+    "delete_document",
+    "display_name",
+    "document_path",
+    "document_types",
+    "documents_of",
+    "install",
+    "is_file_chosen",
+    "pdf_text",
+    "purge_files",
+    "save_upload",
+    "slot_place",
+    "store",
+    "stored_path",
+]
