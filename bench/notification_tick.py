@@ -281,7 +281,7 @@ def start_worker(args, smtp_port: int) -> subprocess.Popen:
     rq = str(Path(sys.executable).parent / "rq")
     command = [rq, "worker", "-u", args.redis_url, "-w", args.worker_class, QUEUE_NAME]
     # Its log (a line per e-mail) goes to a file: a pipe nobody reads would fill up and stop it.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the worker's life)
     process = subprocess.Popen(  # noqa: S603 (our own rq, our own arguments)
         command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log
     )
