@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .extensions import db
+from .ids import parse_id
 from .models import Role
 from .services.errors import DomainError
 from .transaction import commit, rollback
@@ -183,8 +184,8 @@ def import_partner_command(partner, file):
     from .services.imports import FeedError, perform_run, queue_run, read_limited
 
     found = db.session.scalar(sa.select(Partner).where(Partner.name == partner))
-    if found is None and partner.isdigit():
-        found = db.session.get(Partner, int(partner))
+    if found is None and parse_id(partner) is not None:
+        found = db.session.get(Partner, parse_id(partner))
     if found is None:
         raise click.ClickException(f"No partner named {partner!r}.")
     try:

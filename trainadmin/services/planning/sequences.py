@@ -139,9 +139,9 @@ def delete_sequence(sequence: Sequence, user: User | None, reason: str | None = 
     before = snapshots.sequence_fields(sequence)
     target = snapshots.sequence_target(sequence)
     events.on_sequence_cancelled(sequence)
-    session.sequences.remove(sequence)
     db.session.delete(sequence)
     db.session.flush()
+    db.session.expire(session, ["sequences"])
     refresh_session(session)
     history.record_changes(session, target, before, None, reason=reason)
 
