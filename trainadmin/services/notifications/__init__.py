@@ -1,6 +1,7 @@
 """E-mail notifications and calendar invitations.
 
-- rules.py     the global defaults (« Modèles d'e-mails ») and each session's own rules
+- rules.py     the global templates (« Modèles d'e-mails ») and each session's own rules
+- defaults.py  the default e-mails' settings; their texts are in templates/emails/defaults/
 - schedule.py  when each rule is due for each sequence (EmailSchedule rows), kept up to date
 - compose.py   what a due schedule says and to whom (drafts), rendered from the rule's templates
 - outbox.py    the ledger: one row per message and recipient, written before sending (never twice)
