@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from trainadmin.models import Cost, Document, Role, TrainingSession
-from trainadmin.services.documents.storage import (
+from trainadmin.services.documents import (
     STORED_NAME,
     documents_of,
     purge_files,

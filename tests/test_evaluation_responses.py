@@ -17,7 +17,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from trainadmin.models import RequestStatus, Role, SurveyKind, SurveyResponse, TrainingRequest
 from trainadmin.services.errors import DomainError, ValidationFailed
-from trainadmin.services.evaluations.responses import (
+from trainadmin.services.evaluations import (
     MAX_IMPORT_BYTES,
     MAX_LINE_CHARS,
     ImportRejected,

@@ -1,33 +1,28 @@
-"""The one secured base every admin view inherits: access by role, CSRF, exports, eager loading."""
+"""The one secured base every admin view inherits: access by role, CSRF, exports, eager loading
+(formats in `formatters.py`, form scaffolding in `form_fields.py`)."""
 
 from __future__ import annotations
-
-from datetime import date, datetime, time
-from decimal import Decimal
-from enum import Enum
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.fields import QuerySelectField
-from flask_admin.model import typefmt
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
 
 from ..extensions import db
-from ..i18n import show_date, show_datetime, show_decimal
 from ..ids import is_id, parse_id
 from ..models import Role
 from ..services.errors import DomainError
 from ..transaction import unit_of_work
 from . import labels
+from .form_fields import enum_selects, find_field, readable_errors, trimmed_text, with_blank_choice_text
+from .formatters import EXPORT_FORMATTERS, TYPE_FORMATTERS, neutralise_formula
 
 ALL_ROLES = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.MANAGER})
@@ -35,134 +30,11 @@ ADMIN_ONLY = frozenset({Role.ADMIN})
 
 WRITE_VIEWS = {"create_view", "edit_view", "delete_view", "ajax_update"}
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 def current_role() -> Role | None:
     if not has_request_context() or not current_user.is_authenticated:
         return None
     return current_user.role
-
-
-def neutralise_formula(value):
-    """Spreadsheets run a cell that starts with = + - @: prefix it so it stays text."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def _format_bool(view, value, name=None):
-    return gettext("Yes") if value else gettext("No")
-
-
-def _format_enum(view, value, name=None):
-    return labels.enum_label(value)
-
-
-def _format_decimal(view, value, name=None):
-    return show_decimal(value)
-
-
-def _format_list(view, values, name=None):
-    return ", ".join(str(v) for v in values)
-
-
-TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
-TYPE_FORMATTERS.update(
-    {
-        type(None): typefmt.empty_formatter,
-        bool: _format_bool,
-        datetime: lambda view, value, name=None: show_datetime(value),
-        date: lambda view, value, name=None: show_date(value),
-        time: lambda view, value, name=None: value.strftime("%H:%M"),
-        Decimal: _format_decimal,
-        Enum: _format_enum,
-        list: _format_list,
-    }
-)
-
-EXPORT_FORMATTERS = dict(TYPE_FORMATTERS)
-EXPORT_FORMATTERS.update({bool: _format_bool, list: _format_list})
-
-
-def enum_selects(model, overrides: dict | None, args: dict | None) -> tuple[dict, dict]:
-    """Enum columns become selects of translated labels that give back the enum member."""
-    overrides = dict(overrides or {})
-    args = {key: dict(value) for key, value in (args or {}).items()}
-    for column in model.__table__.columns:
-        enum_cls = getattr(column.type, "enum_class", None)
-        if enum_cls is None or column.key in overrides:
-            continue
-        overrides[column.key] = SelectField
-        field_args = args.setdefault(column.key, {})
-        field_args.setdefault("choices", labels.enum_choices(enum_cls))
-        field_args.setdefault("coerce", enum_cls)
-    return overrides, args
-
-
-def with_blank_choice_text(form_class):
-    """Optional relation selects show a dash, not Flask-Admin's `__None` marker."""
-    for name in dir(form_class):
-        unbound = getattr(form_class, name)
-        if (
-            isinstance(unbound, UnboundField)
-            and isinstance(unbound.field_class, type)
-            and issubclass(unbound.field_class, QuerySelectField)
-            and unbound.kwargs.get("allow_blank")
-        ):
-            unbound.kwargs.setdefault("blank_text", "—")
-    return form_class
-
-
-def strip_text(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def trimmed_text(form_class):
-    """Text typed in a form is stored without its surrounding spaces, on creation and on edit alike
-    (passwords excepted)."""
-    for name in dir(form_class):
-        unbound = getattr(form_class, name)
-        if (
-            isinstance(unbound, UnboundField)
-            and isinstance(unbound.field_class, type)
-            and issubclass(unbound.field_class, StringField)
-            and not issubclass(unbound.field_class, PasswordField)
-        ):
-            filters = tuple(unbound.kwargs.get("filters", ()))
-            if strip_text not in filters:
-                unbound.kwargs["filters"] = (*filters, strip_text)
-    return form_class
-
-
-def find_field(form, name: str):
-    """A field by its full name, inline entries included (`dates-0-end_time`)."""
-    for field in form:
-        if field.name == name:
-            return field
-        for entry in getattr(field, "entries", ()):
-            subform = getattr(entry, "form", None)
-            if isinstance(subform, BaseForm):
-                found = find_field(subform, name)
-                if found is not None:
-                    return found
-    return None
-
-
-def readable_errors(form) -> None:
-    """Validator messages may be lazy strings, which the admin templates do not print: make them text."""
-    for field in form:
-        subform = getattr(field, "form", None)
-        if isinstance(subform, BaseForm) and subform is not form:
-            readable_errors(subform)
-        for entry in getattr(field, "entries", ()):
-            if isinstance(getattr(entry, "form", None), BaseForm):
-                readable_errors(entry.form)
-        if isinstance(field.errors, list) and all(
-            not isinstance(e, (dict, list, tuple)) for e in field.errors
-        ):
-            field.errors = [str(e) for e in field.errors]
 
 
 class AccessMixin:

@@ -12,8 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from ..models import EmailAnchor, EmailKind, EmailTemplate
 from ..services.documents import document_types, documents_of
 from ..services.notifications.recipients import RECIPIENT_KINDS, recipient_kinds
-from ..services.notifications.render import COMMENTS_BY_KIND, SEQUENCE_ANCHORS
 from ..services.notifications.rules import check_email_template, template_errors
+from ..services.notifications.variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS
 from .base import AdminOnlyView
 from .labels import enum_label
 
@@ -36,7 +36,7 @@ TEMPLATE_LABELS = {
     "body": _l("Body"),
 }
 
-#: Variables of the templates, shown next to the body (see `services.notifications.render`).
+#: Variables of the templates, shown next to the body (see `services.notifications.variables`).
 COMMON_HELP = (
     ("session.code", _l("session code")),
     ("session.label", _l("session title")),

@@ -35,7 +35,7 @@ from ..services.sessions import (
     update_session,
 )
 from ..transaction import commit, rollback
-from .base import find_field
+from .form_fields import find_field
 from .session_form import (
     GENERAL_FIELDS,
     disable_fields,

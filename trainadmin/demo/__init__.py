@@ -1,7 +1,8 @@
 """Demo data: fills an empty database with a realistic French training plan over two years.
 
-The content lives in `data`; this package turns it into rows through the same services the
-product uses (users, session codes, planning), so the demo obeys the rules of the real thing.
+The content lives in `reference_data`, `people_data` and `session_data`; this package turns it
+into rows through the same services the product uses (users, session codes, planning), so the demo
+obeys the rules of the real thing.
 Everything is deterministic for a given `today`.
 """
 
@@ -53,7 +54,7 @@ from ..models import (
 from ..services.errors import DomainError
 from ..services.notifications.rules import ensure_templates
 from ..services.users import create_user
-from . import data
+from . import people_data, reference_data, session_data
 from .context import Catalogue, Context
 from .emails import create_outbox
 from .sessions import create_sessions
@@ -61,7 +62,7 @@ from .sessions import create_sessions
 DEMO_ADMIN_EMAIL = "admin@demo.trainadmin.fr"
 DEMO_ACCOUNTS: tuple[tuple[str, Role], ...] = (
     (DEMO_ADMIN_EMAIL, Role.ADMIN),
-    *((email, Role(role)) for email, role, _ in data.USERS),
+    *((email, Role(role)) for email, role, _ in reference_data.USERS),
 )
 """Every demo login, all with the password given to `seed_demo`."""
 DEMO_SEED = 2027
@@ -101,8 +102,8 @@ def _check_empty() -> None:
 
 
 def _create_users(password: str) -> User:
-    admin = create_user(DEMO_ADMIN_EMAIL, Role.ADMIN, password, full_name=data.ADMIN_FULL_NAME)
-    for email, role, full_name in data.USERS:
+    admin = create_user(DEMO_ADMIN_EMAIL, Role.ADMIN, password, full_name=reference_data.ADMIN_FULL_NAME)
+    for email, role, full_name in reference_data.USERS:
         create_user(email, role, password, full_name=full_name)
     return admin
 
@@ -114,43 +115,43 @@ def _slug(text: str) -> str:
 
 def _create_reference_data(context: Context) -> None:
     catalogue = context.catalogue
-    for name, code, description in data.CERTIFICATIONS:
+    for name, code, description in reference_data.CERTIFICATIONS:
         catalogue.certifications[name] = Certification(name=name, code=code, description=description)
-    for values in data.ORGANISATIONS:
+    for values in reference_data.ORGANISATIONS:
         catalogue.organisations[values["name"]] = TrainingOrganisation(**values)
-    for name, email, phone, siret in data.SUPPLIERS:
+    for name, email, phone, siret in reference_data.SUPPLIERS:
         catalogue.suppliers[name] = Supplier(name=name, email=email, phone=phone, siret=siret)
-    for values in data.LOCATIONS:
+    for values in reference_data.LOCATIONS:
         location = Location(**{key: value for key, value in values.items() if key != "rooms"})
         location.rooms = [Room(name=name, capacity=capacity) for name, capacity in values["rooms"]]
         catalogue.locations.append(location)
-    for first_name, last_name, phone, organisation, internal in data.TRAINERS:
+    for first_name, last_name, phone, organisation, internal in reference_data.TRAINERS:
         catalogue.trainers[f"{first_name} {last_name}"] = Trainer(
             first_name=first_name,
             last_name=last_name,
-            email=f"{_slug(first_name)}.{_slug(last_name)}@{data.TRAINER_DOMAIN}",
+            email=f"{_slug(first_name)}.{_slug(last_name)}@{reference_data.TRAINER_DOMAIN}",
             phone=phone,
             organisation=catalogue.organisations.get(organisation or ""),
             internal=internal,
         )
-    for name, description in data.POPULATIONS:
+    for name, description in people_data.POPULATIONS:
         catalogue.populations[name] = Population(name=name, description=description)
-    catalogue.cost_types = {name: CostType(name=name) for name in data.COST_TYPES}
+    catalogue.cost_types = {name: CostType(name=name) for name in reference_data.COST_TYPES}
     catalogue.evaluations = {
         name: Evaluation(name=name, description=description, questions="\n".join(questions))
-        for name, description, questions in data.EVALUATIONS
+        for name, description, questions in reference_data.EVALUATIONS
     }
-    catalogue.dispositifs = {name: Dispositif(name=name) for name in data.DISPOSITIFS}
-    catalogue.teaching_modes = {name: TeachingMode(name=name) for name in data.TEACHING_MODES}
+    catalogue.dispositifs = {name: Dispositif(name=name) for name in reference_data.DISPOSITIFS}
+    catalogue.teaching_modes = {name: TeachingMode(name=name) for name in reference_data.TEACHING_MODES}
     catalogue.partner = Partner(
-        name=data.PARTNER["name"],
+        name=reference_data.PARTNER["name"],
         feed_format=FeedFormat.CSV,
         source_kind=FeedSource.PATH,
-        source=str(ROOT / data.PARTNER["feed"]),
-        schedule=data.PARTNER["schedule"],
-        organisation=catalogue.organisations[data.PARTNER["organisation"]],
+        source=str(ROOT / reference_data.PARTNER["feed"]),
+        schedule=reference_data.PARTNER["schedule"],
+        organisation=catalogue.organisations[reference_data.PARTNER["organisation"]],
         publication=Publication.DRAFT,
-        contact_email=data.PARTNER["contact_email"],
+        contact_email=reference_data.PARTNER["contact_email"],
     )
     for group in (
         catalogue.certifications,
@@ -166,7 +167,7 @@ def _create_reference_data(context: Context) -> None:
         db.session.add_all(group.values())
     db.session.add_all(catalogue.locations)
     db.session.add(catalogue.partner)
-    db.session.add_all(DocumentType(name=name) for name in data.DOCUMENT_TYPES)
+    db.session.add_all(DocumentType(name=name) for name in reference_data.DOCUMENT_TYPES)
     _create_collaborators(context)
 
 
@@ -186,7 +187,7 @@ def _create_import_run(context: Context) -> None:
         status=ImportStatus.SUCCEEDED,
         scheduled=True,
         scheduled_for=morning,
-        filename=Path(data.PARTNER["feed"]).name,
+        filename=Path(reference_data.PARTNER["feed"]).name,
         queued_at=morning,
         started_at=morning,
         heartbeat_at=morning + timedelta(seconds=2),
@@ -212,18 +213,18 @@ def _create_import_run(context: Context) -> None:
 def _create_collaborators(context: Context) -> None:
     """50 people split by `POPULATION_SIZES`; team leaders and sales managers are cadres as well."""
     rng, catalogue = context.rng, context.catalogue
-    last_names = list(data.LAST_NAMES)
+    last_names = list(people_data.LAST_NAMES)
     rng.shuffle(last_names)
-    people = iter(zip(data.FIRST_NAMES, last_names, strict=True))
+    people = iter(zip(people_data.FIRST_NAMES, last_names, strict=True))
     groups: dict[str, list[Collaborator]] = {}
-    for (name, _), size in zip(data.POPULATIONS, data.POPULATION_SIZES, strict=True):
+    for (name, _), size in zip(people_data.POPULATIONS, people_data.POPULATION_SIZES, strict=True):
         groups[name] = [
             Collaborator(
                 first_name=first_name,
                 last_name=last_name,
-                email=f"{_slug(first_name)}.{_slug(last_name)}@{data.STAFF_DOMAIN}",
+                email=f"{_slug(first_name)}.{_slug(last_name)}@{reference_data.STAFF_DOMAIN}",
                 employee_number=f"MAT{1001 + len(catalogue.collaborators) + index}",
-                department=rng.choice(data.DEPARTMENTS[name]),
+                department=rng.choice(people_data.DEPARTMENTS[name]),
                 populations=[catalogue.populations[name]],
             )
             for index, (first_name, last_name) in enumerate(islice(people, size))
@@ -238,7 +239,7 @@ def _create_collaborators(context: Context) -> None:
     directors = cadres[:3]
     for collaborator in catalogue.collaborators:
         if collaborator in directors:
-            collaborator.manager_email = f"direction.generale@{data.STAFF_DOMAIN}"
+            collaborator.manager_email = f"direction.generale@{reference_data.STAFF_DOMAIN}"
         elif collaborator in technicians and collaborator not in promoted_technicians:
             collaborator.manager_email = rng.choice(promoted_technicians).email
         elif collaborator in sales and collaborator not in sales_managers:
@@ -249,7 +250,7 @@ def _create_collaborators(context: Context) -> None:
 
 
 def _create_trainings(catalogue: Catalogue) -> None:
-    for spec in data.TRAININGS:
+    for spec in session_data.TRAININGS:
         minimum, target, maximum = spec["capacities"]
         training = Training(
             name=spec["name"],

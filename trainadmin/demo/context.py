@@ -27,7 +27,7 @@ from ..models import (
 
 @dataclass
 class Catalogue:
-    """Reference rows by name, so the plan in `data` can point at them."""
+    """Reference rows by name, so the plan in `session_data` can point at them."""
 
     certifications: dict[str, Certification] = field(default_factory=dict)
     organisations: dict[str, TrainingOrganisation] = field(default_factory=dict)

@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..services.planning import refresh_session
 from ..services.sessions import assign_code
-from . import data
+from . import reference_data, session_data
 from .context import Context
 from .emails import give_email_rules
 
@@ -36,11 +36,11 @@ REMOTE_MODES = {"Classe virtuelle", "E-learning"}
 
 
 def create_sessions(context: Context) -> None:
-    specs = {spec["reference"]: spec for spec in data.TRAININGS}
+    specs = {spec["reference"]: spec for spec in session_data.TRAININGS}
     previous: dict[str, TrainingSession] = {}
     imported = 0
     stretch = _future_stretch(context)
-    for plan in data.SESSIONS:
+    for plan in session_data.SESSIONS:
         spec = specs[plan.reference]
         weeks = plan.weeks if plan.weeks < 0 else max(1, round(plan.weeks * stretch))
         schedule = _schedule(context, spec, weeks)
@@ -80,8 +80,8 @@ def _monday(context: Context, weeks: int = 0) -> date:
 
 def _future_stretch(context: Context) -> float:
     """Spread the upcoming sessions until the autumn of next year, whatever the date today."""
-    last_week = max(plan.weeks for plan in data.SESSIONS)
-    margin = max(spec["gap_weeks"] for spec in data.TRAININGS) + 4
+    last_week = max(plan.weeks for plan in session_data.SESSIONS)
+    margin = max(spec["gap_weeks"] for spec in session_data.TRAININGS) + 4
     horizon = (date(context.today.year + 1, 12, 10) - _monday(context)).days // 7
     return (horizon - margin) / last_week
 
@@ -101,7 +101,7 @@ def _easter(year: int) -> date:
 
 def _is_working_day(day: date) -> bool:
     """No training on week-ends, French public holidays, the year-end break or early August."""
-    if day.weekday() >= 5 or (day.month, day.day) in data.FIXED_HOLIDAYS:
+    if day.weekday() >= 5 or (day.month, day.day) in session_data.FIXED_HOLIDAYS:
         return False
     if (day.month == 12 and day.day >= 22) or (day.month == 8 and day.day <= 21):
         return False
@@ -174,11 +174,11 @@ def _new_session(
     # closed may have been held in December before.
     session.year = min(max(first_day.year, current_year), current_year + 1)
     if publication == Publication.PUBLISHED:
-        session.convocation_comment = data.CONVOCATION_COMMENT
+        session.convocation_comment = session_data.CONVOCATION_COMMENT
         if training.organisation and training.organisation.siret:
-            session.organisation_comment = data.ORGANISATION_COMMENT
+            session.organisation_comment = session_data.ORGANISATION_COMMENT
     if status == WorkflowStatus.CANCELLED:
-        session.cancel_reason = data.CANCEL_REASON
+        session.cancel_reason = session_data.CANCEL_REASON
     db.session.add(session)
     assign_code(session)
     return session
@@ -196,9 +196,9 @@ def _plan(context: Context, session: TrainingSession, spec: dict, schedule: list
             position=position, label=label, teaching_mode=catalogue.teaching_modes[mode], is_prework=prework
         )
         if prework:
-            sequence.url = f"{data.ELEARNING_URL}{spec['reference'].lower()}"
+            sequence.url = f"{session_data.ELEARNING_URL}{spec['reference'].lower()}"
         elif mode == "Classe virtuelle":
-            sequence.url = f"https://visio.{data.DOMAIN}/{session.code}"
+            sequence.url = f"https://visio.{reference_data.DOMAIN}/{session.code}"
         session.sequences.append(sequence)
         if cancelled:
             continue
@@ -241,10 +241,10 @@ def _add_slot(context: Context, sequence: Sequence, spec: dict, days: list[date]
         slot.location = location
         slot.host_name = location.contact_name
         slot.host_email = location.contact_email
-        slot.location_comment = data.LOCATION_COMMENT
-        slot.trainer_comment = data.TRAINER_COMMENT
+        slot.location_comment = session_data.LOCATION_COMMENT
+        slot.trainer_comment = session_data.TRAINER_COMMENT
         if slot.organisation and slot.organisation.siret:
-            slot.organisation_comment = data.ORGANISATION_COMMENT
+            slot.organisation_comment = session_data.ORGANISATION_COMMENT
     slot.dates = [
         SlotDate(day=day, start_time=start_time, end_time=end_time, break_minutes=break_minutes)
         for day in days
@@ -263,11 +263,11 @@ def _set_sequence_statuses(context: Context, session: TrainingSession, spec: dic
     if session.evaluation and teaching:
         last = teaching[-1]
         last.hot_survey_enabled = True
-        last.hot_survey_evaluation = evaluations[data.SATISFACTION]
+        last.hot_survey_evaluation = evaluations[reference_data.SATISFACTION]
         last.hot_survey_delay_days = 0
         if spec["cold_survey_days"]:
             last.cold_survey_enabled = True
-            last.cold_survey_evaluation = evaluations[data.COLD_REVIEW]
+            last.cold_survey_evaluation = evaluations[reference_data.COLD_REVIEW]
             last.cold_survey_delay_days = spec["cold_survey_days"]
 
 
@@ -328,8 +328,8 @@ def _add_costs(context: Context, session: TrainingSession, spec: dict) -> None:
         amounts["Déplacement"] = Decimal(rng.randrange(180, 650, 10))
     trainees = session.enrolled_count or session.capacity_target or 1
     for name, amount in amounts.items():
-        per_trainee = name in data.PER_TRAINEE_COST_TYPES
-        supplier = data.SUPPLIER_BY_COST_TYPE.get(name)
+        per_trainee = name in reference_data.PER_TRAINEE_COST_TYPES
+        supplier = reference_data.SUPPLIER_BY_COST_TYPE.get(name)
         db.session.add(
             Cost(
                 session=session,
@@ -338,6 +338,6 @@ def _add_costs(context: Context, session: TrainingSession, spec: dict) -> None:
                 split=CostSplit.PER_TRAINEE if per_trainee else CostSplit.GLOBAL,
                 quantity=trainees if per_trainee else None,
                 supplier=catalogue.suppliers[supplier] if supplier else None,
-                comment=None if name in spec["default_costs"] else data.TRAVEL_COMMENT,
+                comment=None if name in spec["default_costs"] else session_data.TRAVEL_COMMENT,
             )
         )

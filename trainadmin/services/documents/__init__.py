@@ -5,24 +5,16 @@ from __future__ import annotations
 
 from .pdf import pdf_text, slot_place
 from .storage import (
-    ACCEPT,
-    STORED_NAME,
-    Upload,
     can_download,
-    check_upload,
     copy_document,
     delete_document,
-    display_name,
-    document_path,
     document_types,
     documents_of,
-    install,
-    is_file_chosen,
-    purge_files,
     save_upload,
     store,
-    stored_path,
 )
+from .stored_files import STORED_NAME, document_path, install, purge_files, stored_path
+from .uploads import ACCEPT, Upload, check_upload, display_name, is_file_chosen
 
 __all__ = [
     "ACCEPT",

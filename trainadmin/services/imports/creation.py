@@ -9,7 +9,7 @@ those services do beyond their rules is writing. So the rules are the same funct
 the dates and durations of `derive_planning` — and the rows are written with one INSERT per table
 and batch. History: one « imported » entry per session, which covers what it holds (as for a
 duplicated session). Changes to existing sessions go through the services one by one
-(`imports.update_session`).
+(`writing.update_session`).
 """
 
 from __future__ import annotations

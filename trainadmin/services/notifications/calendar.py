@@ -18,22 +18,19 @@ cancellations); an update held back that way goes at the next refresh, since its
 A sequence spread over several days stays one invitation: a recurring event (RRULE daily every n
 days, EXDATE for the days off, a RECURRENCE-ID exception for each day with other hours or place), the
 shape Outlook and Google Calendar themselves send; RDATE alone is refused by Outlook. Hours are
-local (TRAINADMIN_TZ) with a VTIMEZONE in yearly-rule form. Details and reasons in `ics.py`.
+local (TRAINADMIN_TZ) with a VTIMEZONE in yearly-rule form. Details and reasons in `ics.py`; the
+days, the content and the e-mails' wording in `invitation_content.py`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parseaddr
 from uuid import uuid4
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import (
@@ -43,7 +40,6 @@ from ...models import (
     RequestStatus,
     Sequence,
     SequenceStatus,
-    Slot,
     SlotChange,
     TrainingRequest,
     TrainingSession,
@@ -51,19 +47,15 @@ from ...models import (
     utcnow,
 )
 from . import ics
+from .invitation_content import (
+    Plan,
+    build_content,
+    cancel_message,
+    invitation_organizer,
+    request_message,
+    session_plans,
+)
 from .outbox import cancel_pending, queue_message
-
-
-@dataclass
-class _Plan:
-    """A sequence of the session and its training days, computed once for all its participants."""
-
-    sequence: Sequence
-    days: tuple[ics.Day, ...]
-
-    @property
-    def invitable(self) -> bool:
-        return bool(self.days) and self.sequence.status != SequenceStatus.CANCELLED
 
 
 def sends_requests(session: TrainingSession) -> bool:
@@ -105,7 +97,7 @@ def refresh_invitations(session: TrainingSession, *, notify: bool, sequence_ids=
     SEQUENCE and, with `notify`, sends the update. Returns the number of messages written."""
     if session.status == WorkflowStatus.CANCELLED or (notify and not sends_requests(session)):
         return 0
-    plans = _plans(session)
+    plans = session_plans(session)
     query = (
         sa.select(CalendarInvitation)
         .join(TrainingRequest, TrainingRequest.id == CalendarInvitation.request_id)
@@ -122,7 +114,7 @@ def refresh_invitations(session: TrainingSession, *, notify: bool, sequence_ids=
         query = query.where(CalendarInvitation.sequence_id.in_(list(sequence_ids)))
     invitations = db.session.scalars(query).all()
     requests = _requests_by_id({i.request_id for i in invitations})
-    organizer = _organizer()
+    organizer = invitation_organizer()
     queued = 0
     for invitation in invitations:
         plan = plans.get(invitation.sequence_id)
@@ -135,7 +127,7 @@ def refresh_invitations(session: TrainingSession, *, notify: bool, sequence_ids=
             else:
                 invitation.cancelled, invitation.content_hash = True, None
             continue
-        content = _content(session, plan, request, invitation.uid, organizer)
+        content = build_content(session, plan, request, invitation.uid, organizer)
         digest = content.digest()
         if digest == invitation.content_hash:
             continue
@@ -174,14 +166,14 @@ def cancel(
     if not invitations:
         return 0
     requests = _requests_by_id({i.request_id for i in invitations})
-    organizer = _organizer()
-    plans_by_session: dict[int, dict[int, _Plan]] = {}
+    organizer = invitation_organizer()
+    plans_by_session: dict[int, dict[int, Plan]] = {}
     queued = 0
     for invitation in invitations:
         request_row = requests[invitation.request_id]
         owner = request_row.session
         if owner.id not in plans_by_session:
-            plans_by_session[owner.id] = _plans(owner)
+            plans_by_session[owner.id] = session_plans(owner)
         plan = plans_by_session[owner.id][invitation.sequence_id]
         queued += _cancel_one(invitation, owner, plan, request_row, organizer)
     db.session.flush()
@@ -237,7 +229,7 @@ def process_slot_changes(session_id: int | None = None) -> int:
 
 
 def _invite(session: TrainingSession, requests: list[TrainingRequest]) -> int:
-    plans = [plan for plan in _plans(session).values() if plan.invitable]
+    plans = [plan for plan in session_plans(session).values() if plan.invitable]
     if not plans:
         return 0
     existing = {
@@ -249,7 +241,7 @@ def _invite(session: TrainingSession, requests: list[TrainingRequest]) -> int:
             )
         )
     }
-    organizer = _organizer()
+    organizer = invitation_organizer()
     queued = 0
     for request in requests:
         for plan in plans:
@@ -263,7 +255,7 @@ def _invite(session: TrainingSession, requests: list[TrainingRequest]) -> int:
             else:  # back after a cancellation: same UID, next version
                 invitation.sequence_number += 1
                 invitation.cancelled = False
-            content = _content(session, plan, request, invitation.uid, organizer)
+            content = build_content(session, plan, request, invitation.uid, organizer)
             invitation.content_hash = content.digest()
             queued += _send_request(invitation, session, plan, request, content, update=False)
     db.session.flush()
@@ -285,56 +277,34 @@ def _new_invitation(sequence: Sequence, request: TrainingRequest) -> CalendarInv
 def _send_request(
     invitation: CalendarInvitation,
     session: TrainingSession,
-    plan: _Plan,
+    plan: Plan,
     request: TrainingRequest,
     content: ics.Invitation,
     *,
     update: bool,
 ) -> int:
     text = ics.request_text(content, invitation.sequence_number, _tzid())
-    with force_locale(_locale()):
-        values = _wording(session, plan)
-        if update:
-            subject = gettext("Updated invitation: %(summary)s", summary=content.summary)
-            intro = gettext(
-                "The dates or the place of « %(sequence)s » (session « %(session)s », %(code)s) "
-                "changed: your calendar invitation is updated.",
-                **values,
-            )
-        else:
-            subject = gettext("Invitation: %(summary)s", summary=content.summary)
-            intro = gettext(
-                "You are invited to « %(sequence)s » of the session « %(session)s » (%(code)s). "
-                "Accept the invitation to add it to your calendar.",
-                **values,
-            )
-        body = "\n".join([intro, "", *_day_lines(plan.days), *_comment_lines(session)])
+    subject, body = request_message(session, plan, content, update=update)
     return _queue(invitation, session, plan, request, text, subject, body)
 
 
 def _cancel_one(
     invitation: CalendarInvitation,
     session: TrainingSession,
-    plan: _Plan,
+    plan: Plan,
     request: TrainingRequest,
     organizer: tuple[str, str | None],
 ) -> int:
     invitation.sequence_number += 1
     invitation.cancelled = True
     invitation.content_hash = None
-    content = _content(session, plan, request, invitation.uid, organizer)
+    content = build_content(session, plan, request, invitation.uid, organizer)
     previous = None if content.days else _last_calendar(invitation)
     if previous:
         text = ics.cancel_from_previous(previous, invitation.sequence_number)
     else:
         text = ics.cancel_text(content, invitation.sequence_number, _tzid())
-    with force_locale(_locale()):
-        subject = gettext("Cancelled: %(summary)s", summary=content.summary)
-        body = gettext(
-            "« %(sequence)s » of the session « %(session)s » (%(code)s) is cancelled for you: "
-            "the event is removed from your calendar.",
-            **_wording(session, plan),
-        )
+    subject, body = cancel_message(session, plan, content)
     return _queue(invitation, session, plan, request, text, subject, body)
 
 
@@ -359,90 +329,6 @@ def _queue(invitation, session, plan, request, text, subject, body) -> int:
     return 1
 
 
-def _content(
-    session: TrainingSession,
-    plan: _Plan,
-    request: TrainingRequest,
-    uid: str,
-    organizer: tuple[str, str | None],
-) -> ics.Invitation:
-    sequence = plan.sequence
-    with force_locale(_locale()):
-        lines = [gettext("Session %(code)s", code=session.code)]
-        if sequence.is_prework:
-            lines.append(gettext("Pre-work to do before the session."))
-    if session.convocation_comment:
-        lines.append(session.convocation_comment.strip())
-    if sequence.url:
-        lines.append(sequence.url)
-    collaborator = request.collaborator
-    return ics.Invitation(
-        uid=uid,
-        summary=f"{session.label} – {sequence.label}",
-        description="\n\n".join(lines),
-        days=plan.days,
-        organizer_email=organizer[0],
-        organizer_name=organizer[1],
-        attendee_email=collaborator.email,
-        attendee_name=str(collaborator),
-        url=sequence.url,
-    )
-
-
-def _plans(session: TrainingSession) -> dict[int, _Plan]:
-    sequences = db.session.scalars(
-        sa.select(Sequence)
-        .where(Sequence.session_id == session.id)
-        .options(
-            selectinload(Sequence.slots).selectinload(Slot.dates),
-            selectinload(Sequence.slots).joinedload(Slot.location),
-            selectinload(Sequence.slots).joinedload(Slot.room),
-        )
-        .order_by(Sequence.position, Sequence.id)
-    ).all()
-    return {sequence.id: _Plan(sequence, _days(sequence)) for sequence in sequences}
-
-
-def _days(sequence: Sequence) -> tuple[ics.Day, ...]:
-    """Each date of the sequence's slots; two slots on the same day make one day from the first
-    start to the last end (a calendar series has one occurrence per day)."""
-    by_day: dict = {}
-    for slot in sequence.slots:
-        place = _place(slot) or (sequence.url or "")
-        for slot_date in slot.dates:
-            start = slot_date.start_time
-            end = slot_date.end_time
-            if slot_date.day in by_day:
-                old_start, old_end, places = by_day[slot_date.day]
-                start, end = min(start, old_start), max(end, old_end)
-                places = places if place in places else [*places, place]
-            else:
-                places = [place]
-            by_day[slot_date.day] = (start, end, places)
-    return tuple(
-        ics.Day(
-            start=datetime.combine(day, start),
-            end=datetime.combine(day, end),
-            location=" / ".join(p for p in places if p),
-        )
-        for day, (start, end, places) in sorted(by_day.items())
-    )
-
-
-def _place(slot: Slot) -> str:
-    """« Lieu, salle, adresse, code postal ville »."""
-    location = slot.location
-    parts = []
-    if location is not None:
-        parts.append(location.name)
-    if slot.room is not None:
-        parts.append(slot.room.name)
-    if location is not None:
-        parts.append(location.address or "")
-        parts.append(" ".join(p for p in (location.postcode, location.city) if p))
-    return ", ".join(p.strip() for p in parts if p and p.strip())
-
-
 def _requests_by_id(ids: set[int]) -> dict[int, TrainingRequest]:
     if not ids:
         return {}
@@ -463,35 +349,5 @@ def _last_calendar(invitation: CalendarInvitation) -> str | None:
     )
 
 
-def _wording(session: TrainingSession, plan: _Plan) -> dict[str, str]:
-    return {"sequence": plan.sequence.label, "session": session.label, "code": session.code}
-
-
-def _day_lines(days: tuple[ics.Day, ...]) -> list[str]:
-    lines = []
-    for day in days:
-        line = f"{day.start:%d/%m/%Y} {day.start:%H:%M}–{day.end:%H:%M}"
-        lines.append(f"- {line}, {day.location}" if day.location else f"- {line}")
-    return lines
-
-
-def _comment_lines(session: TrainingSession) -> list[str]:
-    return ["", session.convocation_comment.strip()] if session.convocation_comment else []
-
-
-def _organizer() -> tuple[str, str | None]:
-    """ORGANIZER is the mailbox the invitations are sent from."""
-    sender = current_app.config.get("MAIL_DEFAULT_SENDER") or ""
-    if isinstance(sender, (tuple, list)):
-        name, email = sender[0], sender[1]
-    else:
-        name, email = parseaddr(sender)
-    return email, name or None
-
-
 def _tzid() -> str:
     return current_app.config["TRAINADMIN_TZ"]
-
-
-def _locale() -> str:
-    return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -22,14 +22,8 @@ from ...models import (
     WorkflowStatus,
 )
 from .recipients import Audience, audience_for, bcc_addresses, recipients
-from .render import (
-    TemplateProblem,
-    compile_template,
-    context_for,
-    one_line,
-    render_template,
-    session_variables,
-)
+from .render import TemplateProblem, compile_template, one_line, render_template
+from .variables import context_for, session_variables
 
 __all__ = ["Draft", "TemplateProblem", "attachment_ids", "messages_for_event", "messages_for_schedule"]
 

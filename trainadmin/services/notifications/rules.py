@@ -2,12 +2,11 @@
 
 Each session gets its own copy of the templates (`copy_rules`), duplicated with the session; a later
 change to a template does not touch the sessions that already have their rules. The templates'
-attachments are sent with every session's e-mail of their kind, after the rule's own.
+attachments are sent with every session's e-mail of their kind, after the rule's own. The default
+templates' settings and texts are in `defaults.py`.
 """
 
 from __future__ import annotations
-
-from datetime import time
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -26,6 +25,7 @@ from ...models import (
 from .. import documents, history
 from ..errors import ValidationFailed
 from ..history import snapshots
+from .defaults import DEFAULT_TEMPLATES, default_templates, kind_position
 from .recipients import RECIPIENT_KINDS, recipient_kinds, split_addresses
 from .render import check_template
 from .schedule import insert_ignoring_duplicates, refresh_schedule
@@ -37,221 +37,6 @@ MAX_DELAY = 365
 RULE_FIELDS = ("kind", "enabled", "anchor", "delay_days", "send_time", "recipients", "subject", "body")
 COPIED_FIELDS = (*RULE_FIELDS, "extra_recipients", "bcc")
 
-_HELLO = "Bonjour{% if participant.first_name %} {{ participant.first_name }}{% endif %},"
-_SIGNATURE = "\nBien cordialement,\nLe service formation"
-
-#: Where and how to join, then the session's convocation comment (convocation and reminder).
-_PLACE_LINK_AND_CONVOCATION_COMMENT = """{% if sequence.place %}
-Lieu : {{ sequence.place }}
-{% endif %}
-{% if sequence.url %}
-Lien : {{ sequence.url }}
-{% endif %}
-{% if comments.convocation_comment %}
-
-{{ comments.convocation_comment }}
-{% endif %}
-"""
-
-DEFAULT_TEMPLATES: tuple[dict, ...] = (
-    {
-        "kind": EmailKind.ENROLMENT,
-        "name": "Confirmation d'inscription",
-        "anchor": EmailAnchor.ENROLMENT,
-        "delay_days": 0,
-        "recipients": "participants",
-        "subject": "Confirmation d'inscription : {{ session.label }} ({{ session.code }})",
-        "body": _HELLO
-        + """
-
-Votre inscription à la formation « {{ session.label }} » est confirmée.
-
-Planning :
-{{ planning }}
-
-Vous recevrez une convocation avec toutes les informations pratiques avant chaque séquence.
-"""
-        + _SIGNATURE,
-    },
-    {
-        "kind": EmailKind.CONVOCATION,
-        "name": "Convocation",
-        "anchor": EmailAnchor.SEQUENCE_START,
-        "delay_days": -7,
-        "recipients": "participants",
-        "subject": "Convocation : {{ session.label }} — {{ sequence.label }} le {{ sequence.start_date }}",
-        "body": _HELLO
-        + """
-
-Vous êtes convoqué(e) à la séquence « {{ sequence.label }} » de la formation « {{ session.label }} ».
-
-Dates :
-{{ sequence.schedule }}
-"""
-        + _PLACE_LINK_AND_CONVOCATION_COMMENT
-        + _SIGNATURE,
-    },
-    {
-        "kind": EmailKind.TRAINER_FILE,
-        "name": "Dossier formateur",
-        "anchor": EmailAnchor.SEQUENCE_START,
-        "delay_days": -10,
-        "recipients": "trainers",
-        "subject": "Dossier formateur : {{ session.label }} — {{ sequence.label }}"
-        " le {{ sequence.start_date }}",
-        "body": """Bonjour{% if recipient.name %} {{ recipient.name }}{% endif %},
-
-Voici les informations de la séquence « {{ sequence.label }} » de la session {{ session.code }} \
-(« {{ session.label }} ») que vous animez.
-
-Dates :
-{{ sequence.schedule }}
-{% if sequence.place %}
-Lieu : {{ sequence.place }}
-{% endif %}
-
-Participants inscrits ({{ participants|length }}) :
-{% for person in participants %}
-- {{ person.first_name }} {{ person.last_name }}
-{% else %}
-- aucun participant inscrit pour le moment
-{% endfor %}
-{% if comments.trainer_comment %}
-
-{{ comments.trainer_comment }}
-{% endif %}
-
-Bien cordialement,
-Le service formation""",
-    },
-    {
-        "kind": EmailKind.ORGANISATION,
-        "name": "Organisme de formation",
-        "anchor": EmailAnchor.SEQUENCE_START,
-        "delay_days": -10,
-        "recipients": "organisation",
-        "subject": "Session {{ session.code }} : {{ sequence.label }} le {{ sequence.start_date }}",
-        "body": """Bonjour,
-
-Nous vous confirmons la séquence « {{ sequence.label }} » de la session {{ session.code }} \
-(« {{ session.label }} »).
-
-Dates :
-{{ sequence.schedule }}
-{% if sequence.place %}
-Lieu : {{ sequence.place }}
-{% endif %}
-Participants inscrits : {{ participants|length }}
-{% if comments.organisation_comment %}
-
-{{ comments.organisation_comment }}
-{% endif %}
-
-Bien cordialement,
-Le service formation""",
-    },
-    {
-        "kind": EmailKind.LOCATION,
-        "name": "Lieu",
-        "anchor": EmailAnchor.SEQUENCE_START,
-        "delay_days": -7,
-        "recipients": "location",
-        "subject": "Accueil d'une formation le {{ sequence.start_date }} : {{ session.label }}",
-        "body": """Bonjour,
-
-Nous accueillerons la formation « {{ session.label }} » (session {{ session.code }}, \
-séquence « {{ sequence.label }} »).
-
-Dates :
-{{ sequence.schedule }}
-{% if sequence.place %}
-Lieu : {{ sequence.place }}
-{% endif %}
-Participants inscrits : {{ participants|length }}
-{% if comments.location_comment %}
-
-{{ comments.location_comment }}
-{% endif %}
-
-Bien cordialement,
-Le service formation""",
-    },
-    {
-        "kind": EmailKind.REMINDER,
-        "name": "Rappel",
-        "anchor": EmailAnchor.SEQUENCE_START,
-        "delay_days": -1,
-        "recipients": "participants",
-        "subject": "Rappel : {{ sequence.label }} commence demain ({{ session.label }})",
-        "body": _HELLO
-        + """
-
-Nous vous rappelons que la séquence « {{ sequence.label }} » de la formation « {{ session.label }} » \
-commence le {{ sequence.first_day }}.
-
-{{ sequence.schedule }}
-"""
-        + _PLACE_LINK_AND_CONVOCATION_COMMENT
-        + _SIGNATURE,
-    },
-    {
-        "kind": EmailKind.HOT_SURVEY,
-        "name": "Enquête à chaud",
-        "anchor": EmailAnchor.SEQUENCE_END,
-        "delay_days": 0,
-        "send_time": time(17, 30),
-        "recipients": "participants",
-        "subject": "Votre avis sur « {{ sequence.label }} » ({{ session.label }})",
-        "body": _HELLO
-        + """
-
-Merci d'avoir participé à la séquence « {{ sequence.label }} » de la formation \
-« {{ session.label }} ».
-Quelques minutes suffisent pour nous donner votre avis : il nous aide à améliorer nos formations.
-"""
-        + _SIGNATURE,
-    },
-    {
-        "kind": EmailKind.COLD_SURVEY,
-        "name": "Enquête à froid",
-        "anchor": EmailAnchor.SEQUENCE_END,
-        "delay_days": 60,
-        "recipients": "participants",
-        "subject": "Deux mois après « {{ session.label }} » : votre retour",
-        "body": _HELLO
-        + """
-
-Vous avez suivi la séquence « {{ sequence.label }} » de la formation « {{ session.label }} », \
-terminée le {{ sequence.last_day }}.
-Qu'en avez-vous mis en pratique ? Votre retour nous aide à mesurer l'utilité de nos formations.
-"""
-        + _SIGNATURE,
-    },
-    {
-        "kind": EmailKind.CANCELLATION,
-        "name": "Annulation",
-        "anchor": EmailAnchor.CANCELLATION,
-        "delay_days": 0,
-        "recipients": "participants",
-        "subject": "Annulation : {{ session.label }} ({{ session.code }})",
-        "body": _HELLO
-        + """
-
-Nous sommes au regret de vous informer que la session {{ session.code }} de la formation \
-« {{ session.label }} » est annulée.
-Les invitations de votre agenda sont annulées elles aussi.
-"""
-        + _SIGNATURE,
-    },
-)
-
-#: The order of the rules on the session's « E-mails » tab.
-KIND_ORDER = [template["kind"] for template in DEFAULT_TEMPLATES]
-
-
-def kind_position(kind: EmailKind) -> int:
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-
 
 # --- Templates ---------------------------------------------------------------------------------
 
@@ -261,7 +46,7 @@ def ensure_templates() -> int:
     existing = set(db.session.scalars(sa.select(EmailTemplate.kind)))
     missing = [
         {"enabled": True, "send_time": None, **values}
-        for values in DEFAULT_TEMPLATES
+        for values in default_templates()
         if values["kind"] not in existing
     ]
     if not missing:

@@ -1,0 +1,121 @@
+"""CSV feeds: one line per slot date, the lines of a session following each other; the values
+repeated on a session's lines must agree (see docs/partner-import.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask_babel import gettext
+
+from .feed_items import FeedDate, FeedError, FeedSequence, FeedSession, FeedSlot
+from .feed_values import (
+    SEQUENCE_COLUMNS,
+    SESSION_COLUMNS,
+    SLOT_COLUMNS,
+    check_reference,
+    parse_bool,
+    parse_break,
+    parse_day,
+    parse_time,
+    session_values,
+    slot_values,
+)
+
+REQUIRED_COLUMNS = ("reference", "training", "date", "start_time", "end_time")
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (";", ",", "\t")}
+    return max(counts, key=lambda d: counts[d])
+
+
+def parse_csv(text: str) -> list[FeedSession]:
+    """One line per slot date; the lines of a session follow each other (see docs/partner-import.md)."""
+    header_line = text.splitlines()[0] if text else ""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        raise FeedError(gettext("The file is empty.")) from None
+    columns = [name.strip().lower().lstrip("\ufeff") for name in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise FeedError(gettext("Missing column(s): %(columns)s.", columns=", ".join(missing)))
+    given = set(columns)
+    sessions: list[FeedSession] = []
+    current: FeedSession | None = None
+    first_lines: dict[str, dict[str, tuple[str, str]]] = {}
+    try:
+        for row in reader:
+            line = str(reader.line_num)
+            if not any(cell.strip() for cell in row):
+                continue
+            raw = dict(zip(columns, (cell.strip() for cell in row), strict=False))
+            reference = raw.get("reference", "")
+            if current is None or reference != current.reference:
+                current = FeedSession(where=line, reference=reference)
+                check_reference(reference, current.errors, line)
+                current.values = session_values(raw, given, current.errors, lambda _name, line=line: line)
+                first_lines[id(current)] = {name: (raw.get(name, ""), line) for name in SESSION_COLUMNS}
+                sessions.append(current)
+            else:
+                _check_same(current, raw, first_lines[id(current)], SESSION_COLUMNS, line)
+            _add_csv_row(current, raw, given, line)
+    except csv.Error as exc:
+        raise FeedError(
+            gettext("The CSV file cannot be read at line %(line)s.", line=reader.line_num)
+        ) from exc
+    return sessions
+
+
+def _check_same(owner, raw: dict, first: dict, names, line: str) -> None:
+    """A value repeated on a following line of the same session or slot may be empty or the same."""
+    for name in names:
+        value = raw.get(name, "")
+        if value and first.get(name, ("", ""))[0] and value != first[name][0]:
+            owner.errors.append(
+                (
+                    line,
+                    gettext(
+                        "Column %(column)s differs from line %(line)s of the same session.",
+                        column=name,
+                        line=first[name][1],
+                    ),
+                )
+            )
+        elif value and name in first and not first[name][0]:
+            first[name] = (value, line)
+
+
+def _add_csv_row(session: FeedSession, raw: dict, given: set[str], line: str) -> None:
+    errors = session.errors
+    label = raw.get("sequence", "") or session.values.get("title") or session.values.get("training") or "1"
+    sequence = next((s for s in session.sequences if s.label == label), None)
+    if sequence is None:
+        sequence = FeedSequence(where=line, label=label)
+        if "teaching_mode" in given:
+            sequence.values["teaching_mode"] = raw.get("teaching_mode") or None
+        if "prework" in given:
+            sequence.values["prework"] = parse_bool(raw.get("prework"), errors, line, "prework")
+        sequence.first = {name: (raw.get(name, ""), line) for name in SEQUENCE_COLUMNS}
+        session.sequences.append(sequence)
+    else:
+        _check_same(session, raw, sequence.first, SEQUENCE_COLUMNS, line)
+    key = raw.get("slot", "") or "1"
+    slot = next((s for s in sequence.slots if s.key == key), None)
+    if slot is None:
+        slot = FeedSlot(where=line, key=key, values=slot_values(raw, given))
+        slot.first = {name: (raw.get(name, ""), line) for name in SLOT_COLUMNS}
+        sequence.slots.append(slot)
+    else:
+        _check_same(session, raw, slot.first, SLOT_COLUMNS, line)
+    slot.dates.append(
+        FeedDate(
+            where=line,
+            day=parse_day(raw.get("date"), errors, line),
+            start=parse_time(raw.get("start_time"), errors, line, gettext("Enter the start time.")),
+            end=parse_time(raw.get("end_time"), errors, line, gettext("Enter the end time.")),
+            break_minutes=parse_break(raw.get("break_minutes"), errors, line),
+        )
+    )

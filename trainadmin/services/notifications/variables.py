@@ -1,0 +1,243 @@
+"""The variables of the e-mail templates, built from the planning, in French formats.
+
+Every e-mail is rendered with:
+
+- ``session``: ``code``, ``label``, ``formation``, ``type`` (INTRA / INTER), ``organisation``,
+  ``start_date``, ``end_date`` (« 15/05/2027 »), ``first_day``, ``last_day`` (« samedi 15 mai 2027 »),
+  ``duration_days``, ``duration_hours``
+- ``sequences``: every sequence of the session, pre-work included, each as ``sequence`` below
+- ``planning``: the whole planning as text, one line per day
+- ``participant``: ``first_name``, ``last_name``, ``email`` of the participant the message is for
+  (empty texts when it goes to someone else: a trainer, the organisme, an added recipient)
+- ``participants``: the enrolled participants, each with ``first_name``, ``last_name``, ``email``
+- ``recipient``: ``email`` and ``name`` of whoever receives this message
+
+E-mails sent for each sequence (every kind but the enrolment confirmation and the cancellation) also
+have:
+
+- ``sequence``: ``label``, ``start_date``, ``end_date``, ``first_day``, ``last_day``, ``dates`` (one
+  text per day: « samedi 15 mai 2027, de 09h00 à 17h00 »), ``schedule`` (the same, one per line),
+  ``timetable`` (« de 09h00 à 17h00 »), ``hours_per_day`` (« 7 »), ``place``, ``url``,
+  ``teaching_mode``
+- ``slots``: the sequence's slots, each with ``place``, ``room``, ``trainers``, ``co_trainer``,
+  ``host`` (responsable d'accueil), ``dates``
+
+and ``comments`` holds the notification comments that belong to the kind of e-mail:
+``convocation_comment`` (convocation, reminder), ``trainer_comment`` (dossier formateur),
+``organisation_comment`` (organisme de formation: the session's and the slots'),
+``location_comment`` (lieu). A template that uses any other name is refused when it is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
+
+from babel.dates import format_date
+
+from ...models import EmailAnchor, EmailKind
+
+SEQUENCE_ANCHORS = frozenset({EmailAnchor.SEQUENCE_START, EmailAnchor.SEQUENCE_END})
+
+#: The notification comments each kind of e-mail carries.
+COMMENTS_BY_KIND: dict[EmailKind, tuple[str, ...]] = {
+    EmailKind.CONVOCATION: ("convocation_comment",),
+    EmailKind.REMINDER: ("convocation_comment",),
+    EmailKind.TRAINER_FILE: ("trainer_comment",),
+    EmailKind.ORGANISATION: ("organisation_comment",),
+    EmailKind.LOCATION: ("location_comment",),
+}
+
+COMMON_VARIABLES = (
+    "session",
+    "sequences",
+    "planning",
+    "participant",
+    "participants",
+    "recipient",
+    "comments",
+)
+SEQUENCE_VARIABLES = ("sequence", "slots")
+
+
+def variables_for(anchor: EmailAnchor) -> tuple[str, ...]:
+    return COMMON_VARIABLES + (SEQUENCE_VARIABLES if anchor in SEQUENCE_ANCHORS else ())
+
+
+# --- French formats ----------------------------------------------------------------------------
+
+
+def short_date(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def long_date(day: date | None) -> str:
+    return format_date(day, "EEEE d MMMM y", locale="fr") if day else ""
+
+
+def clock(value: time | None) -> str:
+    return value.strftime("%Hh%M") if value else ""
+
+
+def french_number(value: Decimal | int | float | None) -> str:
+    if value is None:
+        return ""
+    return format(Decimal(value).normalize(), "f").replace(".", ",")
+
+
+# --- Building the variables from the planning ---------------------------------------------------
+
+
+def _place(location, room) -> str:
+    if location is None:
+        return ""
+    parts = [location.name]
+    if location.address:
+        parts.append(location.address)
+    town = " ".join(p for p in (location.postcode, location.city) if p)
+    if town:
+        parts.append(town)
+    text = ", ".join(parts)
+    return f"{text} (salle {room.name})" if room is not None else text
+
+
+def day_line(day, start, end) -> str:
+    return f"{long_date(day)}, de {clock(start)} à {clock(end)}"
+
+
+def _hours(day, start, end, pause) -> Decimal:
+    from datetime import datetime
+
+    minutes = (datetime.combine(day, end) - datetime.combine(day, start)).total_seconds() / 60
+    return (Decimal(max(minutes - (pause or 0), 0)) / 60).quantize(Decimal("0.01"))
+
+
+def slot_vars(slot) -> dict:
+    dates = sorted(slot.dates, key=lambda d: d.day)
+    return {
+        "place": _place(slot.location, slot.room),
+        "room": slot.room.name if slot.room is not None else "",
+        "trainers": ", ".join(str(t) for t in slot.trainers),
+        "co_trainer": str(slot.co_trainer) if slot.co_trainer is not None else "",
+        "host": " ".join(p for p in (slot.host_name or "", slot.host_email or "") if p),
+        "dates": [day_line(d.day, d.start_time, d.end_time) for d in dates],
+    }
+
+
+def sequence_vars(sequence, slots: list) -> dict:
+    days = sorted(
+        ((d.day, d.start_time, d.end_time, d.break_minutes, slot) for slot in slots for d in slot.dates),
+        key=lambda row: (row[0], row[1]),
+    )
+    lines = [day_line(day, start, end) for day, start, end, _, _ in days]
+    first = days[0] if days else None
+    places = list(dict.fromkeys(_place(slot.location, slot.room) for slot in slots if slot.location))
+    mode = getattr(sequence, "teaching_mode", None)
+    return {
+        "label": sequence.label,
+        "start_date": short_date(days[0][0] if days else sequence.start_date),
+        "end_date": short_date(days[-1][0] if days else sequence.end_date),
+        "first_day": long_date(days[0][0] if days else sequence.start_date),
+        "last_day": long_date(days[-1][0] if days else sequence.end_date),
+        "dates": lines,
+        "schedule": "\n".join(f"- {line}" for line in lines),
+        "timetable": f"de {clock(first[1])} à {clock(first[2])}" if first else "",
+        "hours_per_day": french_number(_hours(*first[:4])) if first else "",
+        "place": " ; ".join(places),
+        "url": sequence.url or "",
+        "teaching_mode": str(mode) if mode is not None else "",
+        "is_prework": bool(sequence.is_prework),
+    }
+
+
+def session_vars(session) -> dict:
+    return {
+        "code": session.code,
+        "label": session.label,
+        "formation": session.training.name if session.training is not None else "",
+        "type": session.session_type.value.upper() if session.session_type else "",
+        "organisation": session.organisation.name if session.organisation is not None else "",
+        "start_date": short_date(session.start_date),
+        "end_date": short_date(session.end_date),
+        "first_day": long_date(session.start_date),
+        "last_day": long_date(session.end_date),
+        "duration_days": french_number(session.duration_days),
+        "duration_hours": french_number(session.duration_hours),
+    }
+
+
+def person_vars(person=None) -> dict:
+    if person is None:
+        return {"first_name": "", "last_name": "", "email": ""}
+    return {"first_name": person.first_name, "last_name": person.last_name, "email": person.email.lower()}
+
+
+def _joined(texts) -> str:
+    return "\n".join(dict.fromkeys(t.strip() for t in texts if t and t.strip()))
+
+
+def comment_vars(kind: EmailKind, session, slots: list) -> dict:
+    values = {
+        "convocation_comment": _joined([session.convocation_comment]),
+        "organisation_comment": _joined(
+            [session.organisation_comment, *(s.organisation_comment for s in slots)]
+        ),
+        "location_comment": _joined(s.location_comment for s in slots),
+        "trainer_comment": _joined(s.trainer_comment for s in slots),
+    }
+    return {name: values[name] for name in COMMENTS_BY_KIND.get(kind, ())}
+
+
+@dataclass
+class SessionVariables:
+    """What every message of one session shares, computed once per session."""
+
+    session: dict
+    sequences: list[dict]
+    planning: str
+    participants: list[dict]
+
+
+def session_variables(
+    session, sequences: list, slots_by_sequence: dict, participants: list
+) -> SessionVariables:
+    """`sequences` in order, `slots_by_sequence` {sequence id: slots}, `participants` collaborators."""
+    seq_vars = [sequence_vars(s, slots_by_sequence.get(s.id, [])) for s in sequences]
+    planning_lines = [f"- {line} — {values['label']}" for values in seq_vars for line in values["dates"]]
+    return SessionVariables(
+        session=session_vars(session),
+        sequences=seq_vars,
+        planning="\n".join(planning_lines),
+        participants=[person_vars(p) for p in participants],
+    )
+
+
+def context_for(
+    kind: EmailKind,
+    anchor: EmailAnchor,
+    shared: SessionVariables,
+    session,
+    *,
+    sequence=None,
+    slots: list | None = None,
+    participant=None,
+    recipient_email: str = "",
+    recipient_name: str = "",
+) -> dict:
+    """The variables of one message; `slots` are the sequence's (or the whole session's for the
+    e-mails that are not sent per sequence), used for the comments."""
+    slots = slots or []
+    context = {
+        "session": shared.session,
+        "sequences": shared.sequences,
+        "planning": shared.planning,
+        "participant": person_vars(participant),
+        "participants": shared.participants,
+        "recipient": {"email": recipient_email, "name": recipient_name},
+        "comments": comment_vars(kind, session, slots),
+    }
+    if anchor in SEQUENCE_ANCHORS:
+        context["sequence"] = sequence_vars(sequence, slots)
+        context["slots"] = [slot_vars(slot) for slot in slots]
+    return context
