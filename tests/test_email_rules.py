@@ -747,6 +747,27 @@ def test_rule_attachments_from_the_tab(login_as, db, storage):
     assert "plan.pdf" in attachments and "acces.pdf" in attachments
 
 
+def test_duplicating_a_session_copies_its_e_mail_attachments_as_files_of_their_own(db, storage):
+    from trainadmin.services.documents import delete_document, document_path, documents_of
+    from trainadmin.services.sessions import duplicate_session
+
+    source = complex_session(date(2027, 5, 15))
+    rule = rule_of(source, EmailKind.CONVOCATION)
+    original = factories.make_document("plan d'accès.pdf", email_rule=rule)
+
+    copy = duplicate_session(source, 2028, date(2028, 5, 15), date(2028, 5, 16))
+
+    copied_rule = rule_of(copy, EmailKind.CONVOCATION)
+    [copied] = documents_of(email_rule_ids=[copied_rule.id])
+    assert (copied.original_name, copied.document_type_id) == ("plan d'accès.pdf", original.document_type_id)
+    assert copied.stored_name != original.stored_name
+    assert document_path(copied).read_bytes() == document_path(original).read_bytes()
+    original_path = document_path(original)
+    delete_document(copied)
+    db.session.commit()
+    assert original_path.is_file() and documents_of(email_rule_ids=[rule.id]) == [original]
+
+
 def test_the_tab_runs_a_constant_number_of_queries(login_as, db, count_queries):
     small = complex_session(date(2027, 5, 15))
     large = complex_session(*(date(2027, 5, 3) + timedelta(days=7 * n) for n in range(10)))

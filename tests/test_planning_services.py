@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, time
 from decimal import Decimal
 
+import pytest
+
 from trainadmin.models import Role
 from trainadmin.services.planning import dates as planning
 from trainadmin.services.planning import sequences
@@ -67,3 +69,31 @@ def test_services_recompute_on_every_change(db):
     assert session.start_date == date(2027, 3, 8)
     sequences.delete_sequence(sequence, user)
     assert session.start_date is None and session.duration_hours == 0 and session.sequence_count == 0
+
+
+def test_a_sequence_back_from_cancelled_cannot_take_a_room_booked_meanwhile(db):
+    from datetime import time
+
+    from trainadmin.models import SequenceStatus
+    from trainadmin.services.errors import ValidationFailed
+    from trainadmin.services.planning import SlotInput, save_slot
+
+    admin = factories.make_user(Role.ADMIN)
+    room = factories.make_room(name="Salle Rhône")
+    day = [(date(2027, 3, 15), time(9), time(12), 0)]
+    first = factories.make_sequence(label="Jour 1")
+    save_slot(first, SlotInput(location_id=room.location_id, room_id=room.id, dates=day), admin)
+    sequences.save_sequence(
+        first.session, {"label": "Jour 1", "status": SequenceStatus.CANCELLED}, admin, "x", first
+    )
+    other = factories.make_sequence(label="Autre session")
+    save_slot(
+        other, SlotInput(location_id=room.location_id, room_id=room.id, dates=day), admin
+    )  # the room is free
+
+    with pytest.raises(ValidationFailed) as refused:
+        sequences.save_sequence(
+            first.session, {"label": "Jour 1", "status": SequenceStatus.PLANNED}, admin, "x", first
+        )
+
+    assert "Salle Rhône" in refused.value.errors["status"] and first.status == SequenceStatus.CANCELLED

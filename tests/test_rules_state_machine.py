@@ -163,6 +163,16 @@ class Back_office(RuleBasedStateMachine):  # noqa: N801 (reads as what it models
                 lambda: planning.save_sequence(sequence.session, values, self.ops, "Annulée", sequence)
             )
 
+    @rule(sequence_id=sequences)
+    def restore_sequence(self, sequence_id):
+        sequence = _db.session.get(Sequence, sequence_id) if sequence_id else None
+        if sequence is not None and sequence.status == SequenceStatus.CANCELLED:
+            values = {"label": sequence.label, "status": SequenceStatus.PLANNED}
+            if self.attempt(
+                lambda: planning.save_sequence(sequence.session, values, self.ops, "Rétablie", sequence)
+            ):
+                event("a sequence restored")
+
     @rule(session_id=sessions_, by_ops=st.booleans())
     def cancel_session(self, session_id, by_ops):
         session = _db.session.get(TrainingSession, session_id)
@@ -192,13 +202,24 @@ class Back_office(RuleBasedStateMachine):  # noqa: N801 (reads as what it models
     def no_room_booked_twice(self):
         first, second = sa.orm.aliased(SlotDate), sa.orm.aliased(SlotDate)
         slot_a, slot_b = sa.orm.aliased(Slot), sa.orm.aliased(Slot)
+        seq_a, seq_b = sa.orm.aliased(Sequence), sa.orm.aliased(Sequence)
+        session_a, session_b = sa.orm.aliased(TrainingSession), sa.orm.aliased(TrainingSession)
         clashes = _db.session.execute(
             sa.select(first.id, second.id)
             .select_from(first)
             .join(slot_a, slot_a.id == first.slot_id)
             .join(second, second.day == first.day)
             .join(slot_b, slot_b.id == second.slot_id)
+            .join(seq_a, seq_a.id == slot_a.sequence_id)
+            .join(seq_b, seq_b.id == slot_b.sequence_id)
+            .join(session_a, session_a.id == seq_a.session_id)
+            .join(session_b, session_b.id == seq_b.session_id)
             .where(
+                # (a cancelled sequence or session holds no room)
+                seq_a.status != SequenceStatus.CANCELLED,
+                seq_b.status != SequenceStatus.CANCELLED,
+                session_a.status != WorkflowStatus.CANCELLED,
+                session_b.status != WorkflowStatus.CANCELLED,
                 slot_a.room_id == slot_b.room_id,
                 slot_a.id < slot_b.id,
                 first.day == second.day,

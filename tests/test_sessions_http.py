@@ -419,3 +419,48 @@ def test_session_page_shows_the_fields_users_know(manager, db):
         assert label in page
     for technical in ("Version", "External Ref", "Planned Start Date", "Missing From Feed"):
         assert technical not in page
+
+
+# --- The workflow of a session with enrolled collaborators -------------------------------------------
+
+
+def test_a_manager_cannot_move_the_workflow_of_a_session_with_enrolled_collaborators(login_as, db):
+    from trainadmin.models import OutboxMessage
+
+    manager, ops = login_as(Role.MANAGER), login_as(Role.OPS_MANAGER)
+    slot = factories.make_slot(days=[date(2027, 5, 3)])
+    session = slot.sequence.session
+    for _ in range(3):
+        factories.enrol(session)
+    db.session.flush()
+    planning_tab = text(manager.get(f"/admin/sessions/details/?id={session.id}&tab=planning"))
+    assert "Annuler la session" not in planning_tab and 'id="workflow-actions"' not in planning_tab
+
+    for status in ("cancelled", "confirmed"):
+        response = post_form(
+            manager,
+            f"/admin/sessions/status/?id={session.id}",
+            {"status": status, "cancel_reason": "Tentative"},
+        )
+        assert response.status_code == 403
+    db.session.expire_all()
+    assert session.status == WorkflowStatus.CREATED
+    assert count_rows(db, OutboxMessage) == 0  # nobody was told of a cancellation that did not happen
+
+    response = post_form(ops, f"/admin/sessions/status/?id={session.id}", {"status": "confirmed"})
+    assert "indiquez le motif de la modification" in text(ops.get(response.headers["Location"]))
+    db.session.expire_all()
+    assert session.status == WorkflowStatus.CREATED
+    ops_tab = text(ops.get(f"/admin/sessions/details/?id={session.id}&tab=planning"))
+    assert 'name="change_reason"' in ops_tab
+    post_form(
+        ops,
+        f"/admin/sessions/status/?id={session.id}",
+        {"status": "confirmed", "change_reason": "Client d'accord"},
+    )
+    db.session.expire_all()
+    assert session.status == WorkflowStatus.CONFIRMED
+    assert (
+        history_lines(session.id)[0]
+        == "Modification : Statut du workflow : Créé → Confirmé [Client d'accord]"
+    )

@@ -27,7 +27,7 @@ def _upgrade_database() -> None:
 @with_appcontext
 def init_db_command():
     """Create or upgrade the database schema to the latest migration, with the default e-mails."""
-    from .services.notifications.rules import ensure_templates
+    from .services.notifications import ensure_templates
 
     _upgrade_database()
     created = ensure_templates()
@@ -102,7 +102,7 @@ def demo_command(host, port, keep):
         seed_demo(admin_password=password)
         commit()
     else:
-        from .services.notifications.rules import ensure_templates
+        from .services.notifications import ensure_templates
 
         _upgrade_database()
         ensure_templates()
@@ -143,7 +143,7 @@ DISPATCH_COUNTS = (
 @with_appcontext
 def dispatch_command(enqueue):
     """Run one notification tick now: write the due e-mails to the outbox and send them."""
-    from .services.notifications.delivery import dispatch_tick
+    from .services.notifications import dispatch_tick
 
     counts = dispatch_tick(commit, inline=not enqueue)
     for key, label in DISPATCH_COUNTS:

@@ -11,9 +11,14 @@ from wtforms.fields.choices import SelectChoice
 
 from ..models import EmailAnchor, EmailKind, EmailTemplate
 from ..services.documents import document_types, documents_of
-from ..services.notifications.recipients import RECIPIENT_KINDS, recipient_kinds
-from ..services.notifications.rules import check_email_template, template_errors
-from ..services.notifications.variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS
+from ..services.notifications import (
+    COMMENTS_BY_KIND,
+    RECIPIENT_KINDS,
+    SEQUENCE_ANCHORS,
+    check_email_template,
+    recipient_kinds,
+    template_errors,
+)
 from .base import AdminOnlyView
 from .labels import enum_label
 

@@ -7,6 +7,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectField
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
+from wtforms.validators import DataRequired, InputRequired
 
 from . import labels
 
@@ -46,7 +47,7 @@ def strip_text(value):
 
 def trimmed_text(form_class):
     """Text typed in a form is stored without its surrounding spaces, on creation and on edit alike
-    (passwords excepted)."""
+    (passwords excepted); a required text of spaces only is refused, not stored empty."""
     for name in dir(form_class):
         unbound = getattr(form_class, name)
         if (
@@ -58,6 +59,11 @@ def trimmed_text(form_class):
             filters = tuple(unbound.kwargs.get("filters", ()))
             if strip_text not in filters:
                 unbound.kwargs["filters"] = (*filters, strip_text)
+            checks = list(unbound.kwargs.get("validators", ()))
+            if any(isinstance(check, InputRequired) for check in checks) and not any(
+                isinstance(check, DataRequired) for check in checks
+            ):
+                unbound.kwargs["validators"] = [*checks, DataRequired()]
     return form_class
 
 

@@ -52,7 +52,7 @@ from ..models import (
     utcnow,
 )
 from ..services.errors import DomainError
-from ..services.notifications.rules import ensure_templates
+from ..services.notifications import ensure_templates
 from ..services.users import create_user
 from . import people_data, reference_data, session_data
 from .context import Catalogue, Context

@@ -18,8 +18,7 @@ from ..models import (
     TrainingRequest,
     TrainingSession,
 )
-from ..services.notifications.recipients import audience_for, recipients
-from ..services.notifications.rules import copy_rules
+from ..services.notifications import audience_for, copy_rules, recipients
 from .context import Context
 
 SUBJECT = "Confirmation d'inscription — {label}"

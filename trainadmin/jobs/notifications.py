@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..services.notifications import delivery, sending
+from ..services import notifications as delivery
+from ..services import notifications as sending
 from ..transaction import commit
 from . import job
 

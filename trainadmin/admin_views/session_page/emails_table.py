@@ -27,11 +27,19 @@ from ...models import (
     WorkflowStatus,
     utcnow,
 )
+from ...services import notifications as schedule_service
 from ...services.documents import document_types, documents_of
-from ...services.notifications import schedule as schedule_service
-from ...services.notifications.recipients import audience_for, recipient_kinds, recipients
-from ...services.notifications.rules import field_key, session_rules
-from ...services.notifications.schedule import SEQUENCE_ANCHORS, due_time, grace, sequence_gets
+from ...services.notifications import (
+    SEQUENCE_ANCHORS,
+    audience_for,
+    due_time,
+    field_key,
+    grace,
+    recipient_kinds,
+    recipients,
+    sequence_gets,
+    session_rules,
+)
 from ..email_templates import RECIPIENT_LABELS, delay_is_set_per_sequence, has_delay, variable_help
 from ..labels import enum_label
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext
 
+from ...ids import parse_id
 from ...models import FeedFormat
 from .feed_csv import parse_csv
 from .feed_items import FeedError, FeedSession
@@ -97,7 +98,8 @@ def fetch_url(url: str) -> tuple[str, bytes]:
     try:
         with opener.open(request, timeout=FETCH_TIMEOUT) as response:
             length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes():
+            announced = parse_id(length, 18)
+            if announced is not None and announced > max_bytes():
                 raise too_big()
             data = read_limited(response)
     except urllib.error.HTTPError as exc:

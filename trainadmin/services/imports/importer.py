@@ -36,7 +36,7 @@ from ...models import (
     WorkflowStatus,
 )
 from ..errors import DomainError
-from ..notifications.rules import copy_default_rules
+from ..notifications import copy_default_rules
 from ..sessions import locked_session_ids
 from .creation import BulkCreator, Problem, allocate
 from .feed_items import FeedSession, where_of

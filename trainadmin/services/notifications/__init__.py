@@ -12,5 +12,97 @@
 - calendar.py            calendar invitations per sequence and participant (REQUEST / CANCEL)
 - invitation_content.py  what an invitation says: days, places, iCalendar content, the e-mails' wording
 - ics.py                 the iCalendar text of one invitation (a recurring series, a VTIMEZONE Outlook reads)
-- events.py              what enrolments, cancellations and slot changes trigger
-"""
+- events.py              what enrolments, cancellations and slot changes trigger"""
+
+from __future__ import annotations
+
+from .calendar import cancel, invite, invite_all, process_slot_changes, refresh_invitations, sync_session
+from .compose import Draft, messages_for_event, messages_for_schedule
+from .delivery import dispatch_tick, send_messages
+from .events import on_enrolment, on_enrolment_cancelled, on_sequence_cancelled, on_session_cancelled
+from .outbox import (
+    KEY_LENGTH,
+    calendar_key,
+    cancel_pending,
+    event_key,
+    queue_message,
+    queue_messages,
+    scheduled_key,
+)
+from .recipients import RECIPIENT_KINDS, audience_for, recipient_kinds, recipients
+from .rules import (
+    check_email_template,
+    copy_default_rules,
+    copy_rules,
+    ensure_templates,
+    field_key,
+    session_rules,
+    template_errors,
+    update_rule,
+    update_rules,
+)
+from .schedule import (
+    due_time,
+    grace,
+    refresh_schedule,
+    replan,
+    send_now,
+    sequence_gets,
+    session_is_sending,
+    skip,
+)
+from .sending import OutgoingMessage, SmtpUnavailable, message_id
+from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS
+from .wake import wake_dispatcher
+
+__all__ = [
+    "COMMENTS_BY_KIND",
+    "Draft",
+    "KEY_LENGTH",
+    "OutgoingMessage",
+    "RECIPIENT_KINDS",
+    "SEQUENCE_ANCHORS",
+    "SmtpUnavailable",
+    "audience_for",
+    "calendar_key",
+    "cancel",
+    "cancel_pending",
+    "check_email_template",
+    "copy_default_rules",
+    "copy_rules",
+    "dispatch_tick",
+    "due_time",
+    "ensure_templates",
+    "event_key",
+    "field_key",
+    "grace",
+    "invite",
+    "invite_all",
+    "message_id",
+    "messages_for_event",
+    "messages_for_schedule",
+    "on_enrolment",
+    "on_enrolment_cancelled",
+    "on_sequence_cancelled",
+    "on_session_cancelled",
+    "process_slot_changes",
+    "queue_message",
+    "queue_messages",
+    "recipient_kinds",
+    "recipients",
+    "refresh_invitations",
+    "refresh_schedule",
+    "replan",
+    "scheduled_key",
+    "send_messages",
+    "send_now",
+    "sequence_gets",
+    "session_is_sending",
+    "session_rules",
+    "skip",
+    "sync_session",
+    "template_errors",
+    "update_rule",
+    "update_rules",
+    "wake_dispatcher",
+]

@@ -14,6 +14,7 @@ from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...ids import parse_id
 from ...models import (
     EmailAnchor,
     EmailKind,
@@ -102,7 +103,8 @@ def parse_delay(value, errors: dict[str, str], field: str = "delay_days") -> int
         text = value.strip().replace("−", "-")
         sign = -1 if text.startswith("-") else 1
         digits = text.lstrip("+-").strip()
-        value = sign * int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 6 else None
+        number = parse_id(digits, 5)
+        value = sign * number if number is not None else None
     if not isinstance(value, int) or not -MAX_DELAY <= value <= MAX_DELAY:
         errors[field] = gettext(
             "Enter a number of days between %(min)s and %(max)s.", min=-MAX_DELAY, max=MAX_DELAY

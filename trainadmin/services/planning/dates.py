@@ -11,7 +11,7 @@ from flask_babel import gettext
 
 from ...extensions import db
 from ...models import Room, Sequence, Slot, SlotDate, TrainingSession
-from ..notifications.schedule import refresh_schedule
+from ..notifications import refresh_schedule
 
 
 def planning_loaders() -> tuple:

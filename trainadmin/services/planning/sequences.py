@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, time
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -10,10 +11,12 @@ from flask_babel import gettext
 from ...extensions import db
 from ...models import Evaluation, Sequence, SequenceStatus, Slot, TeachingMode, TrainingSession, User
 from .. import history
+from .. import notifications as calendar
+from .. import notifications as events
 from ..errors import ValidationFailed
 from ..history import snapshots
-from ..notifications import calendar, events
 from ..sessions import SEQUENCE_FIELDS, ensure_can_change
+from .conflicts import ROOM, clash_message, find_clashes, overlaps
 from .dates import refresh_session
 
 MAX_DELAY = 365
@@ -80,6 +83,11 @@ def save_sequence(
     if errors:
         raise ValidationFailed(errors)
     status_before = sequence.status if sequence is not None else None
+    restored = (
+        status_before == SequenceStatus.CANCELLED and values.get("status", status_before) != status_before
+    )
+    if restored:
+        _check_rooms_are_free(sequence)
     before = snapshots.sequence_fields(sequence) if sequence is not None else None
     if sequence is None:
         sequence = Sequence(position=_next_position(session), **survey_defaults(session))
@@ -101,6 +109,33 @@ def save_sequence(
     elif status_before == SequenceStatus.CANCELLED:
         calendar.sync_session(session)  # back from « Annulée »: its invitations go again
     return sequence
+
+
+def _check_rooms_are_free(sequence: Sequence) -> None:
+    """A sequence back from « Annulée » takes its rooms again: not if another session took one of
+    them meanwhile, or if two of its own slots hold the same room at the same hours."""
+    messages = []
+    booked: list[tuple[int, date, time, time]] = []
+    for slot in sequence.slots:
+        dates = [(d.day, d.start_time, d.end_time) for d in slot.dates]
+        if slot.room_id is None:
+            continue
+        messages += [
+            clash_message(c)
+            for c in find_clashes(dates, slot.room_id, [], exclude_slot_id=slot.id)
+            if c.kind == ROOM
+        ]
+        for day, start, end in dates:
+            if any(r == slot.room_id and d == day and overlaps(start, end, s, e) for r, d, s, e in booked):
+                messages.append(
+                    gettext(
+                        "Two slots of this sequence hold the same room on %(day)s: change one of them first.",
+                        day=day.strftime("%d/%m/%Y"),
+                    )
+                )
+            booked.append((slot.room_id, day, start, end))
+    if messages:
+        raise ValidationFailed({"status": " ".join(dict.fromkeys(messages))})
 
 
 def _next_position(session: TrainingSession) -> int:

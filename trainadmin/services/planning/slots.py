@@ -25,7 +25,7 @@ from ...models import (
 from .. import history
 from ..errors import ValidationFailed
 from ..history import current_actor, snapshots, values
-from ..notifications.calendar import process_slot_changes
+from ..notifications import process_slot_changes
 from ..sessions import UNLOCKED_ROLES, ensure_can_change, is_locked
 from .conflicts import clash_message, find_clashes, room_capacity_warning
 from .dates import refresh_session, slot_form_errors

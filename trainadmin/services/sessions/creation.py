@@ -21,7 +21,7 @@ from ...models import (
 )
 from .. import history
 from ..errors import DomainError, ValidationFailed
-from ..notifications.rules import copy_rules
+from ..notifications import copy_rules
 from .capacities import capacity_errors
 from .codes import MAX_YEAR, MIN_YEAR, assign_code
 
