@@ -52,7 +52,7 @@ from trainadmin import create_app
 from trainadmin.extensions import db
 from trainadmin.models import EmailSchedule, OutboxMessage, OutboxState, ScheduleState
 from trainadmin.queue import QUEUE_NAME
-from trainadmin.services import notifications as delivery
+from trainadmin.services.notifications import delivery
 from trainadmin.transaction import commit
 
 from _common import StatementTimer, time_in_turns

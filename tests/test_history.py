@@ -14,7 +14,7 @@ from trainadmin.services import money, participants, planning
 from trainadmin.services import sessions as session_service
 from trainadmin.services.history import acting_as, change_reason
 from trainadmin.services.notifications import schedule
-from trainadmin.services.notifications.rules import copy_rules, update_rules
+from trainadmin.services.notifications.rules import copy_rules, session_rules, update_rules
 from trainadmin.services.planning import SlotInput
 
 from . import factories
@@ -217,7 +217,8 @@ def test_documents_and_e_mail_rules(db, ops, storage):
         "Suppression — Document « convention signée.pdf » : Type de document : Convention"
     )
 
-    rules = {rule.kind.value: rule for rule in copy_rules(session)}
+    copy_rules(session)
+    rules = {rule.kind.value: rule for rule in session_rules(session)}
     convocation = rules["convocation"]  # (the default e-mails are made by the migrations)
     with change_reason("Demande du client"):
         update_rules(

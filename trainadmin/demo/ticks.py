@@ -10,7 +10,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from ..extensions import db
-from ..services import notifications as delivery
+from ..services.notifications import delivery
 from ..transaction import commit
 
 log = logging.getLogger(__name__)

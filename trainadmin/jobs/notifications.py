@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..services import notifications as delivery
-from ..services import notifications as sending
+from ..services.notifications import delivery, sending
 from ..transaction import commit
 from . import job
 

@@ -12,9 +12,9 @@ from flask_login import current_user
 from ...extensions import db
 from ...ids import parse_id
 from ...models import EmailSchedule, TrainingSession
-from ...services import notifications as schedule_service
 from ...services.errors import DomainError, ValidationFailed
 from ...services.notifications import copy_rules, field_key, session_rules, update_rules
+from ...services.notifications import schedule as schedule_service
 from ...services.sessions import set_calendar_invitations
 from .emails_table import RULE_FIELDS, emails_context
 from .part import SessionTab, route

@@ -27,7 +27,6 @@ from ...models import (
     WorkflowStatus,
     utcnow,
 )
-from ...services import notifications as schedule_service
 from ...services.documents import document_types, documents_of
 from ...services.notifications import (
     SEQUENCE_ANCHORS,
@@ -40,6 +39,7 @@ from ...services.notifications import (
     sequence_gets,
     session_rules,
 )
+from ...services.notifications import schedule as schedule_service
 from ..email_templates import RECIPIENT_LABELS, delay_is_set_per_sequence, has_delay, variable_help
 from ..labels import enum_label
 

@@ -11,10 +11,9 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Origin, Partner, Sequence, SessionType, Slot, Training, TrainingSession
-from .. import notifications as calendar
 from .. import sessions
 from ..errors import DomainError, ValidationFailed
-from ..notifications import copy_rules
+from ..notifications import calendar, copy_rules
 from ..planning import (
     SlotInput,
     delete_sequence,

@@ -190,9 +190,9 @@ def sync_session(session: TrainingSession) -> int:
     return queued + invite_all(session)
 
 
-def process_slot_changes(session_id: int | None = None) -> int:
-    """Turn the unprocessed SlotChange rows into invitation updates, per session and sequence: sent
-    when one of the changes asked for it, stored silently otherwise."""
+def pending_slot_changes(session_id: int | None = None) -> list[SlotChange]:
+    """The SlotChange rows not turned into invitation updates yet (locked, skipping those another
+    worker holds)."""
     query = (
         sa.select(SlotChange)
         .where(SlotChange.processed_at.is_(None))
@@ -201,7 +201,14 @@ def process_slot_changes(session_id: int | None = None) -> int:
     )
     if session_id is not None:
         query = query.where(SlotChange.session_id == session_id)
-    changes = db.session.scalars(query).all()
+    return list(db.session.scalars(query))
+
+
+def process_slot_changes(session_id: int | None = None, changes: list[SlotChange] | None = None) -> int:
+    """Turn the unprocessed SlotChange rows into invitation updates, per session and sequence: sent
+    when one of the changes asked for it, stored silently otherwise."""
+    if changes is None:
+        changes = pending_slot_changes(session_id)
     loud: dict[int, set[int]] = defaultdict(set)
     quiet: dict[int, set[int]] = defaultdict(set)
     for change in changes:

@@ -220,9 +220,13 @@ def _settle_forgotten(now: datetime, counts: Counter, checkpoint: Checkpoint) ->
 
 def _process_slot_changes(counts: Counter, checkpoint: Checkpoint) -> None:
     """Calendar updates for changed slots; a failure there never holds the e-mails back."""
+    changes = calendar.pending_slot_changes()
+    if not changes:
+        checkpoint()
+        return
     try:
         with db.session.begin_nested():
-            counts["calendar_updates"] += calendar.process_slot_changes()
+            counts["calendar_updates"] += calendar.process_slot_changes(changes=changes)
     except INFRASTRUCTURE_ERRORS:
         raise
     except Exception:

@@ -155,7 +155,7 @@ def session_rules(session: TrainingSession) -> list[EmailRule]:
     return sorted(rules, key=lambda rule: kind_position(rule.kind))
 
 
-def copy_rules(session: TrainingSession, source: TrainingSession | None = None, now=None) -> list[EmailRule]:
+def copy_rules(session: TrainingSession, source: TrainingSession | None = None, now=None) -> None:
     """Give a session its own rules: a copy of the source session's when duplicating (« tous les
     paramétrages email sont repris »), of the global templates otherwise (or when the source has
     none), with their attachments (copies of the files: deleting one never deletes the other).
@@ -178,16 +178,18 @@ def copy_rules(session: TrainingSession, source: TrainingSession | None = None, 
     ]
     if rows:  # (a concurrent copy for the same session may have written some: theirs stand)
         db.session.execute(insert_ignoring_duplicates(EmailRule, ["session_id", "kind"]), rows)
-    rules = session_rules(session)
     if source_rules and rows:
-        _copy_attachments(source_rules, {rule.kind: rule for rule in rules if rule.kind not in have})
+        _copy_attachments(session, source_rules, have)
     refresh_schedule(session, now)
-    return rules
 
 
-def _copy_attachments(source_rules: dict[int, EmailKind], copies: dict[EmailKind, EmailRule]) -> None:
+def _copy_attachments(session: TrainingSession, source_rules: dict[int, EmailKind], had: set) -> None:
     """The files attached to the source's rules, copied to the rules just made from them."""
-    for document in documents.documents_of(email_rule_ids=list(source_rules)):
+    attached = documents.documents_of(email_rule_ids=list(source_rules))
+    if not attached:
+        return
+    copies = {rule.kind: rule for rule in session_rules(session) if rule.kind not in had}
+    for document in attached:
         copy = copies.get(source_rules[document.email_rule_id])
         if copy is not None:
             documents.copy_document(document, email_rule=copy)

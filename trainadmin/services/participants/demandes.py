@@ -28,9 +28,9 @@ from ...models import (
     session_population,
 )
 from .. import history
-from .. import notifications as events
 from ..errors import DomainError
 from ..history import current_actor, snapshots, values
+from ..notifications import events
 
 CANCEL_REASONS = {
     "collaborator": lazy_gettext("Withdrawn by the collaborator"),

@@ -11,10 +11,9 @@ from flask_babel import gettext
 from ...extensions import db
 from ...models import Evaluation, Sequence, SequenceStatus, Slot, TeachingMode, TrainingSession, User
 from .. import history
-from .. import notifications as calendar
-from .. import notifications as events
 from ..errors import ValidationFailed
 from ..history import snapshots
+from ..notifications import calendar, events
 from ..sessions import SEQUENCE_FIELDS, ensure_can_change
 from .conflicts import ROOM, clash_message, find_clashes, overlaps
 from .dates import refresh_session

@@ -9,9 +9,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from ...extensions import db
 from ...models import TrainingSession, User
 from .. import history
-from .. import notifications as calendar
 from ..errors import DomainError, ValidationFailed
 from ..history import snapshots
+from ..notifications import calendar
 from .creation import check_session_values
 from .lock import ensure_can_change
 

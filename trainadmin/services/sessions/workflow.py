@@ -19,12 +19,9 @@ from ...models import (
     WorkflowStatus,
 )
 from .. import history
-from .. import notifications as calendar
-from .. import notifications as events
-from .. import notifications as outbox
 from ..errors import DomainError
 from ..history import snapshots
-from ..notifications import refresh_schedule
+from ..notifications import calendar, events, outbox, refresh_schedule
 from .lock import UNLOCKED_ROLES, ensure_can_change, locked_session_ids
 
 # Workflow: from → allowed targets. Cancelling is possible from any state before « clôturé ».
