@@ -155,9 +155,10 @@ def world(db, storage):
     session.evaluation = evaluation
     document = factories.make_document(session=session)
     from trainadmin.services.money import add_cost
-    from trainadmin.services.notifications.rules import copy_rules
+    from trainadmin.services.notifications.rules import copy_rules, session_rules
 
-    rules = copy_rules(session)
+    copy_rules(session)
+    rules = session_rules(session)
     cost_line = add_cost(session, cost.id, Decimal(100), "global", None, None)
     db.session.flush()
     schedule = db.session.scalars(sa.select(EmailSchedule)).first()
