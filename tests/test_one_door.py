@@ -572,3 +572,36 @@ def test_a_slot_move_on_a_session_with_participants_is_recorded_the_same_by_ever
         )
     ).all()
     assert len(entries) == 1 and entries[0].reason == "Demande du client"
+
+
+def test_a_partner_feed_booking_a_taken_room_gets_the_planning_editors_refusal(db, login_as):
+    from trainadmin.models import ImportRejection
+    from trainadmin.services.imports import perform_run, queue_run
+
+    location, room, sequence = _booked(db)
+    training = factories.make_training(name="Cybersécurité", reference="NUM-CYBER")
+    partner = factories.make_partner(name="Campus Partenaires")
+    manager = login_as(Role.MANAGER)
+    editor = manager.post(
+        f"/admin/sessions/slot/save/?id={sequence.session_id}&sequence={sequence.id}",
+        data={
+            "csrf_token": manager.csrf,
+            "location_id": str(location.id),
+            "room_id": str(room.id),
+            "dates-0-day": "2027-03-15",
+            "dates-0-start_time": "10:00",
+            "dates-0-end_time": "12:00",
+            "dates-0-break_minutes": "0",
+        },
+        headers={"Accept": "application/json"},
+    ).get_json()["errors"]["room"]
+    feed = (
+        "reference;training;title;sequence;slot;date;start_time;end_time;break_minutes;location;room;trainers\n"
+        f"R1;{training.reference};Cyber;Jour 1;1;2027-03-15;10:00;12:00;0;{location.name};{room.name};\n"
+    )
+    run = perform_run(
+        queue_run(partner, data=feed.encode(), filename="flux.csv", start=False).id,
+        checkpoint=db.session.flush,
+    )
+    [reason] = db.session.scalars(sa.select(ImportRejection.reason).where(ImportRejection.run_id == run.id))
+    assert editor in reason  # the same words from the editor and from the import
