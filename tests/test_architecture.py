@@ -4,6 +4,7 @@ no import cycle, one commit helper, id parsing in one place, small modules, role
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 from pathlib import Path
 
@@ -19,84 +20,22 @@ def python_files(folder: Path = PACKAGE) -> list[Path]:
     return sorted(path for path in folder.rglob("*.py") if "__pycache__" not in path.parts)
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+def _code_shape():
+    """bench/code_shape.py: the import graph and its cycles, as the benchmarks report them."""
+    spec = importlib.util.spec_from_file_location("code_shape", ROOT / "bench" / "code_shape.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def runtime_imports(path: Path, modules: set[str]) -> set[str]:
-    """Modules of the project this file imports when it runs (function-level imports included,
-    `if TYPE_CHECKING:` blocks left out); `from package import module` names the module."""
-    tree = ast.parse(path.read_text())
-    skipped = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skipped |= {id(child) for child in ast.walk(node)}
-    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
-    found = set()
-    for node in ast.walk(tree):
-        if id(node) in skipped:
-            continue
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                parts = package.split(".")
-                base = parts[: len(parts) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            for alias in node.names:
-                found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target)
-    return {name for name in found if name.startswith("trainadmin")}
+code_shape = _code_shape()
+cycles = code_shape.cycles
 
 
 @pytest.fixture(scope="module")
 def graph() -> dict[str, set[str]]:
-    modules = {module_name(path): path for path in python_files()}
-    edges = {}
-    for name, path in modules.items():
-        targets = set()
-        for target in runtime_imports(path, set(modules)):
-            while target and target not in modules:
-                target = target.rpartition(".")[0]
-            if target and target != name:
-                targets.add(target)
-        edges[name] = targets
-    return edges
-
-
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected groups of more than one module (Tarjan)."""
-    index, low, stack, on_stack, groups = {}, {}, [], set(), []
-
-    def visit(node):
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for target in graph[node]:
-            if target not in index:
-                visit(target)
-                low[node] = min(low[node], low[target])
-            elif target in on_stack:
-                low[node] = min(low[node], index[target])
-        if low[node] == index[node]:
-            group = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.append(member)
-                if member == node:
-                    break
-            if len(group) > 1:
-                groups.append(sorted(group))
-
-    for node in graph:
-        if node not in index:
-            visit(node)
-    return groups
+    modules = code_shape.modules_of(ROOT)
+    return {name: code_shape.imports_of(name, path, set(modules)) for name, path in modules.items()}
 
 
 def test_no_import_cycle(graph):

@@ -8,30 +8,6 @@ from . import values as v
 
 TARGET_LENGTH = 200
 
-#: The fields of a session its history follows (derived dates, counters and codes are consequences).
-SESSION_FIELDS = (
-    "training",
-    "year",
-    "label",
-    "certification",
-    "session_type",
-    "organisation",
-    "capacity_min",
-    "capacity_target",
-    "capacity_max",
-    "dispositif",
-    "funding_eligible",
-    "comments",
-    "populations",
-    "evaluation",
-    "convocation_comment",
-    "organisation_comment",
-    "calendar_invitations",
-    "publication",
-    "status",
-    "cancel_reason",
-)
-
 
 def target(kind: str, label: str | None = None) -> str:
     """What a change is about: a kind (sequence, slot, cost…) and the name it had then."""

@@ -12,29 +12,11 @@ from .. import history
 from ..errors import DomainError, ValidationFailed
 from ..history import snapshots
 from ..notifications import calendar
-from .creation import check_session_values
+from .creation import FORM_FIELDS, check_session_values
 from .lock import ensure_can_change
 
-#: What the session form changes (column values, and the populations as rows).
-EDITABLE_FIELDS = (
-    "training_id",
-    "year",
-    "label",
-    "certification_id",
-    "session_type",
-    "organisation_id",
-    "capacity_min",
-    "capacity_target",
-    "capacity_max",
-    "dispositif_id",
-    "funding_eligible",
-    "comments",
-    "populations",
-    "evaluation_id",
-    "convocation_comment",
-    "organisation_comment",
-    "calendar_invitations",
-)
+#: What the session form changes: what « Dupliquer » copies, the year, the populations (as rows).
+EDITABLE_FIELDS = (*FORM_FIELDS, "year", "populations")
 
 
 class SessionConflict(DomainError):
