@@ -50,6 +50,7 @@ STATUS_TONES = {
     ImportStatus.QUEUED: "secondary",
     ImportStatus.RUNNING: "info",
     ImportStatus.SUCCEEDED: "success",
+    ImportStatus.WITH_REJECTIONS: "warning",
     ImportStatus.FAILED: "danger",
 }
 

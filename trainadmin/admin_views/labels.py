@@ -106,6 +106,7 @@ _LABELS = (
     (ImportStatus.QUEUED, lazy_gettext("Queued")),
     (ImportStatus.RUNNING, lazy_gettext("Running")),
     (ImportStatus.SUCCEEDED, lazy_gettext("Succeeded")),
+    (ImportStatus.WITH_REJECTIONS, lazy_gettext("Finished with rejections")),
     (ImportStatus.FAILED, lazy_gettext("Failed")),
     (ImportOutcome.CREATED, lazy_gettext("Created")),
     (ImportOutcome.UPDATED, lazy_gettext("Updated")),

@@ -65,6 +65,8 @@ class ImportStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
+    #: Ended, some sessions of the feed rejected (each with its line and reason).
+    WITH_REJECTIONS = "with_rejections"
     FAILED = "failed"
 
 
