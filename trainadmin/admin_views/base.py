@@ -269,7 +269,11 @@ class SecureModelView(AccessMixin, ModelView):
             enum_cls = getattr(getattr(flt, "column", None), "type", None)
             enum_cls = getattr(enum_cls, "enum_class", None)
             if enum_cls is not None:
-                flt.options = [(member.name, labels.enum_label(member)) for member in enum_cls]
+                # Lazy labels: read in the reader's language on each page (and in the exports).
+                flt.options = [
+                    (member.name, labels.ENUM_LABELS.get((enum_cls, member.value), member.value))
+                    for member in enum_cls
+                ]
         return filters
 
     def filter_url(self, column: str, operation: str, value: str, **kwargs) -> str:
