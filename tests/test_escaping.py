@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from trainadmin.models import Publication, Role
@@ -92,24 +94,50 @@ def test_every_page_shows_the_payloads_as_text(login_as, hostile):
     assert shown >= 10, "the payloads are shown, escaped, on most pages"
 
 
+#: A cell starting with one of these runs as a formula in Excel or LibreOffice (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULAS = ['=HYPERLINK("http://evil.example","clic")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+
+
 def test_exports_neutralise_spreadsheet_formulas(login_as, db):
-    formulas = ['=HYPERLINK("http://evil.example")', "+1+1", "-2+3", "@SUM(A1)"]
-    for formula in formulas:
+    """Every start character, in both formats, on the sessions and the demandes: the CSV cell reads
+    with an apostrophe in front (OWASP), the XLSX cell is a string cell shown as typed."""
+    assert {formula[0] for formula in FORMULAS} == set(FORMULA_STARTS)
+    for i, formula in enumerate(FORMULAS):
         session = factories.make_session(label=formula, publication=Publication.PUBLISHED)
-        factories.make_request(session=session, collaborator=factories.make_collaborator(first_name=formula))
+        collaborator = factories.make_collaborator(first_name=formula, last_name=f"Nom{i}")
+        factories.make_request(session=session, collaborator=collaborator)
+    factories.make_session(label="Texte;=1+1", publication=Publication.PUBLISHED)
     db.session.flush()
     client = login_as(Role.ADMIN)
-    for path in ("/admin/sessions/export/csv/", "/admin/demandes/export/csv/"):
-        response = client.get(path)
-        assert response.status_code == 200, path
-        text = response.get_data(as_text=True)
-        for formula in formulas:
-            cells = [cell.strip('"') for line in text.splitlines() for cell in line.split(",")]
-            assert not any(cell.startswith(formula[:2]) and cell == formula for cell in cells), (
-                path,
-                formula,
-            )
-            assert "'" + formula.split(",")[0].replace('"', '""')[:8] in text, (path, formula)
+    expected = {
+        "/admin/sessions/export/": ("Libellé", FORMULAS),
+        "/admin/demandes/export/": ("Collaborateur", [f"{f} Nom{i}" for i, f in enumerate(FORMULAS)]),
+    }
+    for path, (title, values) in expected.items():
+        response = client.get(path + "csv/")
+        assert response.data.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline=""), delimiter=";"))
+        cells = [row[rows[0].index(title)] for row in rows[1:]]
+        for value in values:
+            assert "'" + value in cells, (path, value)
+            assert value not in cells, (path, value)
+
+        workbook = load_workbook(io.BytesIO(client.get(path + "xlsx/").data))
+        sheet = workbook.worksheets[0]
+        index = [cell.value for cell in sheet[1]].index(title)
+        by_value = {row[index].value: row[index] for row in sheet.iter_rows(min_row=2)}
+        for value in values:
+            cell = by_value[value.replace("\r", "\n")]  # as typed, no apostrophe (a CR is a line break)
+            assert cell.data_type == "s" and cell.quotePrefix, (path, value)
+    sessions = list(
+        csv.reader(
+            io.StringIO(client.get("/admin/sessions/export/csv/").data.decode("utf-8-sig"), newline=""),
+            delimiter=";",
+        )
+    )
+    labels = [row[1] for row in sessions[1:]]
+    assert "Texte;'=1+1" in labels, "split at its `;`, the value still starts no formula"
 
 
 def test_the_sign_in_sheet_pdf_carries_the_text_not_markup(login_as, hostile):

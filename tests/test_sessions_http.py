@@ -12,6 +12,7 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from trainadmin.models import (
     Cost,
@@ -174,11 +175,15 @@ def test_exports_leave_drafts_out_and_say_so(manager, db):
     factories.make_session(label="=Brouillon caché")
     factories.make_session(label="Publiée A", publication=Publication.PUBLISHED)
     factories.make_session(label="Brouillon B")
-    rows = list(csv.reader(io.StringIO(manager.get("/admin/sessions/export/csv/").get_data(as_text=True))))
-    labels = [row[1] for row in rows[1:]]
-    assert labels == ["Publiée A", ""]
-    assert rows[-1][0] == "2 sessions en brouillon exclues de cet export."
-    assert manager.get("/admin/sessions/export/xlsx/").status_code == 200
+    response = manager.get("/admin/sessions/export/csv/")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert [row[1] for row in rows[1:]] == ["Publiée A"], "no draft, and no sentence as a data row"
+    page = text(manager.get("/admin/sessions/"))
+    assert "2 sessions en brouillon exclues de cet export." in page, "said before the download"
+    workbook = load_workbook(io.BytesIO(manager.get("/admin/sessions/export/xlsx/").data))
+    assert [row[0].value for row in workbook["Sessions"].iter_rows(min_row=2)] == [rows[1][0]]
+    sheet_info = {key: value for key, value in workbook["Informations"].iter_rows(values_only=True)}
+    assert sheet_info["Lignes exclues"] == "2 sessions en brouillon exclues de cet export."
 
 
 # --- Duplicate wizard ------------------------------------------------------------------------

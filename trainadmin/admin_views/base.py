@@ -21,8 +21,9 @@ from ..models import Role
 from ..services.errors import DomainError
 from ..transaction import unit_of_work
 from . import labels
+from .exports import ExportsMixin
 from .form_fields import enum_selects, find_field, readable_errors, trimmed_text, with_blank_choice_text
-from .formatters import EXPORT_FORMATTERS, TYPE_FORMATTERS, neutralise_formula
+from .formatters import EXPORT_FORMATTERS, TYPE_FORMATTERS
 
 ALL_ROLES = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.MANAGER})
@@ -74,7 +75,7 @@ class SecureView(AccessMixin, BaseView):
         return None
 
 
-class SecureModelView(AccessMixin, ModelView):
+class SecureModelView(AccessMixin, ExportsMixin, ModelView):
     """Base of every model view: roles on every method, French formats, safe exports, no N+1."""
 
     page_size = 20
@@ -301,9 +302,6 @@ class SecureModelView(AccessMixin, ModelView):
         if ident is None:
             return None
         return self.get_query().filter(self.model.id == ident).one_or_none()
-
-    def get_export_value(self, model, name):
-        return neutralise_formula(super().get_export_value(model, name))
 
     def _handle_integrity(self, exc):
         if isinstance(exc, IntegrityError):

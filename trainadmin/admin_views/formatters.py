@@ -1,5 +1,5 @@
-"""How values show in lists, details and exports: French dates and numbers, translated enums, and
-spreadsheet cells that cannot run as formulas."""
+"""How values show in lists, details and exports: French dates and numbers, translated enums (the
+exports keep numbers and dates typed and make their files in `spreadsheets.py`)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,6 @@ from flask_babel import gettext
 
 from ..i18n import show_date, show_datetime, show_decimal
 from . import labels
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value):
-    """Spreadsheets run a cell that starts with = + - @: prefix it so it stays text."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 def _format_bool(view, value, name=None):

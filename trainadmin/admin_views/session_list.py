@@ -1,5 +1,5 @@
 """The session list: drafts and what needs attention at a glance, filters, exports that leave the
-drafts out, and the bulk actions (publication, recomputing dates)."""
+drafts out (and say so before the download), and the bulk actions (publication, recomputing dates)."""
 
 from __future__ import annotations
 
@@ -44,13 +44,6 @@ def _origin(view, context, model, name):
             reference=model.external_ref or "—",
         )
     return label
-
-
-class ExportNote:
-    """A last line in an export that tells what was left out."""
-
-    def __init__(self, text: str):
-        self.text = text
 
 
 class SessionListView(SecureModelView):
@@ -198,35 +191,14 @@ class SessionListView(SecureModelView):
 
     # --- Exports: drafts never leave the back office ----------------------------------------
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        if getattr(self, "_exporting", False):
-            count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
-            published = [row for row in rows if row.publication != Publication.DRAFT]
-            left_out = len(rows) - len(published)
-            if left_out:
-                published.append(
-                    ExportNote(
-                        ngettext(
-                            "%(num)s draft session left out of this export.",
-                            "%(num)s draft sessions left out of this export.",
-                            left_out,
-                        )
-                    )
-                )
-            return count, published
-        return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+    export_criteria = (TrainingSession.publication != Publication.DRAFT,)
 
-    def _export_data(self):
-        self._exporting = True
-        try:
-            return super()._export_data()
-        finally:
-            self._exporting = False
-
-    def get_export_value(self, model, name):
-        if isinstance(model, ExportNote):
-            return model.text if name == self._export_columns[0][0] else ""
-        return super().get_export_value(model, name)
+    def export_left_out_text(self, count: int) -> str:
+        return ngettext(
+            "%(num)s draft session left out of this export.",
+            "%(num)s draft sessions left out of this export.",
+            count,
+        )
 
     def row_action_urls(self) -> dict:
         """Address prefixes of the row actions, computed once per request."""

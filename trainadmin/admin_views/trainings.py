@@ -75,9 +75,24 @@ class TrainingView(SecureModelView):
         "duration_hours": {"validators": [Optional(), NumberRange(min=0, max=10_000)]},
     }
     inline_models = (DefaultCostInline(TrainingDefaultCost),)
+    column_export_list = (
+        "name",
+        "reference",
+        "session_type",
+        "organisation",
+        "certification",
+        "dispositif",
+        "capacity_min",
+        "capacity_target",
+        "capacity_max",
+        "duration_hours",
+        "funding_eligible",
+        "active",
+    )
     list_loader_options = (
         selectinload(Training.organisation),
         selectinload(Training.certification),
+        selectinload(Training.dispositif),
     )
 
     def form_checks(self, form):
