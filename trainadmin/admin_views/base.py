@@ -269,7 +269,7 @@ class SecureModelView(AccessMixin, ModelView):
             enum_cls = getattr(getattr(flt, "column", None), "type", None)
             enum_cls = getattr(enum_cls, "enum_class", None)
             if enum_cls is not None:
-                flt.options = [(member.name, labels.enum_label(member)) for member in enum_cls]
+                flt.options = labels.enum_filter_options(enum_cls)
         return filters
 
     def filter_url(self, column: str, operation: str, value: str, **kwargs) -> str:
