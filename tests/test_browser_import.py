@@ -58,7 +58,7 @@ def test_import_from_the_create_dialog_to_the_imported_session(
     page.locator("#import-upload").click()
 
     expect(page).to_have_url(re.compile(re.escape(f"{live_url}/admin/imports/details/?id=") + r"\d+$"))
-    expect(page.locator("#run-status")).to_have_text(fr("Succeeded"))
+    expect(page.locator("#run-status")).to_have_text("Terminé avec rejets")
     expect(page.locator("#count-created")).to_have_text("1")
     expect(page.locator("#count-rejected")).to_have_text("1")
     rejection = page.locator(".run-rejection")

@@ -5,6 +5,7 @@ never overlap; a run whose worker died resumes where it stopped; running a job t
 from __future__ import annotations
 
 import io
+import logging
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
@@ -188,3 +189,26 @@ def test_running_the_job_twice_changes_nothing(partner, db):
     assert run_import(run.id) == first
     assert count_rows(db, TrainingSession) == 1
     assert run_import(999_999) is None
+
+
+def test_the_job_result_and_its_log_line_say_how_the_run_ended(partner, db, caplog):
+    bad_row = "J9;Sécurité;Session J9;2027-06-20;25:00;17:00\n".encode()
+    mixed = queue_run(partner, data=feed("J1") + bad_row, start=False)  # the job below runs it
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger="trainadmin.job"):
+        result = run_import(mixed.id)
+    assert (result["status"], result["created"], result["rejected"]) == ("with_rejections", 1, 1)
+    [record] = [r for r in caplog.records if r.name == "trainadmin.job"]
+    assert record.state == "with_rejections" and record.outcome == "ok"
+    assert record.getMessage() == "job trainadmin.jobs.imports.run_import ok: with_rejections"
+
+    caplog.clear()
+    failed = queue_run(
+        partner, data=b"reference;training;title;date;start_time;end_time\n" + bad_row, start=False
+    )
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger="trainadmin.job"):
+        result = run_import(failed.id)
+    assert (result["status"], result["created"], result["rejected"]) == ("failed", 0, 1)
+    [record] = [r for r in caplog.records if r.name == "trainadmin.job"]
+    assert record.state == "failed"

@@ -22,6 +22,7 @@ from trainadmin.models import (
     ImportedSession,
     ImportOutcome,
     ImportRejection,
+    ImportRun,
     ImportStatus,
     Location,
     Origin,
@@ -36,7 +37,8 @@ from trainadmin.models import (
     TrainingSession,
     UnknownPolicy,
 )
-from trainadmin.services.imports.runs import perform_run, queue_run
+from trainadmin.services.errors import DomainError
+from trainadmin.services.imports.runs import perform_run, queue_run, rerun
 from trainadmin.services.sessions.lock import lock_message
 
 from . import factories
@@ -513,7 +515,7 @@ def test_windows_1252_and_utf8_files_are_both_read(world):
 def test_a_missing_column_fails_the_run_and_imports_nothing(world):
     run = run_feed(world["partner"], "reference;training;date;start_time\nR;NUM-CYBER;2027-05-10;09:00\n")
     assert run.status == ImportStatus.FAILED
-    assert run.error == fr("Missing column(s): %(columns)s.", columns="end_time")
+    assert run.error == "Colonne(s) manquante(s) : end_time (fichier lu en UTF-8, séparateur « ; »)."
     assert count_rows(_db, TrainingSession) == 0
 
 
@@ -523,17 +525,27 @@ def test_a_missing_column_fails_the_run_and_imports_nothing(world):
         (
             "2027-13-40",
             "09:00",
-            "« %(value)s » is not a date (expected 2027-03-15 or 15/03/2027).",
+            "« %(value)s » is not a date: write 15/03/2027, 15/03/27 or 2027-03-15.",
             {"value": "2027-13-40"},
         ),
         (
             "demain",
             "09:00",
-            "« %(value)s » is not a date (expected 2027-03-15 or 15/03/2027).",
+            "« %(value)s » is not a date: write 15/03/2027, 15/03/27 or 2027-03-15.",
             {"value": "demain"},
         ),
-        ("10/05/2027", "25:00", "« %(value)s » is not a time (expected 09:00).", {"value": "25:00"}),
-        ("10/05/2027", "9h75", "« %(value)s » is not a time (expected 09:00).", {"value": "9h75"}),
+        (
+            "10/05/2027",
+            "25:00",
+            "« %(value)s » is not a time: write 09:00, 9:00, 09:00:00, 09h00 or 9h.",
+            {"value": "25:00"},
+        ),
+        (
+            "10/05/2027",
+            "9h75",
+            "« %(value)s » is not a time: write 09:00, 9:00, 09:00:00, 09h00 or 9h.",
+            {"value": "9h75"},
+        ),
     ],
 )
 def test_a_bad_date_or_hour_rejects_the_session_with_its_line(world, day, start, message, values):
@@ -614,9 +626,7 @@ def test_a_file_over_the_size_limit_is_refused(world, any_app, tmp_path, monkeyp
 def test_malformed_json_fails_the_run_with_where_it_breaks(world):
     run = run_feed(world["partner"], '{"sessions": [{"reference": "A",}]}', FeedFormat.JSON)
     assert run.status == ImportStatus.FAILED
-    assert run.error == fr(
-        "The file is not valid JSON (line %(line)s, column %(column)s).", line=1, column=33
-    )
+    assert run.error == "Le fichier n'est pas un JSON valide (ligne 1, colonne 33 ; fichier lu en UTF-8)."
 
 
 def test_json_problems_name_their_path(world):
@@ -641,7 +651,7 @@ def test_json_problems_name_their_path(world):
         (
             "$.sessions[0].sequences[0].slots[0].dates[0].end_time",
             "J1",
-            fr("« %(value)s » is not a time (expected 09:00).", value="soir"),
+            fr("« %(value)s » is not a time: write 09:00, 9:00, 09:00:00, 09h00 or 9h.", value="soir"),
         )
     ]
 
@@ -704,6 +714,78 @@ def test_counts_add_up_when_unchanged_rejected_and_created_sessions_mix(world):
     )
     assert counts(run) == (1, 0, 1, 2, 0)
     assert [ref for _line, ref, _reason in rejections(run)] == ["B", "D"]
+
+
+# --- How a run ends --------------------------------------------------------------------------------
+
+
+def stored_payload(run) -> bytes | None:
+    return _db.session.scalar(sa.select(ImportRun.payload).where(ImportRun.id == run.id))
+
+
+def test_a_run_with_some_sessions_rejected_ends_with_rejections(world):
+    partner = world["partner"]
+    feed = csv_feed(
+        "OK;NUM-CYBER;A;S;1;2027-05-10;09:00;17:00;60;;;",
+        "KO;NUM-CYBER;B;S;1;2027-05-11;25:00;17:00;60;;;",
+    )
+    run = run_feed(partner, feed)
+
+    assert (run.status, run.error, counts(run)) == (ImportStatus.WITH_REJECTIONS, None, (1, 0, 0, 1, 0))
+    assert run.finished_at is not None and stored_payload(run) is None  # ended: its file is not kept
+    again = run_feed(partner, feed)  # the good one unchanged, the bad one rejected again
+    assert (again.status, counts(again)) == (ImportStatus.WITH_REJECTIONS, (0, 0, 1, 1, 0))
+    fine = run_feed(partner, csv_feed("OK;NUM-CYBER;A;S;1;2027-05-10;09:00;17:00;60;;;"))
+    assert (fine.status, counts(fine)) == (ImportStatus.SUCCEEDED, (0, 0, 1, 0, 0))
+
+
+def test_a_run_whose_every_session_is_rejected_fails_changes_nothing_and_can_be_started_again(
+    world, monkeypatch
+):
+    partner = world["partner"]
+    partner.unknown_policy = UnknownPolicy.REJECT
+    monkeypatch.setattr("trainadmin.services.imports.runs.local_today", lambda: date(2027, 1, 1))
+    run_feed(partner, csv_feed("EARLIER;NUM-CYBER;E;S;1;2027-05-09;09:00;17:00;60;;;"))
+    feed = csv_feed(
+        "N1;NUM-IA;A;S;1;2027-05-10;09:00;17:00;60;;;",
+        "N2;NUM-IA;B;S;1;2027-05-11;09:00;17:00;60;;;",
+    )
+
+    run = run_feed(partner, feed)
+
+    assert (run.status, counts(run)) == (ImportStatus.FAILED, (0, 0, 0, 2, 0))
+    assert run.error == "Les 2 sessions du fichier ont été rejetées : rien n'a été importé."
+    assert [ref for _line, ref, _reason in rejections(run)] == ["N1", "N2"]
+    assert not session_of(partner, "EARLIER").missing_from_feed  # a failed run flags nothing
+    assert stored_payload(run) == feed.encode()  # kept, to start it again
+    single = run_feed(partner, csv_feed("N3;NUM-IA;A;S;1;2027-05-10;09:00;17:00;60;;;"))
+    assert single.error == "La seule session du fichier a été rejetée : rien n'a été importé."
+
+    factories.make_training(name="Intelligence artificielle", reference="NUM-IA")  # the missing formation
+    rerun(_db.session.get(ImportRun, run.id))
+    _db.session.commit()
+    run = perform_run(run.id, checkpoint=_db.session.commit)
+
+    assert (run.status, run.error, counts(run)) == (ImportStatus.SUCCEEDED, None, (2, 0, 0, 0, 1))
+    assert rejections(run) == []  # read again from its first line: the old reasons are gone
+    assert session_of(partner, "N1") is not None and session_of(partner, "EARLIER").missing_from_feed
+    assert stored_payload(run) is None
+
+
+def test_a_run_that_ended_is_left_alone_by_a_second_job(world):
+    partner = world["partner"]
+    run = run_feed(
+        partner,
+        csv_feed(
+            "KO;NUM-CYBER;B;S;1;2027-05-11;25:00;17:00;60;;;",
+            "OK;NUM-CYBER;A;S;1;2027-05-10;09:00;17:00;60;;;",
+        ),
+    )
+    assert run.status == ImportStatus.WITH_REJECTIONS
+    with pytest.raises(DomainError):
+        rerun(run)  # only a failed or stopped run starts again
+    assert perform_run(run.id, checkpoint=_db.session.commit).status == ImportStatus.WITH_REJECTIONS
+    assert counts(run) == (1, 0, 0, 1, 0) and len(rejections(run)) == 1
 
 
 def test_two_new_sessions_of_one_file_cannot_book_the_same_room_at_the_same_time(world):

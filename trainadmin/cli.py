@@ -172,15 +172,22 @@ def purge_files_command(minutes, dry_run):
     click.echo(f"{len(removed)} file(s) {verb}.")
 
 
+# How a run ended, as the command says it, and its exit status.
+RUN_ENDINGS = {"succeeded": ("succeeded", 0), "with_rejections": ("finished with rejections", 2)}
+
+
 @click.command("import-partner")
 @click.argument("partner")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_partner_command(partner, file):
-    """Import a partner's sessions now, from FILE or from the partner's feed, and print the counts."""
+    """Import a partner's sessions now, from FILE or from the partner's feed, and print the counts.
+
+    Exit status: 0 when every session was imported, 2 when some were rejected, 1 when the run failed
+    (the file could not be read, or every session of it was rejected)."""
     import sqlalchemy as sa
 
-    from .models import ImportStatus, Partner
+    from .models import Partner
     from .services.imports import FeedError, perform_run, queue_run, read_limited
 
     found = db.session.scalar(sa.select(Partner).where(Partner.name == partner))
@@ -199,15 +206,21 @@ def import_partner_command(partner, file):
         raise click.ClickException(exc.message) from None
     commit()
     run = perform_run(run.id, checkpoint=commit)
+    ending, status = RUN_ENDINGS.get(run.status.value, ("failed", 1))
     click.echo(
-        f"Import {run.id} of {found.name}: {run.status.value}. "
+        f"Import {run.id} of {found.name}: {ending}. "
         f"Created {run.created_count}, updated {run.updated_count}, unchanged {run.unchanged_count}, "
         f"rejected {run.rejected_count}, absent from the feed {run.flagged_count}."
     )
     for rejection in run.rejections:
         click.echo(f"  {rejection.line}\t{rejection.reference or ''}\t{rejection.reason}")
-    if run.status != ImportStatus.SUCCEEDED:
-        raise click.ClickException(run.error or run.status.value)
+    if status == 1:
+        raise click.ClickException(run.error or ending)
+    if status == 2:
+        click.echo(
+            f"Finished with rejections: {run.rejected_count} session(s) rejected (exit status 2).", err=True
+        )
+        raise click.exceptions.Exit(2)
 
 
 def register_cli(app: Flask) -> None:

@@ -270,11 +270,7 @@ class SecureModelView(AccessMixin, ExportsMixin, ModelView):
             enum_cls = getattr(getattr(flt, "column", None), "type", None)
             enum_cls = getattr(enum_cls, "enum_class", None)
             if enum_cls is not None:
-                # Lazy labels: read in the reader's language on each page (and in the exports).
-                flt.options = [
-                    (member.name, labels.ENUM_LABELS.get((enum_cls, member.value), member.value))
-                    for member in enum_cls
-                ]
+                flt.options = labels.enum_filter_options(enum_cls)
         return filters
 
     def filter_url(self, column: str, operation: str, value: str, **kwargs) -> str:

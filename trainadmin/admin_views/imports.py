@@ -9,7 +9,7 @@ import logging
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -172,6 +172,13 @@ class ImportRunView(SecureModelView):
             "admin/imports/run.html",
             run=run,
             status=status_badge(run),
+            rejected_note=ngettext(
+                "%(num)s session of the file was rejected; the others were imported.",
+                "%(num)s sessions of the file were rejected; the others were imported.",
+                run.rejected_count,
+            )
+            if run.status == ImportStatus.WITH_REJECTIONS
+            else None,
             sessions=sessions,
             session_total=totals[0],
             rejections=rejections,

@@ -162,6 +162,12 @@ def enum_label(value: Enum | None) -> str:
     return str(ENUM_LABELS.get((type(value), value.value), value.value))
 
 
+def enum_filter_options(enum_cls: type[Enum]) -> list[tuple[str, object]]:
+    """A list filter's options: the member's name and its label, left lazy so that Flask-Admin
+    translates it when it draws the page (the filters are built once, outside any request)."""
+    return [(member.name, ENUM_LABELS.get((enum_cls, member.value), member.value)) for member in enum_cls]
+
+
 def enum_choices(enum_cls: type[Enum]) -> list[SelectChoice]:
     """Options of a select field: stored value, translated label."""
     return [

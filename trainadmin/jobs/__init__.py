@@ -24,8 +24,9 @@ job_log = logging.getLogger("trainadmin.job")
 
 
 def logged_job(func: Callable[..., Any]) -> Callable[..., Any]:
-    """One log line per run of a job: its name, arguments, duration and outcome. The wrapper keeps
-    the function's module and name, so RQ finds it by the same dotted path."""
+    """One log line per run of a job: its name, arguments, duration and outcome, and the `status` of
+    its result when it returns one (`state`). The wrapper keeps the function's module and name, so RQ
+    finds it by the same dotted path."""
 
     @functools.wraps(func)
     def run(*args: Any, **kwargs: Any):
@@ -43,7 +44,11 @@ def logged_job(func: Callable[..., Any]) -> Callable[..., Any]:
             job_log.warning("job %s failed: %s", name, type(exc).__name__, extra=fields)
             raise
         fields.update(duration_ms=round((time.perf_counter() - started) * 1000, 1), outcome="ok")
-        job_log.info("job %s ok", name, extra=fields)
+        state = result.get("status") if isinstance(result, dict) else None
+        if state is None:
+            job_log.info("job %s ok", name, extra=fields)
+        else:  # what the job's work came to (an import run « with_rejections », « failed »…)
+            job_log.info("job %s ok: %s", name, state, extra={**fields, "state": state})
         return result
 
     return run

@@ -67,12 +67,14 @@ class ImportStatus(enum.StrEnum):
     SUCCEEDED = "succeeded"
     #: Ended, some sessions of the feed rejected (each with its line and reason).
     WITH_REJECTIONS = "with_rejections"
+    #: The file could not be read, or every session of it was rejected: nothing imported.
     FAILED = "failed"
 
 
 class ImportRun(db.Model):
-    """One import of a partner's feed. The file read is kept (`payload`) until the run succeeds, so a
-    run stopped half-way resumes from `processed` on the same content."""
+    """One import of a partner's feed. The file read is kept (`payload`) until the run ends with
+    sessions imported, so a run stopped half-way resumes from `processed` on the same content, and a
+    failed one can be started again."""
 
     __tablename__ = "import_run"
     id: Mapped[int] = mapped_column(primary_key=True)

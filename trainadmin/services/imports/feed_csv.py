@@ -9,6 +9,7 @@ import io
 from flask_babel import gettext
 
 from .feed_items import FeedDate, FeedError, FeedSequence, FeedSession, FeedSlot
+from .feed_text import FeedText, find_separator, separator_name
 from .feed_values import (
     SEQUENCE_COLUMNS,
     SESSION_COLUMNS,
@@ -25,30 +26,38 @@ from .feed_values import (
 REQUIRED_COLUMNS = ("reference", "training", "date", "start_time", "end_time")
 
 
-def _delimiter(header_line: str) -> str:
-    counts = {delimiter: header_line.count(delimiter) for delimiter in (";", ",", "\t")}
-    return max(counts, key=lambda d: counts[d])
-
-
-def parse_csv(text: str) -> list[FeedSession]:
-    """One line per slot date; the lines of a session follow each other (see docs/partner-import.md)."""
-    header_line = text.splitlines()[0] if text else ""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
+def parse_csv(feed: FeedText) -> list[FeedSession]:
+    """One line per slot date; the lines of a session follow each other (see docs/partner-import.md).
+    A session, and each of its problems, is placed at the line its row starts on."""
+    separator, sep_line = find_separator(feed.text)
+    read_as = {"encoding": feed.encoding, "separator": separator_name(separator)}
+    reader = csv.reader(io.StringIO(feed.text, newline=""), delimiter=separator)
     try:
+        if sep_line:
+            next(reader)
         header = next(reader)
-    except (StopIteration, csv.Error):
+    except StopIteration:
         raise FeedError(gettext("The file is empty.")) from None
+    except csv.Error:
+        raise FeedError(_unreadable(reader.line_num, read_as)) from None
     columns = [name.strip().lower().lstrip("\ufeff") for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        raise FeedError(gettext("Missing column(s): %(columns)s.", columns=", ".join(missing)))
+        raise FeedError(
+            gettext(
+                "Missing column(s): %(columns)s (file read as %(encoding)s, separator %(separator)s).",
+                columns=", ".join(missing),
+                **read_as,
+            )
+        )
     given = set(columns)
     sessions: list[FeedSession] = []
     current: FeedSession | None = None
-    first_lines: dict[str, dict[str, tuple[str, str]]] = {}
+    first_lines: dict[int, dict[str, tuple[str, str]]] = {}
+    ended = reader.line_num  # the physical line the previous row ended on
     try:
         for row in reader:
-            line = str(reader.line_num)
+            line, ended = str(ended + 1), reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             raw = dict(zip(columns, (cell.strip() for cell in row), strict=False))
@@ -63,10 +72,16 @@ def parse_csv(text: str) -> list[FeedSession]:
                 _check_same(current, raw, first_lines[id(current)], SESSION_COLUMNS, line)
             _add_csv_row(current, raw, given, line)
     except csv.Error as exc:
-        raise FeedError(
-            gettext("The CSV file cannot be read at line %(line)s.", line=reader.line_num)
-        ) from exc
+        raise FeedError(_unreadable(reader.line_num, read_as)) from exc
     return sessions
+
+
+def _unreadable(line: int, read_as: dict) -> str:
+    return gettext(
+        "The CSV file cannot be read at line %(line)s (file read as %(encoding)s, separator %(separator)s).",
+        line=line,
+        **read_as,
+    )
 
 
 def _check_same(owner, raw: dict, first: dict, names, line: str) -> None:

@@ -8,6 +8,7 @@ import json
 from flask_babel import gettext
 
 from .feed_items import FeedDate, FeedError, FeedSequence, FeedSession, FeedSlot
+from .feed_text import FeedText
 from .feed_values import (
     check_reference,
     clean,
@@ -20,15 +21,16 @@ from .feed_values import (
 )
 
 
-def parse_json(text: str) -> list[FeedSession]:
+def parse_json(feed: FeedText) -> list[FeedSession]:
     try:
-        document = json.loads(text)
+        document = json.loads(feed.text)
     except json.JSONDecodeError as exc:
         raise FeedError(
             gettext(
-                "The file is not valid JSON (line %(line)s, column %(column)s).",
+                "The file is not valid JSON (line %(line)s, column %(column)s; file read as %(encoding)s).",
                 line=exc.lineno,
                 column=exc.colno,
+                encoding=feed.encoding,
             )
         ) from None
     root = "$"

@@ -4,6 +4,7 @@ numbers, yes/no, trainers, references; a problem is noted with where it is, neve
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, time
 
 from flask_babel import gettext
@@ -25,11 +26,15 @@ SESSION_COLUMNS = (
 SEQUENCE_COLUMNS = ("teaching_mode", "prework")
 SLOT_COLUMNS = ("location", "room", "trainers", "organisation_comment", "location_comment", "trainer_comment")
 INTEGER_FIELDS = {"year", "capacity_min", "capacity_target", "capacity_max"}
-TRUE = {"1", "yes", "true", "oui", "y", "o", "x"}
-FALSE = {"0", "no", "false", "non", "n", ""}
-TIME_RE = re.compile(r"^(\d{1,2})\s*[:hH]\s*(\d{2})?$")
-ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-FRENCH_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# Yes/no as Excel and people write them (compared without case nor accents); empty is no.
+TRUE = {"1", "oui", "vrai", "true", "x", "yes", "y", "o"}
+FALSE = {"0", "non", "faux", "false", "no", "n", ""}
+# 09:00, 9:00, 09:00:00 (Excel's time cells), 09h00, 9h, 9h30; seconds, if any, are 00.
+TIME_RE = re.compile(r"^(\d{1,2})\s*(?::\s*(\d{2})(?:\s*:\s*(00))?|[hH]\s*(\d{2})?)$")
+# Excel writes a date cell that holds a time of day as « 15/03/2027 00:00:00 »: midnight only.
+MIDNIGHT = r"(?:[ T]+00:00(?::00)?)?"
+ISO_DATE_RE = re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){MIDNIGHT}$")
+FRENCH_DATE_RE = re.compile(rf"^(\d{{1,2}})/(\d{{1,2}})/(\d{{4}}|\d{{2}}){MIDNIGHT}$")
 
 
 def clean(value) -> str:
@@ -39,21 +44,27 @@ def clean(value) -> str:
 
 
 def parse_day(value, errors: list, where: str) -> date | None:
+    """15/03/2027, 15/03/27 (20YY), 2027-03-15, each possibly followed by Excel's 00:00:00."""
     text = clean(value)
     if not text:
         errors.append((where, gettext("Enter the date.")))
         return None
-    match = ISO_DATE_RE.match(text)
-    parts = (match.group(1), match.group(2), match.group(3)) if match else None
-    if parts is None and (match := FRENCH_DATE_RE.match(text)):
-        parts = (match.group(3), match.group(2), match.group(1))
+    parts = None
+    if match := ISO_DATE_RE.match(text):
+        parts = (match.group(1), match.group(2), match.group(3))
+    elif match := FRENCH_DATE_RE.match(text):
+        year = match.group(3)
+        parts = (f"20{year}" if len(year) == 2 else year, match.group(2), match.group(1))
     try:
         if parts is None:
             raise ValueError
         return date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
         errors.append(
-            (where, gettext("« %(value)s » is not a date (expected 2027-03-15 or 15/03/2027).", value=text))
+            (
+                where,
+                gettext("« %(value)s » is not a date: write 15/03/2027, 15/03/27 or 2027-03-15.", value=text),
+            )
         )
         return None
 
@@ -67,9 +78,14 @@ def parse_time(value, errors: list, where: str, missing: str) -> time | None:
     try:
         if match is None:
             raise ValueError
-        return time(int(match.group(1)), int(match.group(2) or 0))
+        return time(int(match.group(1)), int(match.group(2) or match.group(4) or 0))
     except ValueError:
-        errors.append((where, gettext("« %(value)s » is not a time (expected 09:00).", value=text)))
+        errors.append(
+            (
+                where,
+                gettext("« %(value)s » is not a time: write 09:00, 9:00, 09:00:00, 09h00 or 9h.", value=text),
+            )
+        )
         return None
 
 
@@ -100,14 +116,30 @@ def parse_break(value, errors: list, where: str) -> int:
     return minutes or 0
 
 
+def _folded(text: str) -> str:
+    """Lower case, without accents: « Oui », « OUI » and « ôui » are the same answer."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
 def parse_bool(value, errors: list, where: str, name: str) -> bool:
     if isinstance(value, bool):
         return value
-    text = clean(value).lower()
-    if text in TRUE:
+    text = clean(value)
+    folded = _folded(text)
+    if folded in TRUE:
         return True
-    if text not in FALSE:
-        errors.append((where, gettext("« %(value)s » is not yes or no (%(name)s).", value=text, name=name)))
+    if folded not in FALSE:
+        errors.append(
+            (
+                where,
+                gettext(
+                    "« %(value)s » is not yes or no (%(name)s): write oui or non (or VRAI/FAUX, 1/0, "
+                    "true/false, x, or empty for no).",
+                    value=text,
+                    name=name,
+                ),
+            )
+        )
     return False
 
 

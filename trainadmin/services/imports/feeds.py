@@ -1,6 +1,6 @@
 """Reading a partner's feed: fetch it (uploaded file, file or folder on the server, HTTPS address),
-decode it and parse it into sessions (`feed_csv`, `feed_json`), each value with its line (CSV) or
-JSON path, so that a problem names where it is.
+decode it (`feed_text`: its encoding and separator) and parse it into sessions (`feed_csv`,
+`feed_json`), each value with its line (CSV) or JSON path, so that a problem names where it is.
 
 Nothing here touches the database: `importer.py` matches what is read against the sessions.
 The formats are documented in docs/partner-import.md.
@@ -22,6 +22,7 @@ from ...models import FeedFormat
 from .feed_csv import parse_csv
 from .feed_items import FeedError, FeedSession
 from .feed_json import parse_json
+from .feed_text import decode
 from .feed_values import mark_duplicates
 
 FETCH_TIMEOUT = 30  # seconds, to connect and between two reads
@@ -115,26 +116,13 @@ def fetch_url(url: str) -> tuple[str, bytes]:
     return name, data
 
 
-# --- Text ---------------------------------------------------------------------------------------
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without its mark) or, failing that, Windows-1252 (Excel's « CSV » in France)."""
-    if not data.strip():
-        raise FeedError(gettext("The file is empty."))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise FeedError(gettext("The file is neither UTF-8 nor Windows-1252 text.")) from None
+# --- Sessions -----------------------------------------------------------------------------------
 
 
 def parse(data: bytes, feed_format: FeedFormat) -> list[FeedSession]:
-    text = decode(data)
-    sessions = parse_json(text) if feed_format == FeedFormat.JSON else parse_csv(text)
+    """The sessions of a file, its encoding (and, for CSV, its separator) found from its content."""
+    feed = decode(data)
+    sessions = parse_json(feed) if feed_format == FeedFormat.JSON else parse_csv(feed)
     if not sessions:
         raise FeedError(gettext("The file holds no session."))
     mark_duplicates(sessions)

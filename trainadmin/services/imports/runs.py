@@ -5,7 +5,10 @@ partner never overlap: a run becomes « running » through a conditional UPDATE 
 index (one running run per partner) lets through only once, so a second one is refused, visibly in
 its own run, and the database — not Redis — is the guarantee. A running run writes a heartbeat
 with its progress; one whose heartbeat stopped (its worker died) may be taken over, and resumes
-after the last batch it committed, on the same file (kept in the run until it succeeds).
+after the last batch it committed, on the same file (kept in the run until it ends with sessions
+imported). A run ends « succeeded », « with rejections » (some sessions rejected, each with its line
+and reason) or « failed » (the file could not be read, or every session of it was rejected: then it
+changes nothing, keeps its file and may be started again).
 
 `perform_run` commits after each batch of sessions through the `checkpoint` its caller gives (the
 job, the CLI): a long import must not hold one transaction for its whole length, shows its progress,
@@ -24,17 +27,17 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from croniter import croniter
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import FeedSource, ImportRun, ImportStatus, Partner, User, utcnow
+from ...models import FeedSource, ImportRejection, ImportRun, ImportStatus, Partner, User, utcnow
 from ...queue import enqueue
 from ...transaction import after_commit
 from ..errors import DomainError
 from ..history import SYSTEM_ACTOR, acting_as, change_reason
 from .feeds import FeedError, fetch_url, parse, read_path
-from .importer import Importer
+from .importer import COUNTS, Importer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ BATCH_SIZE = 200
 HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(minutes=2)  # a running run without news for that long has lost its worker
 LOST_AFTER = timedelta(hours=1)  # a queued run not started after that long was lost by the queue
+ENDED = (ImportStatus.SUCCEEDED, ImportStatus.WITH_REJECTIONS, ImportStatus.FAILED)
 
 
 def _not_stale(now: datetime):
@@ -131,7 +135,8 @@ def start_run(run_id: int) -> None:
 
 
 def rerun(run: ImportRun) -> ImportRun:
-    """Start a failed or abandoned run again: it resumes after what it had done."""
+    """Start a failed or abandoned run again: it resumes after what it had done, on the same file;
+    a run that failed because every session was rejected reads them all again."""
     if not (run.status == ImportStatus.FAILED or is_stale(run)):
         raise DomainError(gettext("Only a failed or stopped import can be started again."))
     current = run_in_progress(run.partner_id)
@@ -143,6 +148,13 @@ def rerun(run: ImportRun) -> ImportRun:
                 id=current.id,
             )
         )
+    if run.total and run.processed >= run.total and _all_rejected(run):
+        # It had read every session and rejected them all: read them all again (the formation,
+        # the place… they named may exist now), from the first line, with the reasons of now.
+        run.processed = 0
+        for name in COUNTS:
+            setattr(run, f"{name}_count", 0)
+        db.session.execute(sa.delete(ImportRejection).where(ImportRejection.run_id == run.id))
     run.status = ImportStatus.QUEUED
     run.queued_at = utcnow()
     run.error = None
@@ -242,7 +254,7 @@ def perform_run(run_id: int, checkpoint: Callable[[], None], locale: str | None 
     """Run an import to its end, committing after each batch; safe to call twice (a finished run is
     left alone, a live one too, a dead one resumes). Messages are written in the app's language."""
     run = db.session.get(ImportRun, run_id)
-    if run is None or run.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+    if run is None or run.status in ENDED:
         return run
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         if run.status == ImportStatus.RUNNING and not is_stale(run):
@@ -285,11 +297,27 @@ def _import(run: ImportRun, checkpoint: Callable[[], None]) -> None:
                 checkpoint()
                 written, beat = importer.written(), time.monotonic()
         run.processed = position
+        importer.count()
+        if _all_rejected(run):
+            _fail(
+                run,
+                ngettext(
+                    "The file's only session was rejected: nothing was imported.",
+                    "All %(num)s sessions of the file were rejected: nothing was imported.",
+                    run.rejected_count,
+                ),
+            )  # and its file is kept, to read it again once the data it names is fixed
+            checkpoint()
+            return
         importer.flag_absent()
-    run.status = ImportStatus.SUCCEEDED
+    run.status = ImportStatus.WITH_REJECTIONS if run.rejected_count else ImportStatus.SUCCEEDED
     run.finished_at = utcnow()
     run.payload = None
     checkpoint()
+
+
+def _all_rejected(run: ImportRun) -> bool:
+    return run.rejected_count > 0 and not (run.created_count + run.updated_count + run.unchanged_count)
 
 
 # --- Schedules ------------------------------------------------------------------------------------
