@@ -183,7 +183,7 @@ def test_request_content(any_db, any_app, monkeypatch):
     assert attendee.params["RSVP"] == "TRUE" and attendee.params["PARTSTAT"] == "NEEDS-ACTION"
     assert attendee.params["CN"] == "Ana Lopez"
     assert str(event["SUMMARY"]) == "Management d'équipe – Séquence 1"
-    assert str(event["LOCATION"]) == "Campus Lyon, Salle Rhône, 12 rue de la Soie, 69100 Villeurbanne"
+    assert str(event["LOCATION"]) == "Campus Lyon — Salle Rhône, 12 rue de la Soie, 69100 Villeurbanne"
     description = str(event["DESCRIPTION"])
     assert session.code in description and "Apporter un ordinateur portable." in description
     assert (event.start, event.end) == (local(date(2027, 5, 15), 9), local(date(2027, 5, 15), 17))
@@ -238,8 +238,8 @@ def test_a_sequence_over_several_days_is_one_invitation_with_each_days_hours(any
     [message] = messages(any_db)
     cal = parsed(message)
     assert {str(e["UID"]) for e in cal.events} == {invitation_of(any_db, sequence, request).uid}
-    lyon_text = "Campus Lyon, Salle Rhône, 12 rue de la Soie, 69100 Villeurbanne"
-    paris_text = "Siège Paris, Salle Rhône, 12 rue de la Soie, 69100 Villeurbanne"
+    lyon_text = "Campus Lyon — Salle Rhône, 12 rue de la Soie, 69100 Villeurbanne"
+    paris_text = "Siège Paris — Salle Rhône, 12 rue de la Soie, 69100 Villeurbanne"
     assert occurrences(cal) == [
         (local(date(2027, 5, 18), 9), local(date(2027, 5, 18), 17), lyon_text),
         (local(date(2027, 5, 19), 9), local(date(2027, 5, 19), 12, 30), lyon_text),

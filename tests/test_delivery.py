@@ -28,7 +28,7 @@ from trainadmin.models import (
     utcnow,
 )
 from trainadmin.queue import QUEUE_NAME
-from trainadmin.services.notifications import delivery, outbox, sending, wake
+from trainadmin.services.notifications import delivery, mail_message, outbox, sending, wake
 from trainadmin.services.participants import demandes as participants
 from trainadmin.services.sessions.workflow import change_status
 from trainadmin.transaction import commit
@@ -242,7 +242,7 @@ def test_messages_go_over_one_connection_with_bcc_in_the_envelope_and_attachment
     assert attachment.get_filename() == "programme.pdf"
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == factories.PDF_BYTES
-    assert message["Message-ID"] == sending.message_id(
+    assert message["Message-ID"] == mail_message.message_id(
         delivery_row(messages[0]), app.config["MAIL_DEFAULT_SENDER"]
     )
 
@@ -299,13 +299,20 @@ def test_the_invitation_is_a_text_calendar_alternative_with_its_method(app, db, 
     message = smtp.received[0].message
     [alternative] = [part for part in message.walk() if part.get_content_type() == "multipart/alternative"]
     parts = {part.get_content_type(): part for part in alternative.iter_parts()}
-    assert set(parts) == {"text/plain", "text/calendar"}
+    assert list(parts) == ["text/plain", "text/html", "text/calendar"]
     calendar_part = parts["text/calendar"]
     assert calendar_part.get_param("method") == method
     parsed = Calendar.from_ical(calendar_part.get_content())
     assert parsed["METHOD"] == method
     [event] = parsed.walk("VEVENT")
     assert str(event["UID"]) == "seq-12-req-34@trainadmin" and int(event["SEQUENCE"]) == 2
+    # The same calendar as an invite.ics attachment, for the clients that read only files.
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_payload(decode=True) == calendar_part.get_payload(decode=True)
+    html = unescape(parts["text/html"].get_content())
+    assert "Management d'équipe — Séquence 1" in html and "Votre invitation." in html
+    assert ("Annulé" in html) == (method == "CANCEL")
 
 
 def test_a_missing_attachment_fails_that_message_and_the_others_go(app, db, smtp, storage):

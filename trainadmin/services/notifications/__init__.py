@@ -9,6 +9,10 @@
 - outbox.py              the ledger: one row per message and recipient, written before sending (never twice)
 - delivery.py            the dispatcher tick: due schedules to the outbox, pending messages to the senders
 - sending.py             the SMTP sending of outbox rows (claims, one connection per batch, retries)
+- mail_message.py        the MIME message of an outbox row (standard library, 7-bit), its envelope
+- mail_headers.py        subjects and names as RFC 2047 words that read back exactly as typed
+- invitation_html.py     the HTML part of an invitation e-mail (templates/emails/invitation.html)
+- places.py              how e-mails and invitations write a place: « Lieu — Salle, adresse »
 - calendar.py            calendar invitations per sequence and participant (REQUEST / CANCEL)
 - invitation_content.py  what an invitation says: days, places, iCalendar content, the e-mails' wording
 - ics.py                 the iCalendar text of one invitation (a recurring series, a VTIMEZONE Outlook reads)
@@ -20,6 +24,7 @@ from .calendar import cancel, invite, invite_all, process_slot_changes, refresh_
 from .compose import Draft, messages_for_event, messages_for_schedule
 from .delivery import dispatch_tick, send_messages
 from .events import on_enrolment, on_enrolment_cancelled, on_sequence_cancelled, on_session_cancelled
+from .mail_message import message_id
 from .outbox import (
     KEY_LENGTH,
     calendar_key,
@@ -51,7 +56,7 @@ from .schedule import (
     session_is_sending,
     skip,
 )
-from .sending import OutgoingMessage, SmtpUnavailable, message_id
+from .sending import OutgoingMessage, SmtpUnavailable
 from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS
 from .wake import wake_dispatcher
 

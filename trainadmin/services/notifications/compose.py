@@ -21,8 +21,9 @@ from ...models import (
     TrainingRequest,
     WorkflowStatus,
 )
+from .mail_headers import one_line
 from .recipients import Audience, audience_for, bcc_addresses, recipients
-from .render import TemplateProblem, compile_template, one_line, render_template
+from .render import TemplateProblem, compile_template, render_template
 from .variables import context_for, session_variables
 
 __all__ = ["Draft", "TemplateProblem", "attachment_ids", "messages_for_event", "messages_for_schedule"]

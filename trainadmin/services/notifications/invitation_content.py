@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,6 +14,8 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import Sequence, SequenceStatus, Slot, TrainingRequest, TrainingSession
 from . import ics
+from .mail_headers import sender_parts
+from .places import full_place
 
 
 @dataclass
@@ -114,7 +115,7 @@ def _days(sequence: Sequence) -> tuple[ics.Day, ...]:
     start to the last end (a calendar series has one occurrence per day)."""
     by_day: dict = {}
     for slot in sequence.slots:
-        place = _place(slot) or (sequence.url or "")
+        place = full_place(slot.location, slot.room) or (sequence.url or "")
         for slot_date in slot.dates:
             start = slot_date.start_time
             end = slot_date.end_time
@@ -135,20 +136,6 @@ def _days(sequence: Sequence) -> tuple[ics.Day, ...]:
     )
 
 
-def _place(slot: Slot) -> str:
-    """« Lieu, salle, adresse, code postal ville »."""
-    location = slot.location
-    parts = []
-    if location is not None:
-        parts.append(location.name)
-    if slot.room is not None:
-        parts.append(slot.room.name)
-    if location is not None:
-        parts.append(location.address or "")
-        parts.append(" ".join(p for p in (location.postcode, location.city) if p))
-    return ", ".join(p.strip() for p in parts if p and p.strip())
-
-
 def _wording(session: TrainingSession, plan: Plan) -> dict[str, str]:
     return {"sequence": plan.sequence.label, "session": session.label, "code": session.code}
 
@@ -167,11 +154,7 @@ def _comment_lines(session: TrainingSession) -> list[str]:
 
 def invitation_organizer() -> tuple[str, str | None]:
     """ORGANIZER is the mailbox the invitations are sent from."""
-    sender = current_app.config.get("MAIL_DEFAULT_SENDER") or ""
-    if isinstance(sender, (tuple, list)):
-        name, email = sender[0], sender[1]
-    else:
-        name, email = parseaddr(sender)
+    name, email = sender_parts(current_app.config.get("MAIL_DEFAULT_SENDER") or "")
     return email, name or None
 
 

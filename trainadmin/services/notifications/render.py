@@ -10,6 +10,7 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefine
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from ...models import EmailAnchor, EmailKind
+from .mail_headers import one_line
 from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS, day_line, long_date, short_date
 
 #: Templates are written by the staff: no loop or product big enough to hold a worker for long.
@@ -58,7 +59,7 @@ def sample_context(kind: EmailKind, anchor: EmailAnchor) -> dict:
         "schedule": "- " + day_line(day, time(9), time(17)),
         "timetable": "de 09h00 à 17h00",
         "hours_per_day": "7",
-        "place": "Campus Lyon, 10 rue de la Formation, 69007 Lyon (salle Rhône)",
+        "place": "Campus Lyon — Salle Rhône, 10 rue de la Formation, 69007 Lyon",
         "url": "https://example.com/formation",
         "teaching_mode": "Présentiel",
         "is_prework": False,
@@ -90,7 +91,7 @@ def sample_context(kind: EmailKind, anchor: EmailAnchor) -> dict:
         context["slots"] = [
             {
                 "place": sequence["place"],
-                "room": "Rhône",
+                "room": "Salle Rhône",
                 "trainers": "Claire Martin",
                 "co_trainer": "",
                 "host": "Accueil accueil@example.com",
@@ -141,11 +142,6 @@ def render_template(template, context: dict, field: str) -> str:
 
 def render_text(source: str, context: dict, field: str) -> str:
     return render_template(compile_template(source, field), context, field)
-
-
-def one_line(text: str) -> str:
-    """A subject: one line, no surrounding spaces."""
-    return " ".join(text.split())
 
 
 def check_template(kind: EmailKind, anchor: EmailAnchor, subject: str, body: str) -> dict[str, str]:

@@ -9,35 +9,29 @@ a copy. A claim older than the job timeout belongs to a dead worker and is taken
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import smtplib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
-from flask_mail import BadHeaderError, Message
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 
 from ...extensions import db, mail
 from ...logs import email_log, recipient_domain
 from ...models import Document, OutboxMessage, OutboxState, TrainingSession, utcnow
-from .. import documents
+from .mail_message import MessageError, build_message, deliver, envelope
 from .wake import Checkpoint
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before a refused message is tried again
 SMTP_TIMEOUT = 60  # seconds without an answer from the SMTP server
-METHOD_RE = re.compile(r"^METHOD:([A-Za-z-]+)\s*$", re.M)
-ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
 
 
 #: Database failures that say nothing about the message (locked, connection lost): the tick stops
@@ -47,10 +41,6 @@ INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, InternalError)
 
 class SmtpUnavailable(RuntimeError):
     """The SMTP server could not be reached: the job fails so that RQ tries it again later."""
-
-
-class MessageError(ValueError):
-    """This message cannot be built (a missing attachment, a header with a line break)."""
 
 
 def stale_after() -> timedelta:
@@ -172,8 +162,8 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, ch
             for row in rows:
                 try:
                     message = build_message(row, sender, attached)
-                    connection.send(message)
-                except (MessageError, BadHeaderError) as exc:
+                    deliver(connection, message, *envelope(row, sender))
+                except MessageError as exc:
                     outcomes.record(
                         row, claim, state=OutboxState.FAILED, error=_text(exc) or type(exc).__name__
                     )
@@ -306,49 +296,3 @@ def _documents(rows: list[OutgoingMessage]) -> dict[int, Document]:
     if not ids:
         return {}
     return {d.id: d for d in db.session.scalars(sa.select(Document).where(Document.id.in_(ids)))}
-
-
-def addresses(text: str | None) -> list[str]:
-    return [address for address in ADDRESS_SEPARATORS.split(text or "") if address]
-
-
-def calendar_method(ics: str) -> str:
-    match = METHOD_RE.search(ics)
-    return match.group(1).upper() if match else "REQUEST"
-
-
-def message_id(row: OutgoingMessage, sender: str) -> str:
-    """The same for every try of one outbox row: a copy sent again after a crash can be recognised."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "trainadmin.local"
-    digest = hashlib.sha256(row.dedup_key.encode()).hexdigest()[:16]
-    return f"<trainadmin.{row.id}.{digest}@{domain}>"
-
-
-def build_message(row: OutgoingMessage, sender: str, attached: dict[int, Document]) -> Message:
-    """To the recipient, BCC in the envelope only, plain text, the calendar as a
-    `text/calendar; method=…` alternative (Outlook's Accept/Decline, Gmail's update in place), files."""
-    message = Message(
-        subject=row.subject,
-        recipients=[row.recipient],
-        bcc=addresses(row.bcc),
-        body=row.body,
-        sender=sender,
-    )
-    message.msgId = message_id(row, sender)
-    if row.calendar:
-        message.alts[f"calendar; method={calendar_method(row.calendar)}"] = row.calendar
-    for document_id in row.attachment_ids or []:
-        document = attached.get(int(document_id))
-        try:
-            data = documents.document_path(document).read_bytes() if document else None
-        except (OSError, ValueError):
-            data = None
-        if data is None:
-            name = document.original_name if document else f"#{document_id}"
-            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-                raise MessageError(gettext("Attachment not found: %(name)s", name=name))
-        message.attach(document.original_name, document.content_type, data)
-    if message.has_bad_headers():
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            raise MessageError(gettext("The subject or an address contains a line break."))
-    return message

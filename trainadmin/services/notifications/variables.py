@@ -37,6 +37,7 @@ from decimal import Decimal
 from babel.dates import format_date
 
 from ...models import EmailAnchor, EmailKind
+from .places import full_place
 
 SEQUENCE_ANCHORS = frozenset({EmailAnchor.SEQUENCE_START, EmailAnchor.SEQUENCE_END})
 
@@ -89,19 +90,6 @@ def french_number(value: Decimal | int | float | None) -> str:
 # --- Building the variables from the planning ---------------------------------------------------
 
 
-def _place(location, room) -> str:
-    if location is None:
-        return ""
-    parts = [location.name]
-    if location.address:
-        parts.append(location.address)
-    town = " ".join(p for p in (location.postcode, location.city) if p)
-    if town:
-        parts.append(town)
-    text = ", ".join(parts)
-    return f"{text} (salle {room.name})" if room is not None else text
-
-
 def day_line(day, start, end) -> str:
     return f"{long_date(day)}, de {clock(start)} à {clock(end)}"
 
@@ -116,7 +104,7 @@ def _hours(day, start, end, pause) -> Decimal:
 def slot_vars(slot) -> dict:
     dates = sorted(slot.dates, key=lambda d: d.day)
     return {
-        "place": _place(slot.location, slot.room),
+        "place": full_place(slot.location, slot.room),
         "room": slot.room.name if slot.room is not None else "",
         "trainers": ", ".join(str(t) for t in slot.trainers),
         "co_trainer": str(slot.co_trainer) if slot.co_trainer is not None else "",
@@ -132,7 +120,7 @@ def sequence_vars(sequence, slots: list) -> dict:
     )
     lines = [day_line(day, start, end) for day, start, end, _, _ in days]
     first = days[0] if days else None
-    places = list(dict.fromkeys(_place(slot.location, slot.room) for slot in slots if slot.location))
+    places = list(dict.fromkeys(full_place(slot.location, slot.room) for slot in slots if slot.location))
     mode = getattr(sequence, "teaching_mode", None)
     return {
         "label": sequence.label,
