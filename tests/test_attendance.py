@@ -472,8 +472,9 @@ def test_signin_sheet_pdf(login_as, db):
 
     response = viewer.get(f"/admin/sessions/attendance/sheet/?id={session.id}&date={slot.dates[0].id}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+    name = f"emargement-{session.code}-2027-03-15.pdf"
     assert response.headers["Content-Disposition"] == (
-        f"attachment; filename=emargement-{session.code}-2027-03-15.pdf"
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     )
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     for expected in (

@@ -38,6 +38,7 @@ from .documents import init_templates as init_document_templates
 from .email_templates import EmailTemplateView
 from .imports import ImportRunView
 from .labels import install_admin_wording
+from .organisation import OrganisationView
 from .outbox import OutboxView
 from .partners import PartnerView
 from .planning import SlotView
@@ -115,6 +116,7 @@ def init_admin(app: Flask) -> Admin:
         ),
         PartnerView(Partner, name=_l("Partners"), endpoint="partners", category=SETTINGS),
         UserView(User, name=_l("Users"), endpoint="users", category=SETTINGS),
+        OrganisationView(name=_l("Organisation"), endpoint="organisation", category=SETTINGS),
     ]
     for view in views:
         admin.add_view(view)

@@ -23,6 +23,7 @@ from ..services.documents import (
 from ..services.errors import DomainError, ValidationFailed
 from ..transaction import commits
 from .base import SecureView
+from .downloads import content_disposition
 
 #: The owners a document may be attached to from the panel, by the name the form posts.
 OWNERS = {
@@ -120,13 +121,13 @@ class DocumentView(SecureView):
         path = document_path(document)
         if not path.is_file():
             abort(404)
+        name = display_name(document.original_name) or document.stored_name
         response = send_file(
-            path,
-            mimetype=document.content_type,
-            as_attachment=True,
-            download_name=display_name(document.original_name) or document.stored_name,
-            max_age=0,
+            path, mimetype=document.content_type, as_attachment=True, download_name=name, max_age=0
         )
+        # Werkzeug drops letters without an ASCII decomposition (« œ », « Ł ») from the plain
+        # `filename`: ours spells them, and always gives the exact name in `filename*`.
+        response.headers["Content-Disposition"] = content_disposition(name)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response.headers["Cache-Control"] = "private, no-store"

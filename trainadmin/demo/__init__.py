@@ -8,6 +8,7 @@ Everything is deterministic for a given `today`.
 
 from __future__ import annotations
 
+import io
 import random
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +19,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext
+from PIL import Image, ImageDraw
+from werkzeug.datastructures import FileStorage
 
 from ..config import ROOT
 from ..extensions import db
@@ -53,6 +56,7 @@ from ..models import (
 )
 from ..services.errors import DomainError
 from ..services.notifications import ensure_templates
+from ..services.organisation import update_organisation
 from ..services.users import create_user
 from . import people_data, reference_data, session_data
 from .context import Catalogue, Context
@@ -81,6 +85,9 @@ def seed_demo(admin_password: str, today: date | None = None) -> None:
         now = datetime.combine(today, time(12, 0), tzinfo=zone).astimezone(UTC)
     context = Context(rng=rng, today=today, now=now, zone=zone, admin=admin, catalogue=catalogue)
     _create_reference_data(context)
+    update_organisation(
+        reference_data.ORGANISATION, logo=FileStorage(io.BytesIO(demo_logo()), "logo.png"), user=admin
+    )
     ensure_templates()
     _create_trainings(catalogue)
     create_sessions(context)
@@ -106,6 +113,19 @@ def _create_users(password: str) -> User:
     for email, role, full_name in reference_data.USERS:
         create_user(email, role, password, full_name=full_name)
     return admin
+
+
+def demo_logo() -> bytes:
+    """A small made-up logo (two suns over a river), drawn here so that the demo ships no image."""
+    image = Image.new("RGB", (360, 120), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((20, 10, 120, 110), fill=(232, 131, 34))
+    draw.ellipse((80, 10, 180, 110), fill=(20, 84, 150))
+    draw.rectangle((200, 45, 340, 75), fill=(20, 84, 150))
+    draw.rectangle((200, 85, 300, 100), fill=(232, 131, 34))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def _slug(text: str) -> str:

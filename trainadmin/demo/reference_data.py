@@ -18,6 +18,17 @@ USERS = [
 ]
 ADMIN_FULL_NAME = "Claire Dubois"
 
+#: « Paramètres › Organisation »: the sender of the convocations and sign-in sheets.
+ORGANISATION = {
+    "name": "Rhône Énergies Services",
+    "address": "Direction des ressources humaines — Service formation\n45 quai Perrache\n69002 Lyon",
+    "city": "Lyon",
+    "training_email": f"formation@{STAFF_DOMAIN}",
+    "training_phone": "04 65 71 20 00",
+    "signatory_name": ADMIN_FULL_NAME,
+    "signatory_title": "Responsable formation",
+}
+
 CERTIFICATIONS = [
     ("Certificat Manager de proximité", "RS-MGT", "Compétences de base du management d'équipe."),
     ("TOSA Excel", "TOSA-XL", "Certification des compétences bureautiques sur Excel, score sur 1000."),

@@ -13,6 +13,7 @@ from .notifications import (
     OutboxState,
     ScheduleState,
 )
+from .organisation import OrganisationSettings
 from .participants import (
     Attendance,
     CertificationResult,
@@ -94,6 +95,7 @@ __all__ = [
     "ImportRun",
     "ImportStatus",
     "Location",
+    "OrganisationSettings",
     "Origin",
     "OutboxMessage",
     "OutboxState",

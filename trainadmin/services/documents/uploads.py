@@ -7,7 +7,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import IO, Protocol
 
@@ -176,30 +176,52 @@ def accepted_kinds_message() -> str:
     )
 
 
+def check_file(
+    upload: Upload | None,
+    kinds: Collection[str],
+    *,
+    limit: int,
+    accepted: Callable[[], str],
+    field: str = "file",
+) -> tuple[bytes, str, str]:
+    """Read a posted file of one of `kinds` (extensions of FILE_KINDS), at most `limit` bytes, its
+    content matching its extension: (data, extension, display name), or ValidationFailed({field})."""
+    if not is_file_chosen(upload):
+        raise ValidationFailed({field: gettext("Choose a file.")})
+    name = display_name(upload.filename)
+    extension = extension_of(name)
+    data = upload.stream.read(limit + 1)
+    if extension not in kinds:
+        message = gettext("This kind of file is not accepted.") + " " + accepted()
+    elif not data:
+        message = gettext("The file is empty.")
+    elif len(data) > limit:
+        message = gettext("The file is larger than %(max)s MB.", max=_megabytes(limit))
+    elif not FILE_KINDS[extension].matches(data, extension):
+        message = gettext(
+            "The content of this file is not a .%(extension)s file: it was refused.", extension=extension
+        )
+    else:
+        return data, extension, name
+    raise ValidationFailed({field: message})
+
+
+def _megabytes(limit: int) -> str:
+    megabytes = limit / MIB
+    return str(int(megabytes)) if megabytes == int(megabytes) else f"{megabytes:.1f}"
+
+
 def check_upload(upload: Upload | None, document_type_id: int | None) -> CheckedFile:
     """Read and check a posted file without storing anything; every problem at once."""
     errors: dict[str, str] = {}
     if document_type_id is None or db.session.get(DocumentType, document_type_id) is None:
         errors["document_type_id"] = gettext("Choose a document type in the list.")
-    if not is_file_chosen(upload):
-        errors["file"] = gettext("Choose a file.")
-    else:
-        name = display_name(upload.filename)
-        extension = extension_of(name)
-        limit = max_upload_bytes()
-        data = upload.stream.read(limit + 1)
-        if extension not in FILE_KINDS:
-            errors["file"] = gettext("This kind of file is not accepted.") + " " + accepted_kinds_message()
-        elif not data:
-            errors["file"] = gettext("The file is empty.")
-        elif len(data) > limit:
-            errors["file"] = gettext(
-                "The file is larger than %(max)s MB.", max=current_app.config["TRAINADMIN_MAX_UPLOAD_MB"]
-            )
-        elif not FILE_KINDS[extension].matches(data, extension):
-            errors["file"] = gettext(
-                "The content of this file is not a .%(extension)s file: it was refused.", extension=extension
-            )
+    try:
+        data, extension, name = check_file(
+            upload, FILE_KINDS, limit=max_upload_bytes(), accepted=accepted_kinds_message
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
     return CheckedFile(data, extension, name, document_type_id)

@@ -7,8 +7,8 @@ from flask_babel import gettext
 from fpdf import FPDF
 
 from ...models import HalfDay, Trainer, TrainingRequest, TrainingSession
-from ..documents import pdf_text as _text
-from ..documents import slot_place
+from .. import organisation
+from ..documents import draw_letterhead, new_pdf, paragraph, pdf_text, set_font, slot_place
 from .attendance import AttendanceDay
 
 SIGNATURE_HEIGHT = 14  # mm: room for a handwritten signature
@@ -29,16 +29,16 @@ def _trainers(day: AttendanceDay) -> list[str]:
 
 
 def _signature_table(pdf: FPDF, heading: str, names: list[str], half_days: tuple[HalfDay, ...]) -> None:
-    pdf.set_font("Helvetica", size=10)
+    set_font(pdf, 10)
     with pdf.table(
         col_widths=(NAME_SHARE, *([1] * len(half_days))),
         text_align=("LEFT", *(["CENTER"] * len(half_days))),
         line_height=6,
         padding=(0, 2),
     ) as table:
-        table.row([_text(heading), *(_text(_half_day_label(half)) for half in half_days)])
+        table.row([pdf_text(heading), *(pdf_text(_half_day_label(half)) for half in half_days)])
         for name in names:
-            table.row([_text(name), *([""] * len(half_days))], min_height=SIGNATURE_HEIGHT)
+            table.row([pdf_text(name), *([""] * len(half_days))], min_height=SIGNATURE_HEIGHT)
 
 
 def signin_sheet_pdf(
@@ -47,12 +47,12 @@ def signin_sheet_pdf(
     slot_date = day.slot_date
     title = gettext("Sign-in sheet")
     day_text = slot_date.day.strftime("%d/%m/%Y")
-    pdf = FPDF(format="A4")
-    pdf.set_title(_text(f"{title} {session.code} {day_text}"))
+    pdf = new_pdf(f"{title} {session.code} {day_text}")
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, _text(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=11)
+    draw_letterhead(pdf, organisation.letterhead())
+    set_font(pdf, 16, bold=True)
+    paragraph(pdf, title, 9)
+    set_font(pdf, 11)
     starts, ends = slot_date.start_time.strftime("%H:%M"), slot_date.end_time.strftime("%H:%M")
     lines = [
         gettext("Session: %(code)s - %(label)s", code=session.code, label=session.label),
@@ -62,7 +62,7 @@ def signin_sheet_pdf(
         gettext("Place: %(place)s", place=slot_place(day.slot) or "-"),
     ]
     for line in lines:
-        pdf.multi_cell(0, 7, _text(line), new_x="LMARGIN", new_y="NEXT")
+        paragraph(pdf, line, 6)
     pdf.ln(4)
     names = [str(request.collaborator) for request in participants]
     _signature_table(pdf, gettext("Participants (%(num)s)", num=len(names)), names, day.half_days)
