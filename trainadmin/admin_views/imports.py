@@ -29,6 +29,33 @@ log = logging.getLogger(__name__)
 SHOWN_SESSIONS = 200
 SHOWN_REJECTIONS = 500
 
+# « Format des fichiers » on the import page: the CSV columns (required first), as the partner
+# import guide describes them.
+CSV_COLUMNS = (
+    ("reference", True, _l("the partner's reference of the session")),
+    ("training", True, _l("the training: its reference or its name")),
+    ("date", True, _l("a date of the slot: 15/03/2027, 15/03/27 or 2027-03-15")),
+    ("start_time", True, _l("its start: 09:00, 9h00 or 09:00:00")),
+    ("end_time", True, _l("its end")),
+    ("title", False, _l("the session's title (default: the training's name)")),
+    ("year", False, _l("the year of the code (default: the year of the first date)")),
+    ("session_type", False, _l("INTER (default) or INTRA")),
+    ("capacity_min, capacity_target, capacity_max", False, _l("the capacities")),
+    ("comments, convocation_comment", False, _l("the comments of the session and of the convocation")),
+    ("sequence", False, _l("the sequence's label: lines with the same label make one sequence")),
+    ("teaching_mode", False, _l("the teaching method (Présentiel, E-learning…)")),
+    ("prework", False, _l("oui/non (also VRAI/FAUX, 1/0): a pre-work sequence")),
+    ("slot", False, _l("the slot's number in its sequence (default 1)")),
+    ("break_minutes", False, _l("the break of that day, in minutes")),
+    ("location, room", False, _l("the place (by name) and its room")),
+    ("trainers", False, _l("the trainers, separated by |: First Last or first.last@example.com")),
+    (
+        "organisation_comment, location_comment, trainer_comment",
+        False,
+        _l("the slot's three notification comments"),
+    ),
+)
+
 RUN_LABELS = {
     "id": _l("Run"),
     "partner": _l("Partner"),
@@ -122,6 +149,7 @@ class ImportRunView(SecureModelView):
             chosen=chosen,
             errors=errors,
             fetchable={p.id for p in partners if p.source_kind != FeedSource.UPLOAD},
+            csv_columns=CSV_COLUMNS,
             return_url=url_for("sessions.index_view"),
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from flask_babel import gettext, lazy_gettext, lazy_pgettext
+from flask_babel import gettext, lazy_gettext, lazy_pgettext, ngettext
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
@@ -129,6 +129,24 @@ ADMIN_WORDING = {
     "Record was successfully saved.": lazy_gettext("Changes saved."),
     "Are you sure you want to delete this record?": lazy_gettext("Delete this record?"),
     "Failed to create record.": lazy_gettext("Creation failed: nothing was saved."),
+    # Flask-Admin's French catalogue has these, its compiled file not (2.x): a refused save, the page size.
+    "Failed to save record.": lazy_gettext("Nothing was saved: correct the fields shown."),
+    "items": lazy_gettext("rows"),
+    # Where Flask-Admin's French reads as a machine's: a button in the past tense, capitals, no space
+    # before « ? », « objets détruits ».
+    "Reset Filters": lazy_gettext("Clear the filters"),
+    "Create New Record": lazy_gettext("Create a record"),
+    "Edit Record": lazy_gettext("Edit this record"),
+    "View Record": lazy_gettext("See this record"),
+    "Delete Record": lazy_gettext("Delete this record"),
+    "Delete?": lazy_gettext("Delete?"),
+    "Are you sure you want to delete selected records?": lazy_gettext("Delete the selected rows?"),
+    "Record was successfully deleted.": lazy_gettext("Deleted."),
+    "%(count)s records were successfully deleted.": lazy_gettext("%(count)s rows deleted."),
+    "Please select at least one record.": lazy_gettext("Select at least one row."),
+    "Record does not exist.": lazy_gettext("This record does not exist (or no longer)."),
+    "Failed to delete record. %(error)s": lazy_gettext("Nothing was deleted: %(error)s"),
+    "Failed to delete records. %(error)s": lazy_gettext("Nothing was deleted: %(error)s"),
     "Export": lazy_gettext("Export"),
     "Search": lazy_gettext("Search"),
 }
@@ -151,8 +169,18 @@ def install_admin_wording() -> None:
             return original(string, **variables)
         return str(ours) % variables if variables else str(ours)
 
+    original_plural = getattr(admin_babel.ngettext, "__wrapped__", admin_babel.ngettext)
+
+    def ngettext_with_wording(singular, plural, num, **variables):
+        # The page-size menu asks for « '{}'.format(n) items », a text no catalogue can hold.
+        if plural == f"{num} items":
+            return ngettext("%(num)s row", "%(num)s rows", num)
+        return original_plural(singular, plural, num, **variables)
+
     gettext_with_wording.__wrapped__ = original
+    ngettext_with_wording.__wrapped__ = original_plural
     admin_babel.gettext = gettext_with_wording
+    admin_babel.ngettext = ngettext_with_wording
     admin_model_base.gettext = gettext_with_wording
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..models import EmailKind, OutboxMessage
 from .base import STAFF, SecureModelView
-from .labels import enum_label
+from .labels import ENUM_LABELS, enum_label
 
 CALENDAR_KIND = "calendar"
 ERROR_PREVIEW = 160
@@ -26,9 +26,11 @@ def kind_label(kind: str | None) -> str:
         return kind or ""
 
 
-def kind_options() -> list[tuple[str, str]]:
-    return [(kind.value, kind_label(kind.value)) for kind in EmailKind] + [
-        (CALENDAR_KIND, kind_label(CALENDAR_KIND))
+def kind_options() -> list[tuple[str, object]]:
+    """The filter's options, labels left lazy: Flask-Admin builds its filters once, outside any
+    request, and translates them when it draws the page."""
+    return [(kind.value, ENUM_LABELS.get((EmailKind, kind.value), kind.value)) for kind in EmailKind] + [
+        (CALENDAR_KIND, _l("Calendar invitation"))
     ]
 
 
