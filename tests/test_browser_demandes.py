@@ -67,7 +67,41 @@ def test_demande_from_request_to_convocation_download(browser_login, live_url, c
     ):
         assert expected in text, expected
 
-    page.get_by_label("Motif de l'annulation").select_option(label="Charge de travail")
-    page.once("dialog", lambda dialog: dialog.accept())
+    # « Annuler l'inscription » is an action of its own, confirmed in a dialog.
+    page.locator("#demande-tabs").get_by_role("link", name="Détails").click()
     page.get_by_role("button", name="Annuler l'inscription").click()
+    dialog = page.get_by_role("dialog", name="Annuler l'inscription de Yanis Roussel ?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("link", name="Retour").click()
+    expect(dialog).to_be_hidden()
+    expect(status).to_contain_text("Inscrit")
+    page.get_by_role("button", name="Annuler l'inscription").click()
+    dialog.get_by_label("Motif de l'annulation").select_option(label="Charge de travail")
+    dialog.get_by_role("button", name="Confirmer l'annulation").click()
     expect(status).to_contain_text("Annulée")
+    expect(page.get_by_role("button", name="Annuler l'inscription")).to_have_count(0)
+
+
+def test_cancel_an_enrolment_without_javascript(browser, live_url, committed_db):
+    """Without JavaScript, « Annuler l'inscription » opens a page that asks the same, and a missing
+    reason is shown next to its field."""
+    manager = factories.make_user(role=Role.MANAGER, password=PASSWORD)
+    session = factories.make_session(label="Habilitation électrique")
+    demande = factories.enrol(session, factories.make_collaborator(first_name="Inès", last_name="Perrin"))
+    committed_db.session.commit()
+    context = browser.new_context(java_script_enabled=False, base_url=live_url)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=email]", manager.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"/admin/demandes/details/?id={demande.id}")
+    page.get_by_role("button", name="Annuler l'inscription").click()
+    expect(page.locator("#cancel-title")).to_have_text("Annuler l'inscription de Inès Perrin ?")
+    page.get_by_role("button", name="Confirmer l'annulation").click()
+    expect(page.locator("#cancel-reason-error")).to_have_text("Choisissez le motif de l'annulation.")
+    page.get_by_label("Motif de l'annulation").select_option(label="Maladie ou absence")
+    page.get_by_label("Détails").fill("Arrêt de travail")
+    page.get_by_role("button", name="Confirmer l'annulation").click()
+    expect(page.locator("#demande-status")).to_contain_text("Annulée")
+    context.close()

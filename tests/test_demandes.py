@@ -145,9 +145,14 @@ def test_cancel_from_the_demande_page_frees_the_seat_for_the_first_waiting(manag
         sa.select(TrainingRequest).where(TrainingRequest.status == RequestStatus.WAITLISTED)
     )
     shown = page(manager, demande_url(seated))
-    assert 'name="cancel_reason"' in shown and 'name="cancel_details"' in shown
+    assert 'id="cancel-dialog-form"' in shown and 'id="cancel-dialog-reason"' in shown  # in a dialog
+    assert "cancel-form" not in shown  # not a form above the tabs
+    confirm = page(manager, f"/admin/demandes/cancel/?id={seated.id}")  # the same, without JavaScript
+    assert 'name="cancel_reason"' in confirm and 'name="cancel_details"' in confirm
     response = post_form(manager, f"/admin/demandes/cancel/?id={seated.id}", {"cancel_reason": ""})
-    assert "motif" in " ".join(flashed_errors(page(manager, response.headers["Location"]))).lower()
+    assert response.status_code == 400
+    refused = unescape(response.get_data(as_text=True))
+    assert text_of(refused, "cancel-reason-error") == "Choisissez le motif de l'annulation."
     assert seated.status == RequestStatus.ENROLLED
     response = post_form(
         manager,

@@ -201,9 +201,19 @@ class DemandeView(SecureModelView):
             lambda demande: refuse(demande, request.form.get("comment")), gettext("Request refused.")
         )
 
-    @expose("/cancel/", methods=("POST",))
-    @commits(refused="_refused")
+    @expose("/cancel/", methods=("GET", "POST"))
+    @commits(refused="_cancel_refused")
     def cancel_view(self):
+        """« Annuler l'inscription »: asked in a dialog on the demande page; this page stands in for
+        the dialog without JavaScript (GET) and shows a refused choice next to its field."""
+        if request.method == "GET":
+            demande = self.get_one(request.args.get("id", ""))
+            if demande is None:
+                abort(404)
+            if demande.status not in OPEN:
+                flash(gettext("This request is already closed."), "error")
+                return self._back(demande.id)
+            return self._cancel_page(demande)
         promoted_names = []
 
         def cancel(demande):
@@ -217,6 +227,25 @@ class DemandeView(SecureModelView):
         for name in promoted_names:
             flash(gettext("%(name)s, first on the waiting list, takes the seat.", name=name), "info")
         return response
+
+    def _cancel_page(self, demande: TrainingRequest, errors: dict | None = None, status: int = 200):
+        return (
+            self.render(
+                "admin/demandes/cancel.html",
+                model=demande,
+                cancel_reasons=CANCEL_REASONS,
+                errors=errors or {},
+                values=request.form,
+                back_url=self.get_url(".details_view", id=demande.id),
+            ),
+            status,
+        )
+
+    def _cancel_refused(self, exc: DomainError):
+        demande = self.get_one(request.args.get("id", ""))
+        if demande is None or exc.field != "cancel_reason" or demande.status not in OPEN:
+            return self._refused(exc)
+        return self._cancel_page(demande, {exc.field: exc.message}, 400)
 
     @expose("/convocation/")
     def convocation_view(self):
