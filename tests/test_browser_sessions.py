@@ -246,9 +246,14 @@ def test_duplicate_wizard_end_to_end(browser_login, live_url, committed_db):
 
     # Step 4: Année, Date de début, Date de fin, « Dupliquer ».
     expect(page.locator("#duplicate-source-name")).to_contain_text(source_code)
-    expect(page.get_by_label("Année")).to_have_value("2027")
+    # « Année » follows « Date de début » until the user types a year.
+    page.wait_for_load_state()
+    expect(page.get_by_label("Année")).to_have_value("")
+    page.get_by_label("Date de début").fill("2029-01-08")
+    expect(page.get_by_label("Année")).to_have_value("2029")
     page.get_by_label("Année").fill("2028")
     page.get_by_label("Date de début").fill("2028-03-06")
+    expect(page.get_by_label("Année")).to_have_value("2028")
     page.get_by_label("Date de fin").fill("2028-03-07")
     page.get_by_role("button", name="Dupliquer").click()
 

@@ -212,6 +212,34 @@ def test_duplicate_wizard(manager, db):
     assert "Dupliquée depuis" in history and source.code in history
 
 
+def test_duplicate_year_defaults_from_the_start_date(manager, db):
+    """Duplicated in December for next January: the code takes next year, from « Date de début »."""
+    source = factories.make_session(year=2026)
+    step2 = text(manager.get(f"/admin/sessions/duplicate/?source={source.id}"))
+    assert "Vide : l'année de la date de début." in step2
+    response = post_form(
+        manager,
+        f"/admin/sessions/duplicate/?source={source.id}",
+        {"year": "", "start_date": "2027-01-11", "end_date": "2027-01-12"},
+    )
+    assert response.status_code == 200
+    copy = db.session.scalar(sa.select(TrainingSession).where(TrainingSession.id != source.id))
+    assert copy.year == 2027 and copy.code == "2027-0001"
+    # A year given wins over the date's.
+    post_form(
+        manager,
+        f"/admin/sessions/duplicate/?source={source.id}",
+        {"year": "2026", "start_date": "2027-01-11", "end_date": "2027-01-12"},
+    )
+    assert db.session.scalar(sa.select(sa.func.max(TrainingSession.code)).where(TrainingSession.year == 2026))
+    # Neither: the message is next to « Année », nothing is created.
+    refused = post_form(
+        manager, f"/admin/sessions/duplicate/?source={source.id}", {"year": "", "start_date": "", "end_date": ""}
+    )
+    assert field_errors(text(refused), "year") == ["Indiquez l'année ou la date de début."]
+    assert count_rows(db, TrainingSession) == 3
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [

@@ -29,6 +29,20 @@
     });
   }
 
+  /* --- A year that follows a date (« Année » from « Date de début ») until the user types one -- */
+  document.querySelectorAll("input[data-year-of]").forEach(function (year) {
+    var date = year.form && year.form.elements[year.getAttribute("data-year-of")];
+    if (!date) { return; }
+    var typed = year.value !== "";
+    var follow = function () {
+      var found = /^(\d{4})-/.exec(date.value);
+      if (!typed && found) { year.value = found[1]; }
+    };
+    year.addEventListener("input", function () { typed = year.value !== ""; });
+    date.addEventListener("change", follow);
+    follow();  // a date typed, or kept by the browser, before this ran
+  });
+
   /* --- Dialogs opened from a plain link (the link still works without JavaScript) ---------- */
   document.querySelectorAll("a[data-dialog]").forEach(function (link) {
     link.addEventListener("click", function (event) {

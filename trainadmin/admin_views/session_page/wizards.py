@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DateField, IntegerField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Optional
 
 from ...extensions import db
 from ...ids import parse_id
@@ -24,9 +24,26 @@ SEARCH_LIMIT = 50
 
 
 class DuplicateForm(BaseForm):
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=MIN_YEAR, max=MAX_YEAR)])
+    year = IntegerField(
+        _l("Year"),
+        validators=[Optional(), NumberRange(min=MIN_YEAR, max=MAX_YEAR)],
+        description=_l("Left empty: the year of the start date."),
+        render_kw={"data-year-of": "start_date"},
+    )
     start_date = DateField(_l("Start date"), validators=[InputRequired()])
     end_date = DateField(_l("End date"), validators=[InputRequired()])
+
+    def validate(self, extra_validators=None) -> bool:
+        """The year defaults to the start date's: a session of next January duplicated in December
+        is coded with next year."""
+        valid = super().validate(extra_validators)
+        if self.year.data is None and not self.year.errors:
+            if self.start_date.data is not None:
+                self.year.data = self.start_date.data.year
+            else:
+                self.year.errors = [*self.year.errors, gettext("Give the year or the start date.")]
+                valid = False
+        return valid
 
 
 def search_sessions(term: str | None):
@@ -79,8 +96,6 @@ class SessionWizards(SessionPart):
                 return_url=self.url(".index_view"),
             )
         form = DuplicateForm(request.form if request.method == "POST" else None)
-        if request.method == "GET":
-            form.year.data = source.year
         if request.method == "POST" and form.validate():
             try:
                 with db.session.begin_nested():
