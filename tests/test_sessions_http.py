@@ -233,9 +233,8 @@ def test_duplicate_year_defaults_from_the_start_date(manager, db):
     )
     assert db.session.scalar(sa.select(sa.func.max(TrainingSession.code)).where(TrainingSession.year == 2026))
     # Neither: the message is next to « Année », nothing is created.
-    refused = post_form(
-        manager, f"/admin/sessions/duplicate/?source={source.id}", {"year": "", "start_date": "", "end_date": ""}
-    )
+    empty = {"year": "", "start_date": "", "end_date": ""}
+    refused = post_form(manager, f"/admin/sessions/duplicate/?source={source.id}", empty)
     assert field_errors(text(refused), "year") == ["Indiquez l'année ou la date de début."]
     assert count_rows(db, TrainingSession) == 3
 
