@@ -69,6 +69,7 @@ def test_demande_from_request_to_convocation_download(browser_login, live_url, c
 
     # « Annuler l'inscription » is an action of its own, confirmed in a dialog.
     page.locator("#demande-tabs").get_by_role("link", name="Détails").click()
+    page.wait_for_load_state()  # the page's script opens the dialog; clicked before, the link opens a page
     page.get_by_role("button", name="Annuler l'inscription").click()
     dialog = page.get_by_role("dialog", name="Annuler l'inscription de Yanis Roussel ?")
     expect(dialog).to_be_visible()

@@ -97,7 +97,9 @@ def test_cancellation_needs_a_known_reason(manager, db):
         f"/admin/demandes/cancel/?id={demande.id}",
         {"cancel_reason": "x"},
     )
-    assert "motif" in " ".join(flashed_errors(page(manager, response.headers["Location"]))).lower()
+    assert response.status_code == 400  # the confirmation page again, the message next to « Motif »
+    assert 'id="cancel-reason-error"' in response.get_data(as_text=True)
+    assert "motif" in unescape(response.get_data(as_text=True)).lower()
     assert demande.status == RequestStatus.ENROLLED
 
 
