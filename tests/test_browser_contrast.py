@@ -157,6 +157,20 @@ def test_every_page_meets_aa_contrast(demo, page, live_url, browser_login):
         page.goto(live_url + path)
         failures += contrast_failures(page, where)
 
+    # The dialogs and the open help: « Annuler l'inscription » (and its page without JavaScript), the
+    # import's « Format des fichiers ».
+    page.goto(f"{live_url}/admin/demandes/details/?id={demande.id}")
+    page.wait_for_load_state()
+    page.locator("#cancel-request").click()
+    expect(page.locator("#cancel-dialog-confirm")).to_be_visible()
+    failures += contrast_failures(page, "cancellation dialog")
+    page.goto(f"{live_url}/admin/demandes/cancel/?id={demande.id}")
+    failures += contrast_failures(page, "cancellation page")
+    page.goto(f"{live_url}/admin/imports/start/")
+    page.locator("#import-format summary").click()
+    expect(page.locator("#import-columns")).to_be_visible()
+    failures += contrast_failures(page, "import file format")
+
     # A message after saving.
     page.goto(f"{live_url}/admin/organisation/")
     page.locator("#organisation-save").click()
