@@ -67,6 +67,7 @@ def _test_config(database_url: str, storage: str) -> dict:
         "TESTING": True,
         "DATABASE_URL": database_url,
         "TRAINADMIN_STORAGE": storage,  # never the instance folder; tests that look at files use `storage`
+        "TRAINADMIN_IMPORT_DIR": os.path.join(storage, "imports"),  # tests with feeds use `import_folder`
         "REDIS_URL": "",
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": True,
@@ -208,6 +209,15 @@ def storage(app, tmp_path, monkeypatch):
     """A storage directory of the test's own for uploaded files (the app's config points to it)."""
     monkeypatch.setitem(app.config, "TRAINADMIN_STORAGE", str(tmp_path / "files"))
     return tmp_path / "files"
+
+
+@pytest.fixture
+def import_folder(request, tmp_path, monkeypatch):
+    """The test's own folder as the import folder (TRAINADMIN_IMPORT_DIR) of the app(s) it uses."""
+    for name in ("app", "any_app"):
+        if name in request.fixturenames:
+            monkeypatch.setitem(request.getfixturevalue(name).config, "TRAINADMIN_IMPORT_DIR", str(tmp_path))
+    return tmp_path
 
 
 @pytest.fixture

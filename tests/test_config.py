@@ -22,6 +22,8 @@ def test_defaults_are_the_embedded_demo(tmp_path):
     assert config["TRAINADMIN_TZ"] == "Europe/Paris"
     assert config["TRAINADMIN_STORAGE"] == str(tmp_path / "files")
     assert config["TRAINADMIN_MAX_UPLOAD_MB"] == 10
+    assert config["TRAINADMIN_TRUSTED_PROXIES"] == 0, "X-Forwarded-For is ignored unless a proxy is declared"
+    assert config["TRAINADMIN_IMPORT_DIR"] == str(tmp_path / "imports")
     # the request may be a little larger than the file: the other fields and the multipart envelope
     assert 10 * 1024 * 1024 < config["MAX_CONTENT_LENGTH"] <= 12 * 1024 * 1024
     # the embedded database keeps a generated key next to it, the same at every start
@@ -37,6 +39,14 @@ def test_upload_limit_from_the_environment(tmp_path):
 def test_mail_attempts_from_the_environment(tmp_path):
     assert load(tmp_path, environ={})["TRAINADMIN_MAIL_MAX_ATTEMPTS"] == 5
     assert load(tmp_path, environ={"TRAINADMIN_MAIL_MAX_ATTEMPTS": "8"})["TRAINADMIN_MAIL_MAX_ATTEMPTS"] == 8
+
+
+def test_trusted_proxies_and_import_folder_from_the_environment(tmp_path):
+    config = load(
+        tmp_path, environ={"TRAINADMIN_TRUSTED_PROXIES": "1", "TRAINADMIN_IMPORT_DIR": "/srv/feeds"}
+    )
+    assert config["TRAINADMIN_TRUSTED_PROXIES"] == 1
+    assert config["TRAINADMIN_IMPORT_DIR"] == "/srv/feeds"
 
 
 def test_postgres_url_uses_psycopg(tmp_path):
@@ -61,6 +71,9 @@ def test_postgres_url_uses_psycopg(tmp_path):
         ({"TRAINADMIN_MAX_UPLOAD_MB": "5000"}, "TRAINADMIN_MAX_UPLOAD_MB must be .* from 1 to 1024"),
         ({"TRAINADMIN_MAIL_MAX_ATTEMPTS": "often"}, "TRAINADMIN_MAIL_MAX_ATTEMPTS must be a whole number"),
         ({"TRAINADMIN_MAIL_MAX_ATTEMPTS": "0"}, "TRAINADMIN_MAIL_MAX_ATTEMPTS must be .* from 1 to 100"),
+        ({"TRAINADMIN_TRUSTED_PROXIES": "yes"}, "TRAINADMIN_TRUSTED_PROXIES must be a whole number"),
+        ({"TRAINADMIN_TRUSTED_PROXIES": "-1"}, "TRAINADMIN_TRUSTED_PROXIES must be .* from 0 to 5"),
+        ({"TRAINADMIN_IMPORT_DIR": "imports"}, "TRAINADMIN_IMPORT_DIR must be an absolute path"),
     ],
 )
 def test_bad_configuration_is_refused_with_its_reason(tmp_path, environ, reason):

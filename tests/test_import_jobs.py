@@ -80,8 +80,8 @@ def test_an_upload_waits_in_the_queue_and_a_burst_worker_runs_it(login_as, partn
     assert redis_queue.fetch_job(f"import-run-{run.id}").get_status() == "finished"
 
 
-def test_the_minute_job_queues_the_partners_whose_schedule_matches(partner, redis_queue, db, tmp_path):
-    path = tmp_path / "feed.csv"
+def test_the_minute_job_queues_the_partners_whose_schedule_matches(partner, redis_queue, db, import_folder):
+    path = import_folder / "feed.csv"
     path.write_bytes(feed("S1"))
     partner.source_kind, partner.source, partner.schedule = FeedSource.PATH, str(path), "* * * * *"
     idle = factories.make_partner(name="Sans planification", source_kind=FeedSource.PATH, source=str(path))

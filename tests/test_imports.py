@@ -606,10 +606,10 @@ def test_an_empty_file_is_refused(world, data):
     assert (run.status, run.error) == (ImportStatus.FAILED, fr("The file holds no session."))
 
 
-def test_a_file_over_the_size_limit_is_refused(world, any_app, tmp_path, monkeypatch):
+def test_a_file_over_the_size_limit_is_refused(world, any_app, import_folder, monkeypatch):
     partner = world["partner"]
     monkeypatch.setitem(any_app.config, "TRAINADMIN_MAX_UPLOAD_MB", 1)
-    big = tmp_path / "big.csv"
+    big = import_folder / "big.csv"
     big.write_bytes(
         csv_feed("R;NUM-CYBER;A;S;1;2027-05-10;09:00;17:00;60;;;").encode() + b" " * (1024 * 1024)
     )
@@ -684,15 +684,15 @@ def test_a_plain_http_address_is_refused(world):
     assert (run.status, run.error) == (ImportStatus.FAILED, fr("Only https:// addresses are accepted."))
 
 
-def test_a_folder_feed_takes_its_newest_file(world, tmp_path):
+def test_a_folder_feed_takes_its_newest_file(world, import_folder):
     import os
 
     partner = world["partner"]
-    older, newer = tmp_path / "a.csv", tmp_path / "b.csv"
+    older, newer = import_folder / "a.csv", import_folder / "b.csv"
     older.write_text(csv_feed("OLD;NUM-CYBER;A;S;1;2027-05-10;09:00;17:00;60;;;"))
     newer.write_text(csv_feed("NEW;NUM-CYBER;A;S;1;2027-05-10;09:00;17:00;60;;;"))
     os.utime(older, (1_700_000_000, 1_700_000_000))
-    partner.source_kind, partner.source = FeedSource.PATH, str(tmp_path)
+    partner.source_kind, partner.source = FeedSource.PATH, str(import_folder)
     run = queue_run(partner)
     perform_run(run.id, checkpoint=_db.session.commit)
     assert (run.status, run.filename) == (ImportStatus.SUCCEEDED, "b.csv")

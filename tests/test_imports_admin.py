@@ -127,13 +127,14 @@ def test_upload_without_file_or_partner_says_what_is_missing(login_as, partner, 
     assert count_rows(db, ImportRun) == 0
 
 
-def test_fetching_needs_a_partner_with_a_feed(login_as, partner, db):
+def test_fetching_needs_a_partner_with_a_feed(app, login_as, partner, db, monkeypatch):
     client = login_as(Role.MANAGER)
     response = client.post(
         "/admin/imports/start/",
         data={"csrf_token": client.csrf, "partner": str(partner.id), "action": "fetch"},
     )
     assert fr("This partner has no feed to fetch: choose the file to import.") in text(response)
+    monkeypatch.setitem(app.config, "TRAINADMIN_IMPORT_DIR", str(EXAMPLE.parent))
     partner.source_kind, partner.source = FeedSource.PATH, str(EXAMPLE)
     factories.make_training(name="Cybersécurité", reference="NUM-CYBER")
     db.session.commit()

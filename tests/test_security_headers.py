@@ -80,3 +80,45 @@ def test_bulk_action_handlers_are_in_the_policy_of_the_list(login_as, db):
     policy = response.headers["Content-Security-Policy"]
     assert "modelActions.execute" in response.get_data(as_text=True)
     assert "'unsafe-hashes' 'sha256-" in policy
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "content_type"),
+    [
+        ("notes.txt", b"Plain notes\n", "text/plain; charset=utf-8"),
+        ("émargement.csv", "Nom;Prénom\nDurand;Paul\n".encode(), "text/csv; charset=utf-8"),
+    ],
+)
+def test_a_text_download_names_its_charset_once(login_as, db, storage, name, data, content_type):
+    document_type = factories.make_named(factories.DocumentType, name="Notes")
+    document = save_upload(
+        FileStorage(stream=io.BytesIO(data), filename=name),
+        document_type_id=document_type.id,
+        user=None,
+        session=factories.make_session(),
+    )
+    db.session.flush()
+    response = login_as(Role.MANAGER).get(f"/admin/documents/{document.id}/download")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type
+    assert response.data == data
+
+
+def test_no_hsts_without_https(login_as):
+    assert "Strict-Transport-Security" not in login_as(Role.MANAGER).get("/admin/").headers
+
+
+def test_hsts_on_every_response_when_served_over_https(app, tmp_path):
+    from trainadmin import create_app
+
+    from .conftest import _test_config
+    from .test_security_login import close
+
+    https_app = create_app(
+        {**_test_config(app.config["DATABASE_URL"], str(tmp_path)), "TRAINADMIN_HTTPS": True}
+    )
+    client = https_app.test_client()
+    for path in ("/login", "/admin/", "/healthz", "/no-such-page"):
+        response = client.get(path, base_url="https://localhost")
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains", path
+    close(https_app)

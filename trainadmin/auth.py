@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 from .extensions import db
 from .i18n import LOCALES
 from .ids import parse_id
+from .known_browsers import remember_browser
 from .models import User
 from .transaction import commits
 
@@ -79,7 +80,7 @@ def login():
         if user is not None:
             session.clear()
             login_user(user)
-            return redirect(next_url or url_for("admin.index"))
+            return remember_browser(redirect(next_url or url_for("admin.index")), user.email)
         error = gettext("Wrong e-mail address or password.")
     status = 401 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form, error=error, next=next_url), status

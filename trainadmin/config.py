@@ -41,6 +41,8 @@ ENV_KEYS = (
     "TRAINADMIN_LOGIN_LIMIT_ADDRESS",
     "TRAINADMIN_IDLE_MINUTES",
     "TRAINADMIN_HTTPS",
+    "TRAINADMIN_TRUSTED_PROXIES",
+    "TRAINADMIN_IMPORT_DIR",
 )
 
 BOOL_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL", "TRAINADMIN_HTTPS"}
@@ -50,9 +52,11 @@ INT_KEYS = {
     "TRAINADMIN_MISSED_GRACE_HOURS",
     "TRAINADMIN_MAIL_MAX_ATTEMPTS",
     "TRAINADMIN_IDLE_MINUTES",
+    "TRAINADMIN_TRUSTED_PROXIES",
 }
 MAX_UPLOAD_MB = 1024
 MAX_GRACE_HOURS = 24 * 30
+MAX_PROXIES = 5
 MIB = 1024 * 1024
 LOCALES = ("fr", "en")
 
@@ -109,6 +113,8 @@ def default_config(instance_path: Path) -> dict:
         "TRAINADMIN_LOGIN_LIMIT_ADDRESS": "60/hour",
         "TRAINADMIN_IDLE_MINUTES": 60,
         "TRAINADMIN_HTTPS": False,
+        "TRAINADMIN_TRUSTED_PROXIES": 0,
+        "TRAINADMIN_IMPORT_DIR": str(instance_path / "imports"),
     }
 
 
@@ -219,6 +225,16 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
     idle = config.get("TRAINADMIN_IDLE_MINUTES")
     if isinstance(idle, bool) or not isinstance(idle, int) or not 1 <= idle <= 7 * 24 * 60:
         raise ConfigError(f"TRAINADMIN_IDLE_MINUTES must be a whole number from 1 to 10080, got {idle!r}")
+
+    proxies = config.get("TRAINADMIN_TRUSTED_PROXIES")
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= MAX_PROXIES:
+        raise ConfigError(
+            f"TRAINADMIN_TRUSTED_PROXIES must be a whole number from 0 to {MAX_PROXIES}, got {proxies!r}"
+        )
+    import_dir = str(config.get("TRAINADMIN_IMPORT_DIR") or "").strip()
+    if not import_dir.startswith("/"):
+        raise ConfigError(f"TRAINADMIN_IMPORT_DIR must be an absolute path, got {import_dir!r}")
+    config["TRAINADMIN_IMPORT_DIR"] = import_dir
 
     keys = config.get("TRAINADMIN_API_KEYS") or ""
     if isinstance(keys, str):

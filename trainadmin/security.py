@@ -14,6 +14,9 @@ from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .known_browsers import known_browser, posted_email
 
 #: How often (seconds) the idle clock in the session cookie is moved on: not on every request.
 _TOUCH_EVERY = 30
@@ -21,12 +24,24 @@ _TOUCH_EVERY = 30
 
 def login_account_key() -> str:
     """The posted e-mail as the login compares it; an unknown address counts like a known one."""
-    email = (request.form.get("email") or "").strip().lower()[:254]
-    return f"account:{email}"
+    return f"account:{posted_email()}"
 
 
 def login_address_key() -> str:
+    """The client's address: the socket's, or the one the trusted proxies report (`trust_proxies`)."""
     return f"address:{get_remote_address()}"
+
+
+def login_browser_key() -> str:
+    return f"browser:{known_browser()}"
+
+
+def _from_known_browser() -> bool:
+    return known_browser() is not None
+
+
+def _from_stranger() -> bool:
+    return known_browser() is None
 
 
 def _failed(response) -> bool:
@@ -43,10 +58,24 @@ def address_limit() -> str:
 
 
 def limit_login(limiter: Limiter, view):
-    """Per account and per client address, on POST only."""
+    """On POST only: from a stranger's browser, per account and per client address; from a browser
+    known for the account being logged into, per browser (with the account's limit), so that the
+    failures of strangers, wherever they come from, never lock the owner out of their browser."""
     post = {"methods": ["POST"], "deduct_when": _failed}
-    view = limiter.limit(account_limit, key_func=login_account_key, scope="login-account", **post)(view)
-    return limiter.limit(address_limit, key_func=login_address_key, scope="login-address", **post)(view)
+    stranger = {**post, "exempt_when": _from_known_browser}
+    view = limiter.limit(account_limit, key_func=login_account_key, scope="login-account", **stranger)(view)
+    view = limiter.limit(address_limit, key_func=login_address_key, scope="login-address", **stranger)(view)
+    known = {**post, "exempt_when": _from_stranger}
+    return limiter.limit(account_limit, key_func=login_browser_key, scope="login-browser", **known)(view)
+
+
+def trust_proxies(app: Flask) -> None:
+    """With N trusted proxies in front, the client address (and scheme) is the N-th hop from the end
+    of X-Forwarded-For (X-Forwarded-Proto), as the nearest proxy appended it; with none, these headers
+    are ignored: anyone can send them."""
+    count = app.config["TRAINADMIN_TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def csp_nonce() -> str:
@@ -98,6 +127,7 @@ def content_security_policy(nonce: str, handler_hashes: list[str] = ()) -> str:
 
 
 def init_app(app: Flask) -> None:
+    trust_proxies(app)
     https = app.config["TRAINADMIN_HTTPS"] or app.config.get("PREFERRED_URL_SCHEME") == "https"
     app.config["SESSION_COOKIE_SECURE"] = https
     app.config["REMEMBER_COOKIE_SECURE"] = https
@@ -150,4 +180,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["TRAINADMIN_HTTPS"]:
+            # Browsers then refuse plain HTTP to this host (and hosts under it) for a year.
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

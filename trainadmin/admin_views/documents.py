@@ -122,9 +122,10 @@ class DocumentView(SecureView):
         if not path.is_file():
             abort(404)
         name = display_name(document.original_name) or document.stored_name
-        response = send_file(
-            path, mimetype=document.content_type, as_attachment=True, download_name=name, max_age=0
-        )
+        response = send_file(path, as_attachment=True, download_name=name, max_age=0)
+        # The stored type already names its charset (« text/csv; charset=utf-8 »): given as `mimetype`,
+        # Werkzeug would add a second one.
+        response.content_type = document.content_type
         # Werkzeug drops letters without an ASCII decomposition (« œ », « Ł ») from the plain
         # `filename`: ours spells them, and always gives the exact name in `filename*`.
         response.headers["Content-Disposition"] = content_disposition(name)

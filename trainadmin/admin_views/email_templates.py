@@ -59,7 +59,13 @@ COMMON_HELP = (
     ("participant.first_name", _l("first name of the participant the message is for (empty otherwise)")),
     ("participant.last_name", _l("last name of the participant")),
     ("participant.email", _l("e-mail of the participant")),
-    ("participants", _l("enrolled participants, each with first_name, last_name, email")),
+    (
+        "participants",
+        _l(
+            "enrolled participants, each with first_name, last_name and email — the addresses only in "
+            "e-mails to the trainers and the training organisation (empty in the others)"
+        ),
+    ),
     ("recipient.name", _l("name of whoever receives the message")),
     ("recipient.email", _l("e-mail of whoever receives the message")),
 )

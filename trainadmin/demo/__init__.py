@@ -167,7 +167,7 @@ def _create_reference_data(context: Context) -> None:
         name=reference_data.PARTNER["name"],
         feed_format=FeedFormat.CSV,
         source_kind=FeedSource.PATH,
-        source=str(ROOT / reference_data.PARTNER["feed"]),
+        source=_demo_feed(),
         schedule=reference_data.PARTNER["schedule"],
         organisation=catalogue.organisations[reference_data.PARTNER["organisation"]],
         publication=Publication.DRAFT,
@@ -189,6 +189,17 @@ def _create_reference_data(context: Context) -> None:
     db.session.add(catalogue.partner)
     db.session.add_all(DocumentType(name=name) for name in reference_data.DOCUMENT_TYPES)
     _create_collaborators(context)
+
+
+def _demo_feed() -> str:
+    """The example file of the import guide, copied into the import folder (TRAINADMIN_IMPORT_DIR),
+    the only place partner feeds are read from."""
+    folder = Path(current_app.config["TRAINADMIN_IMPORT_DIR"]) / reference_data.PARTNER["folder"]
+    folder.mkdir(parents=True, exist_ok=True)
+    example = ROOT / reference_data.PARTNER["feed"]
+    target = folder / example.name
+    target.write_bytes(example.read_bytes())
+    return str(target)
 
 
 def _create_import_run(context: Context) -> None:

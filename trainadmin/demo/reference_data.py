@@ -187,5 +187,6 @@ PARTNER = {
     "contact_email": f"imports@campus-partenaires.{DOMAIN}",
     # Its feed: the example file shipped with the import guide, fetched on weekday mornings.
     "feed": "docs/examples/partner-sessions.csv",
+    "folder": "campus-partenaires",  # its sub-folder of the import folder, where the example is copied
     "schedule": "0 6 * * 1-5",
 }

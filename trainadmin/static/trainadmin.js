@@ -171,7 +171,8 @@
     Object.keys(errors).forEach(function (name) {
       var box = form.querySelector('[data-for="' + name + '"]');
       if (!box) { box = form.querySelector('[data-for="_form"]'); }
-      if (!box) { return; }
+      // A button's small form (move, delete) has no message box: the editor shows the reason.
+      if (!box) { flashMessage(errors[name], "danger"); return; }
       box.textContent = errors[name];
       box.classList.remove("d-none");
       box.style.display = "block";

@@ -66,9 +66,12 @@ class GeneralTab(SessionTab):
         return redirect(url + anchor)
 
     def refused(self, exc: DomainError):
-        if isinstance(exc, SessionLocked):
-            abort(403, description=exc.message)
         errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "_form": exc.message}
+        if isinstance(exc, SessionLocked):
+            # Locked since the form was opened (someone enrolled): the editor says why, in the form.
+            if self._wants_json():
+                return jsonify({"ok": False, "errors": {"_form": exc.message}}), 403
+            abort(403, description=exc.message)
         if self._wants_json():
             return jsonify({"ok": False, "errors": errors}), 422
         for message in errors.values():

@@ -8,6 +8,7 @@ The formats are documented in docs/partner-import.md.
 
 from __future__ import annotations
 
+import os
 import ssl
 import urllib.error
 import urllib.request
@@ -53,13 +54,48 @@ def read_limited(stream, limit: int | None = None) -> bytes:
     return data
 
 
+def import_folder() -> Path:
+    return Path(current_app.config["TRAINADMIN_IMPORT_DIR"]).resolve()
+
+
+def outside_folder(path_text: str) -> FeedError:
+    return FeedError(
+        gettext(
+            "The path %(path)s is outside the import folder %(folder)s: partners' files are read "
+            "only from that folder.",
+            path=path_text,
+            folder=str(import_folder()),
+        )
+    )
+
+
+def path_in_import_folder(path_text: str) -> Path:
+    """The feed's file or folder, every symbolic link followed, when it lies in the import folder
+    (`TRAINADMIN_IMPORT_DIR`); a relative path is taken from that folder. Anything else: FeedError."""
+    folder = import_folder()
+    try:
+        path = (folder / path_text.strip()).resolve()
+    except (OSError, ValueError, RuntimeError):
+        raise outside_folder(path_text) from None
+    if not path_text.strip() or not path.is_relative_to(folder):
+        raise outside_folder(path_text)
+    return path
+
+
 def read_path(path_text: str, feed_format: FeedFormat) -> tuple[str, bytes]:
-    """A file, or the newest file with the format's extension in a folder: (name, content)."""
-    path = Path(path_text)
+    """A file, or the newest file with the format's extension in a folder: (name, content), only
+    from the import folder."""
+    path = path_in_import_folder(path_text)
+    folder = import_folder()
     try:
         if path.is_dir():
             candidates = [
-                p for p in path.iterdir() if p.is_file() and p.suffix.lower() == f".{feed_format.value}"
+                (entry.name, entry.resolve())
+                for entry in path.iterdir()
+                if entry.suffix.lower() == f".{feed_format.value}"
+            ]
+            candidates = [
+                (name, real) for name, real in candidates if real.is_relative_to(folder) and real.is_file()
             ]
             if not candidates:
                 raise FeedError(
@@ -69,14 +105,22 @@ def read_path(path_text: str, feed_format: FeedFormat) -> tuple[str, bytes]:
                         path=path_text,
                     )
                 )
-            path = max(candidates, key=lambda p: (p.stat().st_mtime, p.name))
-        if path.stat().st_size > max_bytes():
-            raise too_big()
-        with path.open("rb") as handle:
-            return path.name, read_limited(handle)
-    except OSError as exc:
+            name, path = max(candidates, key=lambda item: (item[1].stat().st_mtime, item[0]))
+        else:
+            name = path.name
+        # The resolved path is opened without following a link put there since it was checked.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > max_bytes():
+                raise too_big()
+            return name, read_limited(handle)
+    except (OSError, RuntimeError) as exc:
         raise FeedError(
-            gettext("The file %(path)s cannot be read: %(reason)s", path=path_text, reason=exc.strerror)
+            gettext(
+                "The file %(path)s cannot be read: %(reason)s",
+                path=path_text,
+                reason=getattr(exc, "strerror", None) or exc,
+            )
         ) from None
 
 

@@ -8,6 +8,8 @@ from croniter import croniter
 from flask_babel import gettext
 
 from ...models import FeedSource
+from .feed_items import FeedError
+from .feeds import import_folder, path_in_import_folder
 
 CRON_FIELD_COUNT = 5
 
@@ -31,8 +33,15 @@ def partner_source_errors(
         parts = urlsplit(source)
         if parts.scheme != "https" or not parts.netloc:
             errors["source"] = gettext("Enter an address starting with https://.")
-    elif kind == FeedSource.PATH and not source.startswith("/"):
-        errors["source"] = gettext("Enter an absolute path on the server, starting with /.")
+    elif kind == FeedSource.PATH and not source:
+        errors["source"] = gettext(
+            "Enter the file or folder to read, in the import folder %(folder)s.", folder=str(import_folder())
+        )
+    elif kind == FeedSource.PATH:
+        try:
+            path_in_import_folder(source)
+        except FeedError as exc:
+            errors["source"] = exc.message
     if schedule and schedule.strip():
         message = cron_error(schedule.strip())
         if message:

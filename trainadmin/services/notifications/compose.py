@@ -82,6 +82,7 @@ def _drafts(
             participant=person.participant,
             recipient_email=person.email,
             recipient_name=person.name,
+            with_addresses=person.sees_participant_addresses,
         )
         bcc = bcc_addresses(rule, excluding=[person.email])
         drafts.append(

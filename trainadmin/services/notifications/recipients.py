@@ -21,6 +21,8 @@ from ...extensions import db
 from ...models import EmailRule, RequestStatus, Sequence, Slot, TrainingRequest, TrainingSession
 
 RECIPIENT_KINDS = ("participants", "trainers", "organisation", "location")
+#: Who may read the participants' e-mail addresses in `{{ participants }}`: those who run the training.
+SEES_PARTICIPANT_ADDRESSES = frozenset({"trainers", "organisation"})
 
 _SEPARATORS = re.compile(r"[,;\r\n]+")
 
@@ -40,6 +42,11 @@ class Recipient:
     name: str = ""
     request_id: int | None = None
     participant: object | None = None  # the Collaborator when the message is for a participant
+    kind: str = "extra"  # one of RECIPIENT_KINDS, or « extra » for an added address
+
+    @property
+    def sees_participant_addresses(self) -> bool:
+        return self.kind in SEES_PARTICIPANT_ADDRESSES
 
 
 @dataclass
@@ -118,25 +125,29 @@ def recipients(
         requests = [only_request] if only_request is not None else audience.participants
         for request in requests:
             person = request.collaborator
-            collector.add(person.email, name=str(person), request_id=request.id, participant=person)
+            collector.add(
+                person.email, name=str(person), request_id=request.id, participant=person, kind="participants"
+            )
     if "trainers" in kinds:
         for slot in slots:
             for trainer in [*slot.trainers, slot.co_trainer]:
                 if trainer is not None:
-                    collector.add(trainer.email, name=str(trainer))
+                    collector.add(trainer.email, name=str(trainer), kind="trainers")
     if "organisation" in kinds:
         organisation = audience.session.organisation
         if organisation is not None:
-            collector.add(organisation.email, name=organisation.name)
+            collector.add(organisation.email, name=organisation.name, kind="organisation")
         for slot in slots:
             if slot.organisation is not None:
-                collector.add(slot.organisation.email, name=slot.organisation.name)
+                collector.add(slot.organisation.email, name=slot.organisation.name, kind="organisation")
     if "location" in kinds:
         for slot in slots:
             location = slot.location
             if location is not None:
-                collector.add(location.contact_email, name=location.contact_name or location.name)
-            collector.add(slot.host_email, name=slot.host_name or "")
+                collector.add(
+                    location.contact_email, name=location.contact_name or location.name, kind="location"
+                )
+            collector.add(slot.host_email, name=slot.host_name or "", kind="location")
     for address in split_addresses(rule.extra_recipients):
         collector.add(address)
     return list(collector.found.values())

@@ -9,7 +9,9 @@ Every e-mail is rendered with:
 - ``planning``: the whole planning as text, one line per day
 - ``participant``: ``first_name``, ``last_name``, ``email`` of the participant the message is for
   (empty texts when it goes to someone else: a trainer, the organisme, an added recipient)
-- ``participants``: the enrolled participants, each with ``first_name``, ``last_name``, ``email``
+- ``participants``: the enrolled participants, each with ``first_name``, ``last_name``, ``email``;
+  the addresses only in the messages to the trainers and the training organisation (an empty
+  ``email`` in the others: a participant does not receive the others' addresses)
 - ``recipient``: ``email`` and ``name`` of whoever receives this message
 
 E-mails sent for each sequence (every kind but the enrolment confirmation and the cancellation) also
@@ -184,7 +186,11 @@ class SessionVariables:
     session: dict
     sequences: list[dict]
     planning: str
-    participants: list[dict]
+    participants: list[dict]  # with their e-mail addresses
+
+    @property
+    def participant_names(self) -> list[dict]:
+        return [{**person, "email": ""} for person in self.participants]
 
 
 def session_variables(
@@ -212,16 +218,18 @@ def context_for(
     participant=None,
     recipient_email: str = "",
     recipient_name: str = "",
+    with_addresses: bool = False,
 ) -> dict:
     """The variables of one message; `slots` are the sequence's (or the whole session's for the
-    e-mails that are not sent per sequence), used for the comments."""
+    e-mails that are not sent per sequence), used for the comments. `with_addresses`: the message
+    goes to someone who may read the participants' e-mail addresses."""
     slots = slots or []
     context = {
         "session": shared.session,
         "sequences": shared.sequences,
         "planning": shared.planning,
         "participant": person_vars(participant),
-        "participants": shared.participants,
+        "participants": shared.participants if with_addresses else shared.participant_names,
         "recipient": {"email": recipient_email, "name": recipient_name},
         "comments": comment_vars(kind, session, slots),
     }
