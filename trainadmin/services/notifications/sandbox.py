@@ -59,15 +59,16 @@ class _Bounded(NodeTransformer):
         return _helper("concat", list(node.nodes), node.lineno)
 
     def visit_If(self, node: nodes.If):
-        node = self.generic_visit(node)
         if not self.probe:
-            return node
-        return [
-            nodes.ExprStmt(node.test, lineno=node.lineno),
-            *node.body,
-            *(child for branch in node.elif_ for child in branch.body),
-            *node.else_,
-        ]
+            return self.generic_visit(node)
+        statements: list[nodes.Node] = []
+        for branch in (node, *node.elif_):
+            statements += [nodes.ExprStmt(branch.test, lineno=branch.lineno), *branch.body]
+        result = []
+        for statement in [*statements, *node.else_]:
+            visited = self.visit(statement)
+            result.extend(visited if isinstance(visited, list) else [visited])
+        return result
 
     def visit_CondExpr(self, node: nodes.CondExpr):
         node = self.generic_visit(node)
@@ -155,7 +156,8 @@ def _bounded_filter(name: str, func):
         budget.check_value(result)
         return result
 
-    return update_wrapper(run, func)
+    run.__name__ = run.__qualname__ = getattr(func, "__name__", name)
+    return run
 
 
 class TemplateEnvironment(ImmutableSandboxedEnvironment):
