@@ -493,14 +493,18 @@ def test_enrolment_confirmation_goes_to_that_participant_only(db):
     assert len(messages_for_event(rule_of(session, EmailKind.CANCELLATION), first)) == 1
 
 
-def test_a_template_error_at_send_time_is_a_template_problem(db):
+def test_a_template_error_at_send_time_fails_that_message(db):
     session = complex_session(date(2027, 5, 15))
     factories.enrol(session)
     rule = rule_of(session, EmailKind.CONVOCATION)
     rule.body = "Bonjour {{ participant.surname }}"  # written around the checks (an old row, a script)
+    with force_locale("en"):
+        [draft] = messages_for_schedule(rows_of(rule)[0])
+    assert draft.error == "Body: Unknown variable in the template: surname."
+    rule.body = "Bonjour {% if %}"  # one that does not even compile fails the whole schedule
     with force_locale("en"), pytest.raises(TemplateProblem) as problem:
         messages_for_schedule(rows_of(rule)[0])
-    assert "surname" in problem.value.message
+    assert "Template error at line 1" in problem.value.message
 
 
 # --- Configuration ------------------------------------------------------------------------------

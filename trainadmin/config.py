@@ -36,6 +36,8 @@ ENV_KEYS = (
     "BABEL_DEFAULT_LOCALE",
     "TRAINADMIN_API_KEYS",
     "TRAINADMIN_MISSED_GRACE_HOURS",
+    "TRAINADMIN_EMAIL_RENDER_MS",
+    "TRAINADMIN_EMAIL_RENDER_KB",
     "TRAINADMIN_LOG_FORMAT",
     "TRAINADMIN_LOGIN_LIMIT_ACCOUNT",
     "TRAINADMIN_LOGIN_LIMIT_ADDRESS",
@@ -50,6 +52,8 @@ INT_KEYS = {
     "MAIL_PORT",
     "TRAINADMIN_MAX_UPLOAD_MB",
     "TRAINADMIN_MISSED_GRACE_HOURS",
+    "TRAINADMIN_EMAIL_RENDER_MS",
+    "TRAINADMIN_EMAIL_RENDER_KB",
     "TRAINADMIN_MAIL_MAX_ATTEMPTS",
     "TRAINADMIN_IDLE_MINUTES",
     "TRAINADMIN_TRUSTED_PROXIES",
@@ -57,6 +61,8 @@ INT_KEYS = {
 MAX_UPLOAD_MB = 1024
 MAX_GRACE_HOURS = 24 * 30
 MAX_PROXIES = 5
+#: The budget of one e-mail rendering: (key, lowest, highest).
+RENDER_LIMITS = (("TRAINADMIN_EMAIL_RENDER_MS", 10, 10_000), ("TRAINADMIN_EMAIL_RENDER_KB", 16, 10_240))
 MIB = 1024 * 1024
 LOCALES = ("fr", "en")
 
@@ -96,6 +102,8 @@ def default_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_LOCALE": "fr",
         "TRAINADMIN_API_KEYS": "",
         "TRAINADMIN_MISSED_GRACE_HOURS": 12,
+        "TRAINADMIN_EMAIL_RENDER_MS": 300,
+        "TRAINADMIN_EMAIL_RENDER_KB": 256,
         "TRAINADMIN_LOG_FORMAT": "json",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
@@ -208,6 +216,10 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
         raise ConfigError(
             f"TRAINADMIN_MISSED_GRACE_HOURS must be a whole number from 0 to {MAX_GRACE_HOURS}, got {grace!r}"
         )
+    for key, lowest, highest in RENDER_LIMITS:
+        value = config.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+            raise ConfigError(f"{key} must be a whole number from {lowest} to {highest}, got {value!r}")
     attempts = config.get("TRAINADMIN_MAIL_MAX_ATTEMPTS")
     if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 100:
         raise ConfigError(

@@ -3,8 +3,13 @@ session with the `expected_version` its form carries. Saves target a few session
 user, so concurrent saves collide: a refused save must show the conflict message (counted), an
 accepted one is recorded (session, version it was based on, label) for the "no lost update" check.
 
+With LOAD_BOMB=1 (run.sh with BOMB=1), one more user (`BombUser`) saves a template bomb on every
+e-mail rule of one session every 5 s: each save must be refused with the message next to the field,
+and the figures of the others (written to LOAD_SUMMARY) are compared with a run without it.
+
 Run by bench/load/run.sh:  locust -f bench/load/locustfile.py --headless -u 20 -r 5 -t 60s --host URL
-Environment: LOAD_SESSIONS (JSON from prepare.py), LOAD_RESULTS (where to write the saves).
+Environment: LOAD_SESSIONS (JSON from prepare.py), LOAD_RESULTS (where to write the saves),
+LOAD_SUMMARY (where to write the figures of the requests other than the bomb's).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant, events, task
 
 SESSIONS = json.loads(os.environ["LOAD_SESSIONS"])
 ADMIN_EMAIL = "bench-admin@example.com"
@@ -26,6 +31,15 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]
 CONFLICT = ("Someone saved this session while you were editing it", "Quelqu'un a enregistré cette session")
 SEARCHES = ("Excel", "Sécurité", "Management", "2026", "Lyon", "anglais", "SST")
 SAVES: list[dict] = []
+#: Three nested loops of 9 million iterations each, and the same behind a test false for the sample.
+LOOPS = "{% for a in session.code * 999 %}{% for b in session.code * 999 %}{% for c in session.code * 999 %}"
+BOMBS = (
+    LOOPS + "x{% endfor %}{% endfor %}{% endfor %}",
+    "{% if session.code == 'ZZZ' %}" + LOOPS + "{% endfor %}{% endfor %}{% endfor %}{% endif %}",
+)
+REFUSED = ("Le modèle prend trop de temps", "The template takes too long")
+BOMB_NAMES = ("bomb (tab)", "bomb (save)", "bomb (defaults)")
+OTHERS: list[tuple[str, float, bool]] = []  # (name, milliseconds, failed) of every other request
 _counter = itertools.count(1)
 
 
@@ -129,6 +143,66 @@ class BackOfficeUser(HttpUser):
             else:
                 save["outcome"] = "error"
                 answer.failure(f"save answered {answer.status_code} without the conflict message")
+
+
+class BombUser(HttpUser):
+    """Saves a template bomb on every e-mail rule of one session, every 5 s."""
+
+    fixed_count = 1
+    wait_time = constant(5)
+    on_start = BackOfficeUser.on_start
+
+    @task
+    def save_bomb(self):
+        session_id = SESSIONS["open"][-1]
+        tab = f"/admin/sessions/details/?id={session_id}&tab=emails"
+        page = self.client.get(tab, name="bomb (tab)").text
+        reader = FormReader()
+        reader.feed(page)
+        form = {key: value for key, value in reader.values.items() if key.startswith("rule-")}
+        if not form:  # a seeded session without e-mail rules: the default ones first
+            defaults = f"/admin/sessions/emails/defaults/?id={session_id}"
+            self.client.post(defaults, data={"csrf_token": _csrf(page)}, name="bomb (defaults)")
+            return
+        for key in form:
+            if key.endswith("-body"):
+                form[key] = BOMBS[next(_counter) % len(BOMBS)]
+        form["csrf_token"] = _csrf(page)
+        url = f"/admin/sessions/emails/rules/?id={session_id}"
+        with self.client.post(url, data=form, name="bomb (save)", catch_response=True) as answer:
+            if answer.status_code == 200 and any(text in unescape(answer.text) for text in REFUSED):
+                answer.success()
+            else:
+                answer.failure(f"bomb answered {answer.status_code} without the message")
+
+
+@events.request.add_listener
+def _record_others(name, response_time, exception, **kwargs):
+    if name not in BOMB_NAMES:
+        OTHERS.append((name, response_time, exception is not None))
+
+
+@events.test_stop.add_listener
+def _write_summary(environment, **kwargs):
+    path = os.environ.get("LOAD_SUMMARY")
+    if not path:
+        return
+
+    def percentile(times: list[float], share: float) -> float:
+        return round(times[min(len(times) - 1, int(share * len(times)))]) if times else 0
+
+    times = sorted(ms for _, ms, _ in OTHERS)
+    browsing = sorted(ms for name, ms, _ in OTHERS if name != "/login")  # the logins hash with scrypt
+    summary = {
+        "requests": len(times),
+        "failures": sum(failed for _, _, failed in OTHERS),
+        "p50_ms": percentile(times, 0.50),
+        "p95_ms": percentile(times, 0.95),
+        "max_ms": round(times[-1]) if times else 0,
+        "without_logins": {"p50_ms": percentile(browsing, 0.50), "p95_ms": percentile(browsing, 0.95)},
+    }
+    with open(path, "w") as out:
+        json.dump(summary, out)
 
 
 def _csrf(page: str) -> str:

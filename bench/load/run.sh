@@ -5,6 +5,8 @@
 # Usage: bench/load/run.sh [DATABASE_URL] [REDIS_URL]
 #   defaults: postgresql://postgres@127.0.0.1/trainadmin_bench_load  redis://127.0.0.1:6379/13
 #   USERS=20 DURATION=60s SESSIONS=5000 PORT=8765 to change the load.
+#   BOMB=1: one more user saves a template bomb on every e-mail rule of one session every 5 s
+#   (bench/load/locustfile.py BombUser); the others' figures are in $OUT/others.json.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
@@ -36,9 +38,15 @@ until curl -fs -o /dev/null "http://127.0.0.1:$port/readyz"; do
     sleep 0.2
 done
 
-LOAD_SESSIONS=$(cat "$out/sessions.json") LOAD_RESULTS=$out/saves.json \
+classes=(BackOfficeUser)
+if [[ "${BOMB:-0}" == 1 ]]; then
+    classes+=(BombUser)
+    users=$((users + 1))
+fi
+LOAD_SESSIONS=$(cat "$out/sessions.json") LOAD_RESULTS=$out/saves.json LOAD_SUMMARY=$out/others.json \
     "$bin/locust" -f bench/load/locustfile.py --headless -u "$users" -r 10 -t "$duration" --stop-timeout 15 \
-    --host "http://127.0.0.1:$port" --csv "$out/locust" --only-summary 2>&1 | tee "$out/locust.txt"
+    --host "http://127.0.0.1:$port" --csv "$out/locust" --only-summary "${classes[@]}" 2>&1 | tee "$out/locust.txt"
+echo "requests other than the bomb's: $(cat "$out/others.json")"
 
 "$py" bench/load/check.py --database-url "$database_url" --saves "$out/saves.json" --sessions "$out/sessions.json"
 echo "server errors logged: $(grep -c '"status": 5' "$out/web.log" || true)"

@@ -1,8 +1,12 @@
 """What a due schedule (or an event) says and to whom: one draft per recipient, rendered from the
 rule's templates with the variables of `render`, with the rule's and its template's attachments.
 
-A template that cannot be rendered raises `TemplateProblem`: the caller marks that schedule (or
-that event's message) failed with the message, and goes on with the others.
+A template that cannot be compiled raises `TemplateProblem`: the caller marks that schedule (or
+that event's message) failed. A message that cannot be rendered (an unknown variable, or over its
+budget of time or size) is a draft with an `error`: the caller writes it as a failed message and
+the others go out. After `MAX_OVERRUNS` renderings over their time budget, the rule's remaining
+messages fail at once: a template that loops too long for two recipients holds no worker for a
+hundred.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from ...extensions import db
 from ...models import (
@@ -18,13 +23,18 @@ from ...models import (
     EmailRule,
     EmailSchedule,
     EmailTemplate,
+    OutboxState,
     TrainingRequest,
     WorkflowStatus,
 )
 from .mail_headers import one_line
 from .recipients import Audience, audience_for, bcc_addresses, recipients
 from .render import TemplateProblem, compile_template, render_template
+from .render_budget import RenderBudgetExceeded
 from .variables import context_for, session_variables
+
+#: Renderings of one rule over their time budget before its remaining messages fail unrendered.
+MAX_OVERRUNS = 2
 
 __all__ = ["Draft", "TemplateProblem", "attachment_ids", "messages_for_event", "messages_for_schedule"]
 
@@ -39,6 +49,11 @@ class Draft:
     bcc: str | None = None
     request_id: int | None = None
     attachment_ids: list[int] = field(default_factory=list)
+    error: str | None = None
+
+    def failure(self) -> dict:
+        """The outbox columns of a message that cannot go: FAILED, with its error."""
+        return {"state": OutboxState.FAILED, "error": self.error} if self.error else {}
 
 
 def attachment_ids(rule: EmailRule) -> list[int]:
@@ -71,7 +86,20 @@ def _drafts(
     body_template = compile_template(rule.body, "body")
     files = attachment_ids(rule)
     drafts = []
+    overruns, last_overrun = 0, None
     for person in people:
+        draft = Draft(
+            recipient=person.email,
+            subject=one_line(rule.subject)[:250],
+            body="",
+            bcc=", ".join(bcc_addresses(rule, excluding=[person.email])) or None,
+            request_id=person.request_id,
+            attachment_ids=list(files),
+        )
+        drafts.append(draft)
+        if overruns >= MAX_OVERRUNS:
+            draft.error = last_overrun
+            continue
         context = context_for(
             rule.kind,
             rule.anchor,
@@ -84,18 +112,21 @@ def _drafts(
             recipient_name=person.name,
             with_addresses=person.sees_participant_addresses,
         )
-        bcc = bcc_addresses(rule, excluding=[person.email])
-        drafts.append(
-            Draft(
-                recipient=person.email,
-                subject=one_line(render_template(subject_template, context, "subject"))[:250],
-                body=render_template(body_template, context, "body").strip() + "\n",
-                bcc=", ".join(bcc) or None,
-                request_id=person.request_id,
-                attachment_ids=list(files),
-            )
-        )
+        try:
+            draft.subject = one_line(render_template(subject_template, context, "subject"))[:250]
+            draft.body = render_template(body_template, context, "body").strip() + "\n"
+        except TemplateProblem as exc:
+            draft.error = _failure(exc)
+            budget = exc.__cause__
+            if isinstance(budget, RenderBudgetExceeded) and budget.kind == "time":
+                overruns, last_overrun = overruns + 1, draft.error
     return drafts
+
+
+def _failure(problem: TemplateProblem) -> str:
+    """A rendering's problem as the failed message shows it: which part, and why."""
+    part = {"subject": gettext("Subject"), "body": gettext("Body")}.get(problem.field or "")
+    return gettext("%(part)s: %(problem)s", part=part, problem=problem.message) if part else problem.message
 
 
 def messages_for_schedule(schedule: EmailSchedule, audience: Audience | None = None) -> list[Draft]:

@@ -175,6 +175,7 @@ def _prepare(schedule: EmailSchedule, counts: Counter, checkpoint: Checkpoint) -
                         "sequence_id": schedule.sequence_id,
                         "request_id": draft.request_id,
                         "attachment_ids": draft.attachment_ids,
+                        **draft.failure(),
                     }
                     for draft in drafts
                 ]
@@ -192,8 +193,14 @@ def _prepare(schedule: EmailSchedule, counts: Counter, checkpoint: Checkpoint) -
     schedule.recipient_count = len(drafts)
     schedule.last_error = None
     counts["schedules_prepared"] += 1
+    failed = sum(1 for draft in drafts if draft.error)
+    if failed:
+        log.warning(
+            "notifications: schedule %s has %s message(s) that cannot be rendered", schedule.id, failed
+        )
+        counts["messages_failed"] += failed
     counts["queued"] += written
-    if not written:  # nobody to write to, or every message written before: nothing will settle it
+    if not written or failed == len(drafts):  # nothing pending: no send will settle it
         counts["follow_ups"] += settle_schedules([schedule.id])
     checkpoint()
 

@@ -122,6 +122,7 @@ def _queue_event(rule: EmailRule, request: TrainingRequest) -> int:
                         "rule_id": rule.id,
                         "request_id": request.id,
                         "attachment_ids": draft.attachment_ids,
+                        **draft.failure(),
                     }
                     for draft in drafts
                 ]

@@ -5,34 +5,30 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from time import monotonic
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from flask import current_app, g, has_app_context, has_request_context
+from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError, meta
+from jinja2.sandbox import SecurityError
 
 from ...models import EmailAnchor, EmailKind
+from . import render_budget
 from .mail_headers import one_line
+from .render_budget import RenderBudgetExceeded
+from .sandbox import TemplateEnvironment
 from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS, day_line, long_date, short_date
 
-#: Templates are written by the staff: no loop or product big enough to hold a worker for long.
-MAX_REPEAT = 10_000
-MAX_EXPONENT = 64
+#: The budget of one rendering when the configuration does not say (tests outside an app).
+DEFAULT_RENDER_MS = 300
+DEFAULT_RENDER_KB = 256
+#: One save request spends at most this many renderings' budget on checking templates (a form
+#: saves every rule of a session at once): past it, a template that still loops is refused at once.
+CHECK_RENDERS = 4
+#: How many sequences, days and participants the probe's sample has.
+PROBE_COUNT = 20
 
-
-class _TemplateEnvironment(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-            raise SecurityError("exponent too large")
-        big = any(isinstance(v, int) and abs(v) > MAX_REPEAT for v in (left, right))
-        if operator == "*" and big and any(isinstance(v, str | list | tuple) for v in (left, right)):
-            raise SecurityError("repetition too large")
-        return super().call_binop(context, operator, left, right)
-
-
-_ENV = _TemplateEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
-for _name in ("range", "lipsum", "cycler", "joiner", "namespace", "dict"):
-    _ENV.globals.pop(_name, None)
+_ENV = TemplateEnvironment()
+_PROBE = TemplateEnvironment(probe=True)
 
 
 class TemplateProblem(Exception):
@@ -101,6 +97,21 @@ def sample_context(kind: EmailKind, anchor: EmailAnchor) -> dict:
     return context
 
 
+def probe_context(context: dict) -> dict:
+    """The sample with more of everything a template may loop on: a real session has several
+    sequences, several days and participants."""
+    sequence = {**context["sequences"][0]}
+    sequence["dates"] = sequence["dates"] * PROBE_COUNT
+    probe = {
+        **context,
+        "sequences": [sequence] * PROBE_COUNT,
+        "participants": context["participants"] * PROBE_COUNT,
+    }
+    if "slots" in context:
+        probe["slots"] = [{**context["slots"][0], "dates": sequence["dates"]}] * PROBE_COUNT
+    return probe
+
+
 # --- Rendering -----------------------------------------------------------------------------------
 
 
@@ -122,11 +133,53 @@ def compile_template(source: str, field: str):
         ) from exc
 
 
-def render_template(template, context: dict, field: str) -> str:
+def render_limits() -> tuple[int, int]:
+    """(milliseconds, characters) that one rendering may take."""
+    config = current_app.config if has_app_context() else {}
+    milliseconds = config.get("TRAINADMIN_EMAIL_RENDER_MS", DEFAULT_RENDER_MS)
+    return milliseconds, 1024 * config.get("TRAINADMIN_EMAIL_RENDER_KB", DEFAULT_RENDER_KB)
+
+
+def _check_limits() -> tuple[int, int]:
+    milliseconds, size = render_limits()
+    if not has_request_context():
+        return milliseconds, size
+    spent = g.get("template_check_ms", 0)
+    return max(0, min(milliseconds, milliseconds * CHECK_RENDERS - spent)), size
+
+
+def _checked(render, *args):
+    """One rendering of the check before saving, counted in the request's share."""
+    started = monotonic()
+    try:
+        return render(*args, limits=_check_limits())
+    finally:
+        if has_request_context():
+            g.template_check_ms = g.get("template_check_ms", 0) + (monotonic() - started) * 1000
+
+
+def budget_message(exc: RenderBudgetExceeded) -> str:
+    from flask_babel import gettext
+
+    if exc.kind == "time":
+        return gettext(
+            "The template takes too long to write (more than %(ms)s ms): check its loops.",
+            ms=exc.milliseconds,
+        )
+    return gettext("The template writes too much text (more than %(kb)s KB).", kb=exc.kilobytes)
+
+
+def render_template(template, context: dict, field: str, limits: tuple[int, int] | None = None) -> str:
+    """The template rendered within its budget of time and size; TemplateProblem otherwise."""
     from flask_babel import gettext
 
     try:
-        return template.render(context)
+        with render_budget.limits(*(limits or render_limits())) as budget:
+            text = template.render(context)
+            budget.allow(len(text))
+            return text
+    except RenderBudgetExceeded as exc:
+        raise TemplateProblem(budget_message(exc), field) from exc
     except UndefinedError as exc:
         raise TemplateProblem(
             gettext("Unknown variable in the template: %(name)s.", name=_undefined_name(exc)), field
@@ -135,13 +188,31 @@ def render_template(template, context: dict, field: str) -> str:
         raise TemplateProblem(
             gettext("The template uses something that is not allowed: %(detail)s", detail=str(exc)), field
         ) from exc
-    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
-        message = gettext("The template cannot be rendered: %(detail)s", detail=str(exc))
+    except RecursionError as exc:
+        raise TemplateProblem(gettext("The template calls itself without end."), field) from exc
+    except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError, MemoryError) as exc:
+        message = gettext(
+            "The template cannot be rendered: %(detail)s", detail=str(exc) or type(exc).__name__
+        )
         raise TemplateProblem(message, field) from exc
 
 
-def render_text(source: str, context: dict, field: str) -> str:
-    return render_template(compile_template(source, field), context, field)
+def probe_problem(source: str, context: dict, limits: tuple[int, int] | None = None) -> str | None:
+    """Every branch of the template at once, against a larger sample: the budget's message when it
+    is exceeded. Other errors of the probe are not the user's (a branch meant for other values)."""
+    try:
+        template = _PROBE.from_string(source)
+        with render_budget.limits(*(limits or render_limits())) as budget:
+            budget.allow(len(template.render(context)))
+    except RenderBudgetExceeded as exc:
+        return budget_message(exc)
+    except Exception:  # noqa: BLE001 — only the budget counts here
+        return None
+    return None
+
+
+def render_text(source: str, context: dict, field: str, limits: tuple[int, int] | None = None) -> str:
+    return render_template(compile_template(source, field), context, field, limits)
 
 
 def check_template(kind: EmailKind, anchor: EmailAnchor, subject: str, body: str) -> dict[str, str]:
@@ -166,10 +237,14 @@ def check_template(kind: EmailKind, anchor: EmailAnchor, subject: str, body: str
             errors[field] = gettext("Unknown variable in the template: %(name)s.", name=", ".join(unknown))
             continue
         try:
-            rendered = render_text(source, context, field)
+            rendered = _checked(render_text, source, context, field)
         except TemplateProblem as exc:
             errors[field] = exc.message
             continue
         if field == "subject" and len(one_line(rendered)) > 250:
             errors[field] = gettext("At most %(n)s characters.", n=250)
+            continue
+        problem = _checked(probe_problem, source, probe_context(context))
+        if problem:
+            errors[field] = problem
     return errors
