@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rq import get_current_job
+
 from ..services.notifications import delivery, sending
 from ..transaction import commit
 from . import job
@@ -24,7 +26,10 @@ def send_batch(ids: list[int], lease: str | None = None) -> dict[str, int]:
     """Send these outbox rows. An unreachable SMTP server fails the job, which RQ retries with
     backoff (the rows are released for the next tick as well). Calendar updates that a sent
     convocation queued wake the dispatcher once committed."""
-    result = delivery.send_messages(ids, commit, datetime.fromisoformat(lease) if lease else None)
+    current = get_current_job()  # its retries, under the same id, take its rows back at once
+    result = delivery.send_messages(
+        ids, commit, datetime.fromisoformat(lease) if lease else None, current.id if current else None
+    )
     if result.get("unreachable"):
         raise sending.SmtpUnavailable(f"{result['unreachable']} message(s) could not be sent")
     return result
