@@ -1,4 +1,4 @@
-"""Jobs of the notifications: the dispatcher tick (every minute, from `rq cron`) and the sending of
+"""Jobs of the notifications: the dispatcher tick (every minute, from `flask cron`) and the sending of
 one batch of outbox rows. Thin: the rules live in services/notifications/delivery.py, and running
 either twice, or two at once, sends nothing twice (the outbox's claims and unique keys)."""
 
