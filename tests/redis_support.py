@@ -28,6 +28,7 @@ class OwnRedis:
         return f"redis://{HOST}:{self.port}/0"
 
     def start(self, timeout: float = 20) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [
                 REDIS_SERVER,

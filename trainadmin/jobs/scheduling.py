@@ -1,6 +1,8 @@
 """The scheduling process, `flask --app app cron` (exactly one in the installation): it queues the
 periodic jobs of trainadmin/jobs/cron.py (RQ's CronScheduler) and moves the delayed jobs that are
 due — RQ's retries with backoff, `enqueue_in` — from their registry to the queue (RQ's scheduler).
+Every 10 seconds it also has RQ look for jobs whose worker died (their heartbeat lapsed), which RQ
+retries under the same id: a send batch cut by a killed worker goes on within a minute.
 
 `rq cron` and the scheduler process of `rq worker --with-scheduler` stop at the first Redis error
 (a restarted Redis, a failover): periodic ticks and retries then wait for someone to restart them.
@@ -13,11 +15,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq import Queue
 from rq.cron import CronScheduler
+from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 
 from ..queue import QUEUE_NAME
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CRON_CONFIG = "trainadmin.jobs.cron"
 STEP = 1  # seconds between two looks at the delayed jobs (RQ's scheduler interval)
+ABANDONED_EVERY = 10  # seconds between two looks for jobs whose worker died (RQ's: every 10 min)
 BACKOFF = (1, 2, 4, 8, 15, 30)  # seconds before trying Redis again, growing while it stays away
 REDIS_AWAY = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -37,8 +43,10 @@ class Scheduling:
         self.cron = CronScheduler(connection=connection)
         self.cron.load_config_from_file(config)
         self.delayed = RQScheduler([QUEUE_NAME], connection=connection, interval=STEP)
+        self.started = StartedJobRegistry(queue=Queue(QUEUE_NAME, connection=connection))
         self.stopping = threading.Event()
         self._born = False
+        self._looked = 0.0
 
     def step(self) -> float:
         """One round; returns the seconds to wait before the next."""
@@ -53,6 +61,9 @@ class Scheduling:
         if self.delayed.acquired_locks:
             self.delayed.heartbeat()
             self.delayed.enqueue_scheduled_jobs()
+        if time.monotonic() - self._looked >= ABANDONED_EVERY:
+            self.started.cleanup()  # a job whose worker died: retried (same id) or failed, now
+            self._looked = time.monotonic()
         return min(self.cron.calculate_sleep_interval(), STEP)
 
     def run(self) -> None:
