@@ -1,5 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd) that records what it accepts, and can be told to refuse
-or to hold a message (so that a test can kill the sender while it waits for the answer)."""
+or to hold a message (so that a test can kill the sender while it waits for the answer), or to drop
+the connection. With `log_path` it writes a line per message accepted, with its Message-ID, as
+Postfix does in its mail.log."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
@@ -44,6 +47,9 @@ class SmtpServer:
         self._refusals_left: int | None = None
         self._refused_recipients: dict[str, str] = {}
         self._hold_after: int | None = None
+        self._hold_accepted = False
+        self._drop_after: int | None = None
+        self.log_path: Path | None = None
         self.holding = threading.Event()
         self._released = threading.Event()
 
@@ -63,10 +69,16 @@ class SmtpServer:
         with self._lock:
             self._refused_recipients[address.lower()] = reply
 
-    def hold_after(self, count: int) -> None:
-        """Accept `count` messages, then keep the next one waiting for its answer until release()."""
+    def hold_after(self, count: int, accepted: bool = False) -> None:
+        """Accept `count` messages, then keep the next one waiting for its answer until release();
+        `accepted`: that one is received (and logged) first — the sender cannot know it."""
         with self._lock:
-            self._hold_after = count
+            self._hold_after, self._hold_accepted = count, accepted
+
+    def drop_after(self, count: int) -> None:
+        """Accept `count` messages, receive the next one, then drop the connection before answering."""
+        with self._lock:
+            self._drop_after = count
 
     def release(self) -> None:
         """Answer the held message (a refusal: it was never acknowledged) and hold no more."""
@@ -109,17 +121,33 @@ class SmtpServer:
                 if self._refusals_left <= 0:
                     self._refusal, self._refusals_left = None, None
             hold = self._hold_after is not None and len(self.received) >= self._hold_after
+            drop = self._drop_after is not None and len(self.received) >= self._drop_after
+            if drop:
+                self._drop_after = None
         if refusal:
             return refusal
-        if hold:
+        if hold and not self._hold_accepted:
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, self._released.wait, 60)
             return "451 4.3.0 Not accepted"  # never acknowledged: not received
-        with self._lock:
-            self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
-            )
+        self._receive(envelope)
+        if drop:
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"  # never reaches the sender
+        if hold:
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self._released.wait, 60)
         return "250 Message accepted for delivery"
+
+    def _receive(self, envelope) -> None:
+        item = Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
+        with self._lock:
+            self.received.append(item)
+            if self.log_path is not None:
+                with self.log_path.open("a") as log:
+                    log.write(
+                        f"{time.strftime('%b %d %H:%M:%S')} sink: message-id={item.message['Message-ID']}\n"
+                    )
 
 
 def free_port() -> int:

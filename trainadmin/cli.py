@@ -1,4 +1,4 @@
-"""`flask --app app <command>`: init-db, create-user, seed-demo, demo, dispatch, purge-files,
+"""`flask --app app <command>`: init-db, create-user, seed-demo, demo, dispatch, cron, purge-files,
 import-partner."""
 
 from __future__ import annotations
@@ -150,6 +150,24 @@ def dispatch_command(enqueue):
         click.echo(f"{label}: {counts.get(key, 0)}")
 
 
+@click.command("cron")
+@with_appcontext
+def cron_command():
+    """Queue the periodic jobs and the due retries of the RQ jobs, until stopped; waits out a Redis
+    that goes away. Exactly one in the whole installation."""
+    from redis import Redis
+
+    from .jobs.scheduling import Scheduling
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in the web process.")
+    scheduling = Scheduling(Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30))
+    scheduling.install_signal_handlers()
+    click.echo("Scheduling periodic jobs and retries (stop with Ctrl-C).")
+    scheduling.run()
+
+
 @click.command("purge-files")
 @click.option(
     "--older-than",
@@ -230,6 +248,7 @@ def register_cli(app: Flask) -> None:
         seed_demo_command,
         demo_command,
         dispatch_command,
+        cron_command,
         purge_files_command,
         import_partner_command,
     ):

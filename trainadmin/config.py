@@ -32,6 +32,7 @@ ENV_KEYS = (
     "TRAINADMIN_STORAGE",
     "TRAINADMIN_MAX_UPLOAD_MB",
     "TRAINADMIN_MAIL_MAX_ATTEMPTS",
+    "TRAINADMIN_MAIL_LOG",
     "TRAINADMIN_TZ",
     "BABEL_DEFAULT_LOCALE",
     "TRAINADMIN_API_KEYS",
@@ -98,6 +99,9 @@ def default_config(instance_path: Path) -> dict:
         "TRAINADMIN_STORAGE": str(instance_path / "files"),
         "TRAINADMIN_MAX_UPLOAD_MB": 10,
         "TRAINADMIN_MAIL_MAX_ATTEMPTS": 5,
+        #: The SMTP server's log, readable here (Postfix's mail.log…): a message whose send was in
+        #: doubt after a crash is looked up there by Message-ID before it is sent again.
+        "TRAINADMIN_MAIL_LOG": "",
         "TRAINADMIN_TZ": "Europe/Paris",
         "BABEL_DEFAULT_LOCALE": "fr",
         "TRAINADMIN_API_KEYS": "",

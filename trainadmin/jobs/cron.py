@@ -1,5 +1,5 @@
-"""Periodic jobs, for `rq cron -u "$REDIS_URL" trainadmin.jobs.cron` (exactly one such process:
-RQ's cron scheduler has no leader election).
+"""Periodic jobs, for `flask --app app cron` (exactly one such process: it has no leader
+election; see jobs/scheduling.py).
 
 The dispatcher tick runs at start, then every minute; it is cheap when nothing is due (a few indexed
 queries) and safe to run twice. Every minute too, the partners whose import schedule (a cron

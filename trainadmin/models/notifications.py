@@ -166,6 +166,9 @@ class OutboxMessage(db.Model):
     attachment_ids: Mapped[list | None] = mapped_column(sa.JSON)
     #: Set by the worker that is sending it; a claim older than the job timeout may be taken over.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Who holds the claim (the RQ job's id, or one inline run): a retry of that job takes its rows
+    #: back at once, and a claim left with no outcome is « in doubt » for whoever takes it next.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

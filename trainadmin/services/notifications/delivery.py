@@ -33,8 +33,9 @@ from ...models import (
     utcnow,
 )
 from ...queue import get_queue
-from . import calendar, compose, events, outbox, sending
-from .sending import INFRASTRUCTURE_ERRORS, describe, stale_after
+from . import calendar, claims, compose, events, outbox, sending
+from .outcomes import INFRASTRUCTURE_ERRORS
+from .sending import describe, stale_after
 from .wake import Checkpoint, dispatching
 
 log = logging.getLogger(__name__)
@@ -242,15 +243,17 @@ def _process_slot_changes(counts: Counter, checkpoint: Checkpoint) -> None:
 
 
 def _lease_pending(now: datetime, checkpoint: Checkpoint) -> tuple[list[int], datetime] | None:
-    """Pending messages nobody holds (or held by a worker that died), leased to one round of sends."""
+    """Pending messages nobody holds (or held by a worker that died, or by a job RQ knows as ended
+    or lost), leased to one round of sends."""
     stale_before = now - stale_after()
+    free = [OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale_before]
+    dead = claims.dead_senders(now)
+    if dead:
+        free.append(OutboxMessage.claimed_by.in_(dead))
     ids = list(
         db.session.scalars(
             sa.select(OutboxMessage.id)
-            .where(
-                OutboxMessage.state == OutboxState.PENDING,
-                sa.or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale_before),
-            )
+            .where(OutboxMessage.state == OutboxState.PENDING, sa.or_(*free))
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
             .limit(LEASE_LIMIT)
             .with_for_update(skip_locked=True)
@@ -298,13 +301,13 @@ def _enqueue_sends(queue, ids: list[int], lease: datetime, counts: Counter, chec
 
 
 def send_messages(
-    ids: Iterable[int], checkpoint: Checkpoint, lease: datetime | None = None
+    ids: Iterable[int], checkpoint: Checkpoint, lease: datetime | None = None, sender_id: str | None = None
 ) -> dict[str, int]:
-    """Send these outbox rows (those still pending that nobody else holds) over one SMTP
-    connection, or keep them in the outbox without MAIL_SERVER; then settle their schedules.
-    Returns what happened, by name."""
+    """Send these outbox rows (those still pending that nobody else holds, or that this sender —
+    an RQ job's id — held before it was cut off) over one SMTP connection, or keep them in the
+    outbox without MAIL_SERVER; then settle their schedules. Returns what happened, by name."""
     counts: Counter[str] = Counter()
-    schedule_ids = sending.send(list(ids), lease, counts, checkpoint)
+    schedule_ids = sending.send(list(ids), lease, counts, checkpoint, sender_id)
     counts["follow_ups"] += settle_schedules(schedule_ids)
     checkpoint()
     return {name: value for name, value in counts.items() if value}

@@ -28,7 +28,8 @@ from ...models import (
     WorkflowStatus,
 )
 from . import calendar, compose, outbox
-from .sending import INFRASTRUCTURE_ERRORS, describe
+from .outcomes import INFRASTRUCTURE_ERRORS
+from .sending import describe
 
 log = logging.getLogger(__name__)
 

@@ -1,42 +1,40 @@
 """The SMTP sending of outbox rows: claimed, sent over one connection per batch, each outcome
 recorded right after its own send.
 
-A batch's rows are claimed with one conditional UPDATE (a second job with the same rows gets none);
-each row is marked SENT, refused (tried again later) or FAILED as soon as the server answered, so a
-crash leaves at most the message in flight unknown, and its stable Message-ID lets mail systems drop
-a copy. A claim older than the job timeout belongs to a dead worker and is taken over.
+A batch's rows are claimed in one transaction, in the name of their sender (the RQ job's id): a
+second job with the same rows gets none, while a retry of the same job (RQ retries a failed or
+abandoned job under its id) takes its rows back at once. Each row is marked SENT, refused (tried
+again later) or FAILED as soon as the server answered — a lost database connection is reopened and
+the write tried again for a few seconds — so a crash leaves at most the message in flight unknown.
+A row taken over from a sender that left no outcome is « in doubt »: it is looked up by Message-ID
+in the SMTP server's log before being sent again (`reconcile.py`). A claim older than the job
+timeout belongs to a dead worker and is taken over by anyone.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 
 from ...extensions import db, mail
-from ...logs import email_log, recipient_domain
 from ...models import Document, OutboxMessage, OutboxState, TrainingSession, utcnow
-from .mail_message import MessageError, build_message, deliver, envelope
+from . import reconcile
+from .mail_message import MessageError, build_message, deliver, envelope, message_id
+from .outcomes import ClaimLost, Outcomes, log_outcome, outcomes
 from .wake import Checkpoint
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before a refused message is tried again
 SMTP_TIMEOUT = 60  # seconds without an answer from the SMTP server
-
-
-#: Database failures that say nothing about the message (locked, connection lost): the tick stops
-#: and the next one tries again, instead of marking anything FAILED.
-INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, InternalError)
 
 
 class SmtpUnavailable(RuntimeError):
@@ -54,8 +52,11 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:2000]
 
 
-def release(ids: list[int], claim: datetime, **values) -> None:
-    """Give back the rows still pending under this claim, for the next tick to hand out."""
+def release(ids: list[int], claim: datetime, *, in_doubt: bool = False, **values) -> None:
+    """Give back the rows still pending under this claim, for the next tick to hand out; a row `in
+    doubt` (its send was cut off before the server's answer) keeps its sender's name as a mark."""
+    if not in_doubt:
+        values["claimed_by"] = None
     db.session.execute(
         sa.update(OutboxMessage)
         .where(
@@ -86,11 +87,19 @@ class OutgoingMessage:
     session_code: str | None = None
 
 
-def send(ids: list[int], lease: datetime | None, counts: Counter, checkpoint: Checkpoint) -> set[int]:
+def send(
+    ids: list[int],
+    lease: datetime | None,
+    counts: Counter,
+    checkpoint: Checkpoint,
+    sender_id: str | None = None,
+) -> set[int]:
     """Send these outbox rows, those still pending that nobody else holds, over one SMTP connection;
-    without MAIL_SERVER they are kept in the outbox instead. Counts what happened; returns the
-    schedules of the rows it handled."""
-    claim, claimed = _claim(ids, lease, checkpoint)
+    without MAIL_SERVER they are kept in the outbox instead. `sender_id` names the sender (the RQ
+    job's id: its retries take its rows back). Counts what happened; returns the schedules of the
+    rows it handled."""
+    sender_id = sender_id or f"inline:{uuid.uuid4().hex}"
+    claim, claimed, in_doubt = _claim(ids, lease, sender_id, checkpoint)
     if not claimed:
         return set()
     rows = [
@@ -124,29 +133,72 @@ def send(ids: list[int], lease: datetime | None, counts: Counter, checkpoint: Ch
         )
         counts["kept"] += len(rows)
     else:
+        schedule_ids = {row.schedule_id for row in rows if row.schedule_id}
+        if in_doubt:
+            rows = _reconcile(rows, in_doubt, claim, counts, checkpoint)
         _send_rows(rows, claim, counts, checkpoint)
+        return schedule_ids
     return {row.schedule_id for row in rows if row.schedule_id}
 
 
-def _claim(ids: list[int], lease: datetime | None, checkpoint: Checkpoint) -> tuple[datetime, list[int]]:
-    """Take the rows still pending that are free, leased to us, or held by a dead worker."""
+def _claim(
+    ids: list[int], lease: datetime | None, sender_id: str, checkpoint: Checkpoint
+) -> tuple[datetime, list[int], set[int]]:
+    """Take the rows still pending that are free, leased to us, ours already (a retry of this job),
+    or held by a dead worker. Returns the claim, the rows taken, and those of them in doubt (taken
+    from a sender that wrote no outcome)."""
     claim = utcnow()
     if lease is not None and claim <= lease:
         claim = lease + timedelta(microseconds=1)
-    free = sa.or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < claim - stale_after())
+    free = sa.or_(
+        OutboxMessage.claimed_at.is_(None),
+        OutboxMessage.claimed_at < claim - stale_after(),
+        OutboxMessage.claimed_by == sender_id,
+    )
     if lease is not None:
         free = sa.or_(free, OutboxMessage.claimed_at == lease)
-    claimed = list(
-        db.session.scalars(
+    held = db.session.execute(
+        sa.select(OutboxMessage.id, OutboxMessage.claimed_by)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.PENDING, free)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed = sorted(row_id for row_id, _by in held)
+    if claimed:
+        db.session.execute(
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.PENDING, free)
-            .values(claimed_at=claim)
-            .returning(OutboxMessage.id),
+            .where(OutboxMessage.id.in_(claimed))
+            .values(claimed_at=claim, claimed_by=sender_id),
             execution_options={"synchronize_session": False},
         )
+    checkpoint()
+    return claim, claimed, {row_id for row_id, by in held if by is not None}
+
+
+def _reconcile(
+    rows: list[OutgoingMessage], in_doubt: set[int], claim: datetime, counts: Counter, checkpoint: Checkpoint
+) -> list[OutgoingMessage]:
+    """The rows in doubt that the SMTP server's log shows as received are marked SENT, not sent
+    again; returns the rows left to send."""
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    doubtful = {message_id(row, sender): row for row in rows if row.id in in_doubt}
+    found = reconcile.accepted_message_ids(doubtful)
+    for mid, row in doubtful.items():
+        if mid in found:
+            log.info("notifications: message %s was received by the server before a crash", row.id)
+        else:
+            log.warning("notifications: message %s may have been sent before a crash; sent again", row.id)
+    if not found:
+        return rows
+    done = {doubtful[mid].id for mid in found}
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(done), OutboxMessage.claimed_at == claim)
+        .values(state=OutboxState.SENT, sent_at=utcnow(), error=None, attempts=OutboxMessage.attempts + 1),
+        execution_options={"synchronize_session": False},
     )
     checkpoint()
-    return claim, sorted(claimed)
+    counts["reconciled"] += len(done)
+    return [row for row in rows if row.id not in done]
 
 
 def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, checkpoint: Checkpoint) -> None:
@@ -155,25 +207,29 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, ch
     max_attempts = config["TRAINADMIN_MAIL_MAX_ATTEMPTS"]
     attached = _documents(rows)
     done = 0
+    in_flight = False  # between handing a message over and the server's answer
+    if not rows:
+        return
     try:
-        with _outcomes(checkpoint) as outcomes, mail.connect() as connection:
+        with outcomes(checkpoint) as recorder, mail.connect() as connection:
             if connection.host is not None and connection.host.sock is not None:
                 connection.host.sock.settimeout(SMTP_TIMEOUT)
             for row in rows:
                 try:
                     message = build_message(row, sender, attached)
+                    in_flight = True
                     deliver(connection, message, *envelope(row, sender))
                 except MessageError as exc:
-                    outcomes.record(
+                    recorder.record(
                         row, claim, state=OutboxState.FAILED, error=_text(exc) or type(exc).__name__
                     )
                     counts["failed"] += 1
                 except smtplib.SMTPServerDisconnected:
                     raise
                 except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
-                    _refused(outcomes, row, claim, exc, max_attempts, counts)
+                    _refused(recorder, row, claim, exc, max_attempts, counts)
                 else:
-                    outcomes.record(
+                    recorder.record(
                         row,
                         claim,
                         state=OutboxState.SENT,
@@ -182,7 +238,11 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, ch
                         attempts=OutboxMessage.attempts + 1,
                     )
                     counts["sent"] += 1
+                in_flight = False
                 done += 1
+    except ClaimLost as exc:
+        log.warning("notifications: %s; this sender stops", exc)
+        counts["taken_over"] += len(rows) - done
     except (OSError, smtplib.SMTPException) as exc:  # refused, dropped, timed out: try the rest later
         if done >= len(rows):  # only the goodbye failed
             return
@@ -191,13 +251,16 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, ch
         log.warning("notifications: SMTP server unreachable: %s", exc)
         for row in rows[done:]:
             log_outcome(row, {"error": error})
+        if in_flight:  # cut off before the answer: the server may have it
+            release([rows[done].id], claim, in_doubt=True, error=error)
+            done += 1
         release([row.id for row in rows[done:]], claim, error=error)
         checkpoint()
-        counts["unreachable"] += len(rows) - done
+        counts["unreachable"] += len(rows) - done + in_flight
 
 
 def _refused(
-    outcomes: _Outcomes,
+    recorder: Outcomes,
     row: OutgoingMessage,
     claim: datetime,
     exc: smtplib.SMTPException,
@@ -209,13 +272,13 @@ def _refused(
     error = f"{code} {reply}".strip()
     attempts = row.attempts + 1
     if code >= 500 or attempts >= max_attempts:
-        outcomes.record(row, claim, state=OutboxState.FAILED, error=error, attempts=attempts)
+        recorder.record(row, claim, state=OutboxState.FAILED, error=error, attempts=attempts)
         counts["failed"] += 1
         return
     delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
     # Held, not free: the claim expires (and a tick takes the message again) `delay` seconds from now.
     held_until = utcnow() + timedelta(seconds=delay) - stale_after()
-    outcomes.record(row, claim, error=error, attempts=attempts, claimed_at=held_until)
+    recorder.record(row, claim, error=error, attempts=attempts, claimed_at=held_until)
     counts["retrying"] += 1
 
 
@@ -233,62 +296,6 @@ def _decode(text) -> str:
 
 def _text(exc: BaseException) -> str:
     return str(exc).strip()
-
-
-class _Outcomes:
-    """Where what became of each message is written, durably, right after its send. On PostgreSQL
-    an autocommit connection of its own: one round trip a message instead of four (checkout, BEGIN,
-    UPDATE, COMMIT). Otherwise (SQLite; a session joined to an outer transaction) the session,
-    committed each time."""
-
-    def __init__(self, checkpoint: Checkpoint, connection: sa.Connection | None = None):
-        self.checkpoint = checkpoint
-        self.connection = connection
-
-    def record(self, row: OutgoingMessage, claim: datetime, **values) -> None:
-        """Only while the claim is still ours: a worker that outlived the job timeout has lost it
-        and must not overwrite what the next one did."""
-        statement = (
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.claimed_at == claim)
-            .values(**values)
-        )
-        if self.connection is not None:
-            result = self.connection.execute(statement)
-        else:
-            result = db.session.execute(statement, execution_options={"synchronize_session": False})
-            self.checkpoint()
-        if not result.rowcount:
-            log.warning("notifications: message %s was taken over by another worker", row.id)
-            return
-        log_outcome(row, values)
-
-
-def log_outcome(row: OutgoingMessage, values: dict) -> None:
-    """One line per e-mail sent, refused or failed; of the recipient only the domain."""
-    state = values.get("state")
-    outcome = "sent" if state == OutboxState.SENT else "failed" if state == OutboxState.FAILED else "retrying"
-    fields = {
-        "outbox_id": row.id,
-        "kind": row.kind,
-        "session_code": row.session_code,
-        "recipient_domain": recipient_domain(row.recipient),
-        "outcome": outcome,
-    }
-    if outcome != "sent":
-        fields["error"] = values.get("error")
-    level = logging.INFO if outcome == "sent" else logging.WARNING
-    email_log.log(level, "e-mail %s %s", row.id, outcome, extra=fields)
-
-
-@contextmanager
-def _outcomes(checkpoint: Checkpoint) -> Iterator[_Outcomes]:
-    bind = db.session.get_bind()
-    if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            yield _Outcomes(checkpoint, connection)
-    else:
-        yield _Outcomes(checkpoint)
 
 
 def _documents(rows: list[OutgoingMessage]) -> dict[int, Document]:
