@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 from .extensions import db
 from .i18n import LOCALES
 from .ids import parse_id
+from .logs import identify
 from .models import User
 from .transaction import commits
 
@@ -39,6 +40,7 @@ def load_user(user_id: str) -> User | None:
     user = db.session.get(User, number)
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
+    identify(user)
     return user
 
 
@@ -79,6 +81,7 @@ def login():
         if user is not None:
             session.clear()
             login_user(user)
+            identify(user)
             return redirect(next_url or url_for("admin.index"))
         error = gettext("Wrong e-mail address or password.")
     status = 401 if request.method == "POST" else 200
