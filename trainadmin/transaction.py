@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, has_app_context, has_request_context
 from sqlalchemy.orm import Session as OrmSession
 
+from . import form_tokens
 from .extensions import db
 from .services.errors import DomainError
 
@@ -150,6 +151,7 @@ def commits(
         if _status(response) >= 400:
             rollback()
         else:
+            form_tokens.settle(response)
             commit()
         return response
 
