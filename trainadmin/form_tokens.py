@@ -16,6 +16,7 @@ from sending twice, it is not an access check.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from sqlalchemy.orm import Session as OrmSession
 
 from .extensions import db
 from .models import FormToken, utcnow
+
+log = logging.getLogger(__name__)
 
 FIELD = "form_token"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -127,7 +130,11 @@ def _record_answer(session: OrmSession) -> None:
         return
     if callable(answer):
         session.flush()
-        answer = answer()
+        try:
+            answer = answer()
+        except Exception:  # noqa: BLE001 (a second sending then goes to the form's page: never fail a save)
+            log.exception("form token: the answer of %s could not be built", request.path)
+            return
     session.execute(sa.update(FormToken).where(FormToken.token == token).values(answer=answer[:2000]))
 
 
