@@ -33,7 +33,7 @@ from trainadmin.models import (
 )
 
 from . import factories
-from .conftest import count_rows
+from .conftest import count_rows, csrf_token, login
 
 ALREADY = "Ce formulaire a déjà été enregistré."
 FORM_RE = re.compile(r'<form\b[^>]*\baction="([^"]*)"[^>]*>(.*?)</form>', re.S)
@@ -305,7 +305,11 @@ def test_two_sendings_at_the_same_moment_apply_the_form_once(app, committed_db):
     session = factories.make_session(label="Double clic")
     committed_db.session.commit()
     session_id = session.id
-    clients = [committed_client(app), committed_client(app)]
+    first = committed_client(app)
+    second = app.test_client()  # the same user, in another worker
+    assert login(second, first.email).status_code == 302
+    second.csrf = csrf_token(second, "/admin/")
+    clients = [first, second]
     token = "double-click-token-0123456789"
     answers: list = []
     barrier = threading.Barrier(2)
@@ -336,3 +340,27 @@ def test_two_sendings_at_the_same_moment_apply_the_form_once(app, committed_db):
     assert (
         committed_db.session.scalar(sa.select(sa.func.count()).where(Financing.session_id == session_id)) == 1
     )
+
+
+def test_tokens_older_than_a_week_are_forgotten_when_their_user_posts_again(db, world, login_as, users):
+    from datetime import timedelta
+
+    from trainadmin.form_tokens import KEEP
+    from trainadmin.models import utcnow
+
+    manager = users[Role.MANAGER]
+    other = users[Role.ADMIN]
+    old = utcnow() - KEEP - timedelta(hours=1)
+    for token, user in (("old-token-of-the-manager-0001", manager), ("old-token-of-the-admin-00001", other)):
+        db.session.add(FormToken(token=token, user_id=user.id, created_at=old))
+    db.session.add(FormToken(token="recent-token-of-the-manager-1", user_id=manager.id, created_at=utcnow()))
+    db.session.flush()
+    client = login_as(Role.MANAGER)
+    action, data, model, page = forms(world)["financing"]
+    token = rendered_token(client, page, action)
+    assert (
+        client.post(action, data={"csrf_token": client.csrf, "form_token": token, **data()}).status_code
+        == 302
+    )
+    kept = set(db.session.scalars(sa.select(FormToken.token)))
+    assert kept == {"old-token-of-the-admin-00001", "recent-token-of-the-manager-1", token}

@@ -78,7 +78,9 @@ def claim() -> Response | None:
     if taken is not None:
         g.form_token = token
         return None
-    answer = db.session.scalar(sa.select(FormToken.answer).where(FormToken.token == token))
+    answer = db.session.scalar(  # another user's form (a shared link) does not tell where it led
+        sa.select(FormToken.answer).where(FormToken.token == token, FormToken.user_id == current_user.id)
+    )
     db.session.rollback()
     return already_applied(answer)
 
