@@ -60,6 +60,7 @@ def committed_client(app, role: Role = Role.MANAGER):
     client = app.test_client()
     assert login(client, user.email).status_code == 302
     client.csrf = csrf_token(client, "/admin/")
+    client.email = user.email
     return client
 
 

@@ -17,6 +17,7 @@ from .extensions import db
 from .i18n import LOCALES
 from .ids import parse_id
 from .known_browsers import remember_browser
+from .logs import identify
 from .models import User
 from .transaction import commits
 
@@ -40,6 +41,7 @@ def load_user(user_id: str) -> User | None:
     user = db.session.get(User, number)
     if user is None or not user.active or not hmac.compare_digest(user.session_token, token):
         return None
+    identify(user)
     return user
 
 
@@ -80,6 +82,7 @@ def login():
         if user is not None:
             session.clear()
             login_user(user)
+            identify(user)
             return remember_browser(redirect(next_url or url_for("admin.index")), user.email)
         error = gettext("Wrong e-mail address or password.")
     status = 401 if request.method == "POST" else 200

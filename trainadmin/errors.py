@@ -10,11 +10,26 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from .transaction import committed_in_this_request
+
 log = logging.getLogger(__name__)
 
 
 def _page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _saved_but_not_shown(status: int):
+    """The request's commit happened before the failure: its change is saved and must not be tried
+    again (a second cost, a second enrolment); only the answer page is missing."""
+    return _page(
+        status,
+        gettext("Saved, page not shown"),
+        gettext(
+            "Your change was saved, but the page could not be shown. "
+            "Do not send the form again: open the page anew to see the change."
+        ),
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -78,6 +93,8 @@ def init_app(app: Flask) -> None:
             log.debug("rollback after a dropped connection failed", exc_info=True)
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         log.warning("database unavailable: %s", reason[0] if reason else type(exc).__name__)
+        if committed_in_this_request():
+            return _saved_but_not_shown(503)
         return _page(
             503,
             gettext("Database unavailable"),
@@ -86,6 +103,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(exc):
+        if committed_in_this_request():
+            return _saved_but_not_shown(500)
         return _page(
             500, gettext("Unexpected error"), gettext("Something went wrong on our side. Nothing was saved.")
         )

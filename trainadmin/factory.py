@@ -43,7 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config_module.load(Path(app.instance_path), overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from . import errors, i18n, logs, security, transaction
+    from . import errors, form_tokens, i18n, logs, security, transaction
     from .auth import auth_bp, load_user
     from .services import documents
 
@@ -70,6 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     documents.install()
     app.register_blueprint(auth_bp)
     security.init_app(app)
+    form_tokens.init_app(app)  # after the login and idle checks: a claim needs the user
     from .api import api_bp
 
     app.register_blueprint(csrf.exempt(api_bp))  # GET-only JSON, authenticated by X-API-Key

@@ -77,12 +77,15 @@ def _request_id() -> str:
     return incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
 
 
+def identify(user) -> None:
+    """Remember who makes this request, when the user is loaded: the log line is written after the
+    commit and must not read the user again (the connection may be gone by then)."""
+    g.user_identity = user.email
+
+
 def _user() -> str | None:
-    """The user this request already loaded (never loads one just to log it)."""
-    user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return getattr(user, "email", None) or str(user.get_id())
+    """The user this request loaded, as remembered then (never reads the database)."""
+    return g.get("user_identity")
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,12 @@ What must follow a commit and leave the process (waking the e-mail dispatcher, q
 registered by the service that made it necessary, with `after_commit(callback)`. It runs once the
 transaction is committed, at most once per commit whatever the number of registrations, and is
 dropped when the transaction rolls back: a job never sees rows that do not exist.
+
+After a request's commit nothing may turn its success into an error page: the request's session
+keeps its objects loaded when it commits (`expire_on_commit` off for requests), so building the
+answer, the log line and the redirect reads no row again on a connection that may be gone; and a
+failure after the commit is reported as « saved, but the page could not be shown »
+(`committed_in_this_request`, read by errors.py).
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, has_app_context
+from flask import Flask, Response, g, has_app_context, has_request_context
 from sqlalchemy.orm import Session as OrmSession
 
+from . import form_tokens
 from .extensions import db
 from .services.errors import DomainError
 
@@ -62,13 +69,18 @@ def run_after_commit() -> None:
                 callback()
             except Exception:
                 log.exception("after commit: %s failed", getattr(callback, "__qualname__", callback))
-                db.session.rollback()
+                try:
+                    db.session.rollback()
+                except Exception:  # noqa: BLE001 (a dead connection: the session is reset anyway)
+                    log.debug("rollback after a failed after-commit callback failed", exc_info=True)
         ready = db.session.info.pop(READY, None)
 
 
 def _committed(session: OrmSession) -> None:
     if session.in_nested_transaction():  # a savepoint released: the transaction goes on
         return
+    if has_request_context():
+        g.trainadmin_committed = True
     pending = session.info.pop(PENDING, None)
     if pending:
         session.info.setdefault(READY, {}).update(pending)
@@ -85,8 +97,19 @@ def install() -> None:
             sa.event.listen(OrmSession, name, listener)
 
 
+def committed_in_this_request() -> bool:
+    """Whether the current request has committed a transaction (its change is saved)."""
+    return has_request_context() and bool(g.get("trainadmin_committed"))
+
+
 def init_app(app: Flask) -> None:
     install()
+
+    @app.before_request
+    def _keep_loaded_after_commit():
+        """A request ends with its commit: what it loaded stays readable afterwards without a new
+        query (a job or a command keeps the default and sees fresh rows after each commit)."""
+        db.session().expire_on_commit = False
 
     @app.after_request
     def _follow_commits(response: Response) -> Response:
@@ -128,6 +151,7 @@ def commits(
         if _status(response) >= 400:
             rollback()
         else:
+            form_tokens.settle(response)
             commit()
         return response
 

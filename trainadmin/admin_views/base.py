@@ -16,6 +16,7 @@ from wtforms.form import BaseForm
 from wtforms.validators import ValidationError
 
 from ..extensions import db
+from ..form_tokens import answer_with
 from ..ids import is_id, parse_id
 from ..models import Role
 from ..services.errors import DomainError
@@ -92,6 +93,7 @@ class SecureModelView(AccessMixin, ExportsMixin, ModelView):
     column_type_formatters_export = EXPORT_FORMATTERS
     column_type_formatters_detail = TYPE_FORMATTERS
     list_template = "admin/model/ta_list.html"
+    create_template = "admin/model/ta_create.html"  # the stock form with its form token
 
     #: Loader options (selectinload/joinedload) applied to list and detail queries.
     list_loader_options: tuple = ()
@@ -229,6 +231,19 @@ class SecureModelView(AccessMixin, ExportsMixin, ModelView):
             else:
                 field.errors = [*field.errors, message]
         return not errors
+
+    def _on_model_change(self, form, model, is_created):
+        super()._on_model_change(form, model, is_created)
+        if is_created:
+            answer_with(lambda: self.created_answer(model))
+
+    def created_answer(self, model) -> str:
+        """Where Flask-Admin's « Créer » leads once the record is saved (its three buttons)."""
+        if "_add_another" in request.form:
+            return request.url
+        if "_continue_editing" in request.form:
+            return self.get_url(".edit_view", id=self.get_pk_value(model))
+        return self.get_save_return_url(model, is_created=True)
 
     def on_model_change(self, form, model, is_created):
         try:

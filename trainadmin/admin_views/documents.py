@@ -21,7 +21,7 @@ from ..services.documents import (
     save_upload,
 )
 from ..services.errors import DomainError, ValidationFailed
-from ..transaction import commits
+from ..transaction import commits, rollback
 from .base import SecureView
 from .downloads import content_disposition
 
@@ -105,6 +105,7 @@ class DocumentView(SecureView):
                     **{kind: owner},
                 )
         except ValidationFailed as exc:
+            rollback()  # nothing saved, the form's token with it: the corrected form may be sent again
             for message in exc.errors.values():
                 flash(message, "error")
             return redirect(back)

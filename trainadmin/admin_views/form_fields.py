@@ -4,10 +4,11 @@ choice, text stored without surrounding spaces, and errors the templates can pri
 from __future__ import annotations
 
 from flask_admin.contrib.sqla.fields import QuerySelectField
+from flask_babel import gettext
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from . import labels
 
@@ -45,9 +46,16 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def no_nul(form, field):
+    """PostgreSQL cannot store a NUL character: refused next to the field, not a database error."""
+    if isinstance(field.data, str) and "\x00" in field.data:
+        raise ValidationError(gettext("This text contains invisible control characters: type it again."))
+
+
 def trimmed_text(form_class):
     """Text typed in a form is stored without its surrounding spaces, on creation and on edit alike
-    (passwords excepted); a required text of spaces only is refused, not stored empty."""
+    (passwords excepted); a required text of spaces only is refused, not stored empty; a NUL
+    character is refused."""
     for name in dir(form_class):
         unbound = getattr(form_class, name)
         if (
@@ -60,6 +68,9 @@ def trimmed_text(form_class):
             if strip_text not in filters:
                 unbound.kwargs["filters"] = (*filters, strip_text)
             checks = list(unbound.kwargs.get("validators", ()))
+            if no_nul not in checks:
+                checks.append(no_nul)
+                unbound.kwargs["validators"] = checks
             if any(isinstance(check, InputRequired) for check in checks) and not any(
                 isinstance(check, DataRequired) for check in checks
             ):

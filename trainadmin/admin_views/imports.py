@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..form_tokens import answer_with
 from ..ids import parse_id
 from ..models import FeedSource, ImportedSession, ImportRejection, ImportRun, ImportStatus, Partner
 from ..services.errors import DomainError
@@ -139,6 +140,7 @@ class ImportRunView(SecureModelView):
             try:
                 with unit_of_work():
                     run = self._queue(partner)
+                    answer_with(lambda: url_for(".details_view", id=run.id))
             except DomainError as exc:
                 errors[exc.field or "partner"] = exc.message
             else:

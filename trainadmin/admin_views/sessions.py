@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired
 
 from ..clock import local_now
 from ..extensions import db
+from ..form_tokens import answer_with
 from ..ids import parse_id
 from ..models import Training, TrainingSession
 from ..services import planning
@@ -174,6 +175,7 @@ class SessionView(SessionListView):
             session = new_session(training, values.pop("year"), current_user, **values)
         except DomainError as exc:
             return self._refused(form, exc)
+        answer_with(lambda: self.get_save_return_url(session, is_created=True))
         commit()
         return session
 

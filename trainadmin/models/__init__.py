@@ -2,6 +2,7 @@
 
 from .costs import Cost, CostSplit, Financing, FinancingStatus
 from .documents import Document
+from .form_tokens import FormToken
 from .notifications import (
     CalendarInvitation,
     EmailAnchor,
@@ -87,6 +88,7 @@ __all__ = [
     "FeedFormat",
     "FeedSource",
     "Financing",
+    "FormToken",
     "FinancingStatus",
     "HalfDay",
     "ImportedSession",

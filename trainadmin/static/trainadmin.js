@@ -212,7 +212,11 @@
       return response.json();
     }).then(function (answer) {
       if (button) { button.disabled = false; }
-      if (answer.ok) {
+      if (answer.applied && answer.redirect) {
+        // This form was already saved (sent twice): the page as it is now, with the message.
+        dirty = false;
+        window.location.assign(answer.redirect);
+      } else if (answer.ok) {
         var editor = document.getElementById("planning-editor");
         // Only this form's changes were saved; other open forms on the page keep theirs.
         var others = document.querySelectorAll("form[data-unsaved-warning]");

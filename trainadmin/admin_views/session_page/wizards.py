@@ -12,6 +12,7 @@ from wtforms import DateField, IntegerField
 from wtforms.validators import InputRequired, Optional
 
 from ...extensions import db
+from ...form_tokens import answer_with
 from ...ids import parse_id
 from ...models import TrainingSession
 from ...services.errors import ValidationFailed
@@ -106,6 +107,7 @@ class SessionWizards(SessionPart):
                 for name, message in exc.errors.items():
                     form[name].errors = [*form[name].errors, message]
             else:
+                answer_with(lambda: self.url(".details_view", id=copy.id))
                 return self.view.render(
                     "admin/sessions/duplicate.html",
                     step="done",
