@@ -20,13 +20,29 @@ def count_limit() -> int:
 
 class BoundedCountQuery(Query):
     """Flask-Admin's count query (`count(*)` with the list's search and filters) whose `scalar()`
-    counts at most `count_limit()` + 1 rows while a list page is drawn; exact elsewhere (exports)."""
+    counts at most `count_limit()` + 1 rows while a list page is drawn; exact elsewhere (exports).
+    When the rows the exports leave out are given (`left_out`), the same reading counts them too:
+    under the bound that count is exact and the export note needs no second one."""
+
+    left_out = None
 
     def scalar(self):
         if not g.get("bounded_count"):
             return super().scalar()
-        rows = self.with_entities(sa.literal_column("1")).limit(count_limit() + 1).subquery()
-        return self.session.query(sa.func.count()).select_from(rows).scalar()
+        columns = [sa.literal_column("1").label("row")]
+        if self.left_out is not None:
+            columns.append(sa.case((self.left_out, 1), else_=0).label("left_out"))
+        rows = self.with_entities(*columns).limit(count_limit() + 1).subquery()
+        if self.left_out is None:
+            return self.session.query(sa.func.count()).select_from(rows).scalar()
+        total, left_out = (
+            self.session.query(sa.func.count(), sa.func.coalesce(sa.func.sum(rows.c.left_out), 0))
+            .select_from(rows)
+            .one()
+        )
+        if not is_capped(total):
+            g.list_left_out = int(left_out)
+        return total
 
 
 def is_capped(count: int | None) -> bool:
@@ -75,6 +91,8 @@ class BoundedCountMixin:
 
     def get_count_query(self):
         query = BoundedCountQuery([sa.func.count("*")], db.session()).select_from(self.model)
+        if self.export_criteria and g.get("export_scope") is None:
+            query.left_out = sa.not_(sa.and_(*self.export_criteria))
         return self._scoped(query)
 
     @expose("/")
@@ -98,7 +116,9 @@ class BoundedCountMixin:
         return count_text(count)
 
     def export_note(self) -> str | None:
-        left_out = self.export_left_out() if self.can_export else 0
+        left_out = g.pop("list_left_out", None)
+        if left_out is None:
+            left_out = self.export_left_out() if self.can_export else 0
         if is_capped(left_out):
             return self.export_left_out_many_text(format_number(count_limit()))
         return self.export_left_out_text(left_out) if left_out else None
