@@ -74,6 +74,13 @@ def test_only_flask_admins_own_inline_handlers_are_allowed_by_hash():
     assert allowed_handler_hashes(hostile) == []
 
 
+def test_a_handler_shape_outside_an_event_attribute_is_not_allowed():
+    from trainadmin.security import allowed_handler_hashes
+
+    assert allowed_handler_hashes('<a title="return false;" data-x="return false;">') == []
+    assert len(allowed_handler_hashes(b'<a\n  onclick="return false;">')) == 1
+
+
 def test_bulk_action_handlers_are_in_the_policy_of_the_list(login_as, db):
     factories.make_session()
     response = login_as(Role.ADMIN).get("/admin/sessions/")

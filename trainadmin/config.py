@@ -119,6 +119,7 @@ def default_config(instance_path: Path) -> dict:
         "FLASK_ADMIN_SWATCH": "cerulean",  # a theme that loads no font from outside (privacy, offline)
         "ADMIN_PAGE_SIZE": 20,
         "EXPORT_MAX_ROWS": 10000,
+        "TRAINADMIN_LIST_COUNT_LIMIT": 10000,  # the session list counts up to here, then « plus de »
         "JOB_TIMEOUT": 600,
         "PASSWORD_HASH_METHOD": "scrypt",
         "TRAINADMIN_LOGIN_LIMIT_ACCOUNT": "5/minute;30/hour",

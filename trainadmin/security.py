@@ -86,7 +86,11 @@ def csp_nonce() -> str:
 
 #: Flask-Admin's own templates still write a few event handlers inline (bulk actions, filter links,
 #: the delete confirmation, "add" of inline forms). Only these exact shapes are allowed, by hash.
-_HANDLER_ATTR = re.compile(r'\son[a-z]+="([^"]*)"')
+#: The page is searched, as bytes, for the two ways those handlers begin (a fast literal search:
+#: 0.07 ms for an 87 KiB list page where matching every attribute took 0.56 ms); a value found is
+#: kept only when it is the whole value of an `on...` attribute and has one of the exact shapes.
+_HANDLER_VALUE = re.compile(rb'="((?:return |faForm\.addInlineField\()[^"]*)"')
+_HANDLER_NAME = re.compile(rb"\son[a-z]+$")
 _ALLOWED_HANDLERS = re.compile(
     r"return false;"
     r"|return modelActions\.execute\('[A-Za-z0-9_]+'\);"
@@ -95,10 +99,13 @@ _ALLOWED_HANDLERS = re.compile(
 )
 
 
-def allowed_handler_hashes(body: str) -> list[str]:
+def allowed_handler_hashes(body: str | bytes) -> list[str]:
+    page = body.encode() if isinstance(body, str) else body
     hashes = set()
-    for raw in _HANDLER_ATTR.findall(body):
-        handler = html.unescape(raw)
+    for found in _HANDLER_VALUE.finditer(page):
+        if not _HANDLER_NAME.search(page, max(0, found.start() - 40), found.start()):
+            continue
+        handler = html.unescape(found.group(1).decode(errors="replace"))
         if _ALLOWED_HANDLERS.fullmatch(handler):
             digest = base64.b64encode(hashlib.sha256(handler.encode()).digest()).decode()
             hashes.add(f"'sha256-{digest}'")
@@ -175,7 +182,7 @@ def init_app(app: Flask) -> None:
         if "Content-Security-Policy" not in headers:
             hashes: list[str] = []
             if response.mimetype == "text/html" and not response.is_streamed:
-                hashes = allowed_handler_hashes(response.get_data(as_text=True))
+                hashes = allowed_handler_hashes(response.get_data())
             headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), hashes)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")

@@ -25,6 +25,7 @@ from . import labels
 from .exports import ExportsMixin
 from .form_fields import enum_selects, find_field, readable_errors, trimmed_text, with_blank_choice_text
 from .formatters import EXPORT_FORMATTERS, TYPE_FORMATTERS
+from .list_queries import LiteralSearchMixin
 
 ALL_ROLES = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.MANAGER})
@@ -76,7 +77,7 @@ class SecureView(AccessMixin, BaseView):
         return None
 
 
-class SecureModelView(AccessMixin, ExportsMixin, ModelView):
+class SecureModelView(AccessMixin, ExportsMixin, LiteralSearchMixin, ModelView):
     """Base of every model view: roles on every method, French formats, safe exports, no N+1."""
 
     page_size = 20

@@ -20,7 +20,9 @@ from ..transaction import after_commit
 from .base import SecureModelView
 from .field_labels import SESSION_LABELS
 from .labels import enum_label
+from .list_queries import BoundedCountMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
+from .session_rows import page_rows
 
 RECOMPUTE_JOB = "trainadmin.jobs.sessions.recompute_session_dates"
 
@@ -46,7 +48,7 @@ def _origin(view, context, model, name):
     return label
 
 
-class SessionListView(SecureModelView):
+class SessionListView(BoundedCountMixin, SecureModelView):
     """The list part of the sessions view (the page and the forms are in sessions.py)."""
 
     list_template = "admin/sessions/list.html"
@@ -200,6 +202,9 @@ class SessionListView(SecureModelView):
             count,
         )
 
+    def export_left_out_many_text(self, limit: str) -> str:
+        return gettext("More than %(num)s draft sessions left out of this export.", num=limit)
+
     def row_action_urls(self) -> dict:
         """Address prefixes of the row actions, computed once per request."""
         if "session_row_urls" not in g:
@@ -212,6 +217,14 @@ class SessionListView(SecureModelView):
                 "duplicate_title": gettext("Duplicate"),
             }
         return g.session_row_urls
+
+    def page_rows(self, sessions, list_columns) -> list[tuple[int, list[object]]]:
+        """The cells of the page, for the list template's row macro."""
+        return page_rows(
+            sessions,
+            [name for name, _label in list_columns],
+            lambda session, name: self.get_list_value(None, session, name),
+        )
 
     def get_drafts_url(self) -> str:
         return self.filter_url("publication", "enumequal", "DRAFT")

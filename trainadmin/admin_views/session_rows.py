@@ -1,0 +1,84 @@
+"""The cells of the session list, made in one pass per page for the list template's own row macro.
+
+The list is the page people open most. Flask-Admin draws each cell through `get_list_value`: a
+column formatter, then a walk over every type formatter, a lazy string per enum label, per cell
+(about 15 ms for 20 rows). Here each column has its own small function, each enum label and badge
+is translated once per page, and the text is the same as Flask-Admin's (tests compare both)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from enum import Enum
+
+from flask_babel import get_locale
+from markupsafe import Markup, escape
+
+from ..models import Publication, TrainingSession
+from .labels import enum_label
+
+Cell = Callable[[TrainingSession], object]
+
+
+class PageCells:
+    """Formatting shared by the rows of one page: labels and badges computed once."""
+
+    def __init__(self) -> None:
+        self.french = str(get_locale()) == "fr"
+        self.labels: dict[Enum, str] = {}
+        self.badges: dict[Publication, Markup] = {}
+
+    def label(self, value: Enum | None) -> str:
+        if value is None:
+            return ""
+        text = self.labels.get(value)
+        if text is None:
+            text = self.labels[value] = enum_label(value)
+        return text
+
+    def badge(self, value: Publication) -> Markup:
+        badge = self.badges.get(value)
+        if badge is None:
+            css = "ta-badge-draft" if value == Publication.DRAFT else "badge-success"
+            badge = Markup('<span class="badge {}">{}</span>').format(css, escape(self.label(value)))
+            self.badges[value] = badge
+        return badge
+
+    def decimal(self, value: Decimal | None) -> str:
+        if value is None:
+            return ""
+        text = format(Decimal(value).normalize(), "f")
+        return text.replace(".", ",") if self.french else text
+
+    @staticmethod
+    def day(value) -> str:
+        return "" if value is None else value.strftime("%d/%m/%Y")
+
+    @staticmethod
+    def text(value) -> str:
+        return "" if value is None else value
+
+    def columns(self) -> dict[str, Cell]:
+        return {
+            "code": lambda s: self.text(s.code),
+            "label": lambda s: self.text(s.label),
+            "training": lambda s: "" if s.training is None else str(s.training),
+            "session_type": lambda s: self.label(s.session_type),
+            "start_date": lambda s: self.day(s.start_date),
+            "end_date": lambda s: self.day(s.end_date),
+            "duration_days": lambda s: self.decimal(s.duration_days),
+            "sequence_count": lambda s: self.text(s.sequence_count),
+            "enrolled_count": lambda s: self.text(s.enrolled_count),
+            "publication": lambda s: self.badge(s.publication),
+            "status": lambda s: self.label(s.status),
+        }
+
+
+def page_rows(
+    sessions: Iterable[TrainingSession], names: list[str], other: Callable[[TrainingSession, str], object]
+) -> list[tuple[int, list[object]]]:
+    """(id, cells in the order of `names`) for each session of the page; a column without its own
+    function here is drawn by `other` (Flask-Admin's way)."""
+    cells = PageCells().columns()
+    makers = [cells.get(name) or (lambda s, name=name: other(s, name)) for name in names]
+    return [(session.id, [make(session) for make in makers]) for session in sessions]
