@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
-from trainadmin.extensions import db
+from trainadmin.extensions import db, upgrade_schema
 from trainadmin.models import Role, User
 from trainadmin.services.users import create_user, set_password
 
@@ -56,7 +55,7 @@ def fresh_schema(app: Flask) -> None:
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(directory=app.extensions["migrate"].directory)
+        upgrade_schema(app)
 
 
 # --- A logged-in administrator -------------------------------------------------------------------

@@ -25,12 +25,11 @@ from datetime import time as clock
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, make_url
 
 from trainadmin import create_app
-from trainadmin.extensions import db
+from trainadmin.extensions import db, upgrade_schema
 from trainadmin.models import (
     Location,
     Room,
@@ -540,7 +539,7 @@ def seed(url: str, sessions: int, *, fresh: bool = False, reuse: bool = False, s
             with engine.connect() as connection:
                 existing = session_count(connection)
             if existing == sessions:
-                upgrade(directory=app.extensions["migrate"].directory)  # the schema follows the code
+                upgrade_schema(app)  # the schema follows the code
                 with engine.begin() as connection:
                     connection.exec_driver_sql("ANALYZE")
                 print(f"{make_url(url).database}: already {existing} sessions, reused")
@@ -549,7 +548,7 @@ def seed(url: str, sessions: int, *, fresh: bool = False, reuse: bool = False, s
         if fresh:
             with engine.begin() as connection:
                 reset_schema(connection)
-        upgrade(directory=app.extensions["migrate"].directory)
+        upgrade_schema(app)
 
         started = time.perf_counter()
         rng = random.Random(seed_value)

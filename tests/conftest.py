@@ -19,12 +19,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from hypothesis import settings as hypothesis_settings
 
 from trainadmin import create_app
 from trainadmin.extensions import db as _db
+from trainadmin.extensions import upgrade_schema
 from trainadmin.models import Role
 
 from . import factories
@@ -87,7 +87,7 @@ def _reset_schema(app: Flask) -> None:
             with engine.begin() as connection:
                 connection.exec_driver_sql("DROP SCHEMA public CASCADE")
                 connection.exec_driver_sql("CREATE SCHEMA public")
-        upgrade(directory=app.extensions["migrate"].directory)
+        upgrade_schema(app)
 
 
 def make_app(backend: str, tmp_path_factory) -> Flask:

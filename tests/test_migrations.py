@@ -7,13 +7,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
-from trainadmin.extensions import db
+from trainadmin.extensions import db, migrations
 from trainadmin.models.types import schema_filter
 
 
 def test_one_head(app):
     with app.app_context():
-        config = app.extensions["migrate"].migrate.get_config(app.extensions["migrate"].directory)
+        config = migrations(app).migrate.get_config(migrations(app).directory)
         assert len(ScriptDirectory.from_config(config).get_heads()) == 1
 
 
@@ -28,8 +28,24 @@ def test_models_match_migrations(any_app):
     assert diff == [], f"models and migrations differ, run `flask --app app db migrate`: {diff}"
 
 
-def test_migrate_extension_is_bound(app):
-    assert isinstance(app.extensions["migrate"].migrate, Migrate)
+def test_migrate_extension_is_bound_on_first_use(app):
+    assert isinstance(migrations(app).migrate, Migrate)
+
+
+def test_a_web_process_does_not_load_alembic():
+    """Flask-Migrate (and Alembic, Mako, Pygments under it: 11 MiB) is loaded only by the commands
+    that change the schema; PDF and spreadsheet libraries only when a file is made."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from trainadmin import create_app; "
+        "create_app({'DATABASE_URL': 'sqlite://', 'SECRET_KEY': 'x', 'REDIS_URL': ''}); "
+        "heavy = {'alembic', 'flask_migrate', 'fpdf', 'openpyxl', 'icalendar'}; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_postgresql_has_the_trigram_search_indexes(any_app):

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
-from flask_migrate import upgrade
+from flask.cli import ScriptInfo, with_appcontext
 
-from .extensions import db
+from .extensions import db, migrations, upgrade_schema
 from .ids import parse_id
 from .models import Role
 from .services.errors import DomainError
@@ -20,7 +19,21 @@ from .transaction import commit, rollback
 
 
 def _upgrade_database() -> None:
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    upgrade_schema(current_app)
+
+
+@click.command(
+    "db",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.pass_context
+def db_command(ctx: click.Context):
+    """Database migrations (Flask-Migrate: upgrade, downgrade, migrate, history…)."""
+    from flask_migrate.cli import db as migrate_group
+
+    migrations(ctx.ensure_object(ScriptInfo).load_app())
+    migrate_group.main(args=ctx.args, prog_name=ctx.command_path, obj=ctx.obj, standalone_mode=False)
 
 
 @click.command("init-db")
@@ -243,6 +256,7 @@ def import_partner_command(partner, file):
 
 def register_cli(app: Flask) -> None:
     for command in (
+        db_command,
         init_db_command,
         create_user_command,
         seed_demo_command,

@@ -1,9 +1,12 @@
-"""Flask extensions, created unbound and bound in create_app() with init_app."""
+"""Flask extensions, created unbound and bound in create_app() with init_app; Flask-Migrate bound
+on first use (`migrations(app)`)."""
 
+from pathlib import Path
+
+from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -23,8 +26,27 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def migrations(app: Flask):
+    """Flask-Migrate's configuration of `app` (its `app.extensions["migrate"]`), bound on first use:
+    Flask-Migrate imports Alembic, 11 MiB that a web or worker process never needs; only the
+    commands that change the schema (`flask db`, `init-db`, `demo`) and the tests load it."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    return app.extensions["migrate"]
+
+
+def upgrade_schema(app: Flask) -> None:
+    """The database schema brought to the newest migration (in an app context)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=migrations(app).directory)

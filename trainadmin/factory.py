@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from . import config as config_module
-from .extensions import babel, csrf, db, login_manager, mail, migrate
+from .extensions import babel, csrf, db, login_manager, mail
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +48,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .services import documents
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
     babel.init_app(

@@ -16,13 +16,8 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.filters import AutoFilter
+from functools import cache
+from types import SimpleNamespace
 
 Cell = str | int | float | Decimal | date | datetime | None
 
@@ -40,7 +35,27 @@ MAX_SHEET_TITLE = 31
 # the value at its separators would turn into a formula cell.
 _FORMULA_AFTER_SEPARATOR = re.compile(r"(;[ ]*)(?=[=+\-@\t\r])")
 _NOT_IN_SHEET_TITLE = re.compile(r"[\[\]:*?/\\]")
-_BOLD = Font(bold=True)
+# The control characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE).
+_NOT_IN_XML = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
+@cache
+def _openpyxl() -> SimpleNamespace:
+    """openpyxl, imported when a workbook is first made: most web processes never make one, and
+    it weighs 7 MiB in each."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.filters import AutoFilter
+
+    return SimpleNamespace(
+        Workbook=Workbook,
+        WriteOnlyCell=WriteOnlyCell,
+        bold=Font(bold=True),
+        get_column_letter=get_column_letter,
+        AutoFilter=AutoFilter,
+    )
 
 
 def starts_formula(text: str) -> bool:
@@ -103,19 +118,21 @@ def sheet_title(name: str) -> str:
     return title or "Export"
 
 
-def xlsx_cell(sheet, value: Cell, bold: bool = False) -> WriteOnlyCell:
+def xlsx_cell(sheet, value: Cell, bold: bool = False):
+    """A write-only cell of `sheet` (openpyxl's WriteOnlyCell)."""
+    xl = _openpyxl()
     if isinstance(value, str):
         # XML turns a bare CR into a line feed anyway: Excel's line break in a cell is LF.
-        text = ILLEGAL_CHARACTERS_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-        cell = WriteOnlyCell(sheet, value=text[:MAX_CELL_TEXT])
+        text = _NOT_IN_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        cell = xl.WriteOnlyCell(sheet, value=text[:MAX_CELL_TEXT])
         cell.data_type = "s"  # never "f": text that looks like a formula stays text
         if starts_formula(value):
             cell.quotePrefix = True
     else:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = xl.WriteOnlyCell(sheet, value=value)
         cell.number_format = _number_format(value)
     if bold:
-        cell.font = _BOLD
+        cell.font = xl.bold
     return cell
 
 
@@ -156,14 +173,16 @@ def column_widths(titles: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list
 
 def _fit_columns(sheet, widths: Sequence[int]) -> None:
     for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.column_dimensions[_openpyxl().get_column_letter(index)].width = width
 
 
 def _list_sheet(sheet, titles: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
     """The rows under a bold, frozen header with an autofilter, columns fitted to their content."""
     sheet.freeze_panes = "A2"
     _fit_columns(sheet, column_widths(titles, rows))
-    sheet.auto_filter = AutoFilter(ref=f"A1:{get_column_letter(max(len(titles), 1))}{len(rows) + 1}")
+    xl = _openpyxl()
+    last_column = xl.get_column_letter(max(len(titles), 1))
+    sheet.auto_filter = xl.AutoFilter(ref=f"A1:{last_column}{len(rows) + 1}")
     sheet.append([xlsx_cell(sheet, str(title), bold=True) for title in titles])
     for row in rows:
         sheet.append([xlsx_cell(sheet, value) for value in row])
@@ -184,7 +203,7 @@ def xlsx_workbook(
     information: Sequence[tuple[str | None, Cell]],
 ) -> bytes:
     """A workbook with the list's sheet, then the sheet that says what the export is."""
-    workbook = Workbook(write_only=True)
+    workbook = _openpyxl().Workbook(write_only=True)
     _list_sheet(workbook.create_sheet(sheet_title(title)), titles, rows)
     _information_sheet(workbook.create_sheet(sheet_title(information_title)), information)
     buffer = io.BytesIO()

@@ -10,9 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
 from PIL import Image
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,8 @@ def bind_spaces(text: str) -> str:
 
 def new_pdf(title: str) -> FPDF:
     """An A4 document in the embedded font, with its title, margins and automatic page breaks."""
+    from fpdf import FPDF  # imported when a PDF is first made: fpdf2 and fontTools weigh 20 MiB
+
     pdf = FPDF(format="A4")
     for style, name in FONT_FILES.items():
         pdf.add_font(FONT, style, FONT_DIR / name)

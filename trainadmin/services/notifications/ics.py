@@ -21,11 +21,22 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from math import gcd
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event, Timezone
+
+
+@cache
+def icalendar_module():
+    """icalendar, imported when a calendar is first written or read (3 MiB a web process rarely needs)."""
+    import icalendar
+
+    return icalendar
+
 
 PRODID = "-//TrainAdmin//Sessions//FR"
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -78,11 +89,13 @@ def cancel_text(invitation: Invitation, sequence: int, tzid: str, stamp: datetim
 
 def cancel_from_previous(previous: str, sequence: int, stamp: datetime | None = None) -> str:
     """A CANCEL made from the last REQUEST sent, when the sequence has no date left to describe."""
-    old = Calendar.from_ical(previous)
+    old = icalendar_module().Calendar.from_ical(previous)
     masters = [e for e in old.events if "RECURRENCE-ID" not in e]
     event = masters[0] if masters else old.events[0]
     _mark(event, sequence, "CANCELLED", stamp)
-    cal = Calendar.new(method="CANCEL", prodid=PRODID, subcomponents=[*old.timezones, event])
+    cal = icalendar_module().Calendar.new(
+        method="CANCEL", prodid=PRODID, subcomponents=[*old.timezones, event]
+    )
     return _text(cal)
 
 
@@ -93,7 +106,7 @@ def _calendar_text(invitation: Invitation, method: str, sequence: int, tzid: str
     if not days:  # a CANCEL of an invitation whose dates are gone: the UID is what counts
         master = _event(invitation, None, None, invitation.description)
         _mark(master, sequence, status, stamp)
-        return _text(Calendar.new(method=method, prodid=PRODID, subcomponents=[master]))
+        return _text(icalendar_module().Calendar.new(method=method, prodid=PRODID, subcomponents=[master]))
     first = days[0]
     master = _event(invitation, first, tz, invitation.description)
     components = [master]
@@ -106,7 +119,7 @@ def _calendar_text(invitation: Invitation, method: str, sequence: int, tzid: str
             components.extend(_overrides(invitation, days, tz))
     for component in components:
         _mark(component, sequence, status, stamp)
-    cal = Calendar.new(
+    cal = icalendar_module().Calendar.new(
         method=method,
         prodid=PRODID,
         subcomponents=[vtimezone(tzid, days[0].start.date(), days[-1].end.date()), *components],
@@ -140,16 +153,18 @@ def recurrence(days: tuple[Day, ...]) -> tuple[int, int, list[date]]:
 
 
 def _event(invitation: Invitation, day: Day | None, tz: ZoneInfo | None, description: str) -> Event:
-    event = Event.new(
+    event = icalendar_module().Event.new(
         uid=invitation.uid,
         summary=invitation.summary,
         description=description or None,
         location=(day.location or None) if day else None,
         start=_local(day.start, tz) if day else None,
         end=_local(day.end, tz) if day else None,
-        organizer=vCalAddress.new(invitation.organizer_email, cn=invitation.organizer_name or None),
+        organizer=icalendar_module().vCalAddress.new(
+            invitation.organizer_email, cn=invitation.organizer_name or None
+        ),
         attendees=[
-            vCalAddress.new(
+            icalendar_module().vCalAddress.new(
                 invitation.attendee_email,
                 cn=invitation.attendee_name or None,
                 cutype="INDIVIDUAL",
@@ -204,11 +219,11 @@ def vtimezone(tzid: str, first: date, last: date) -> Timezone:
     for onset in onsets:
         kinds.setdefault(onset.daylight, set()).add(onset)
     anchor = first.year - 1
-    component = Timezone()
+    component = icalendar_module().Timezone()
     component.add("tzid", tzid)
     if not onsets:  # no change of offset: one fixed STANDARD
         noon = datetime(first.year, first.month, first.day, 12, tzinfo=tz)
-        fixed = TimezoneStandard()
+        fixed = icalendar_module().TimezoneStandard()
         fixed.add("dtstart", datetime(1970, 1, 1))
         fixed.add("tzoffsetfrom", noon.utcoffset())
         fixed.add("tzoffsetto", noon.utcoffset())
@@ -216,12 +231,12 @@ def vtimezone(tzid: str, first: date, last: date) -> Timezone:
         component.add_component(fixed)
         return component
     if set(kinds) != {True, False} or any(len(rules) != 1 for rules in kinds.values()):
-        return Timezone.from_tzid(
+        return icalendar_module().Timezone.from_tzid(
             tzid, first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1)
         )
     for daylight in (False, True):
         (onset,) = kinds[daylight]
-        part = TimezoneDaylight() if daylight else TimezoneStandard()
+        part = icalendar_module().TimezoneDaylight() if daylight else icalendar_module().TimezoneStandard()
         day = _nth_weekday(anchor, onset.month, onset.weekday, onset.ordinal)
         part.add("dtstart", datetime(day.year, day.month, day.day, *onset.at))
         part.add(

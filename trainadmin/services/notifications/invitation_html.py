@@ -18,7 +18,8 @@ from babel.dates import format_date, format_time
 from dateutil.rrule import rrulestr
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext
-from icalendar import Calendar
+
+from .ics import icalendar_module
 
 TEMPLATE = "emails/invitation.html"
 MAX_DAYS = 400  # a recurring event is shown up to this many days
@@ -68,7 +69,7 @@ def invitation_html(subject: str, body: str, calendar: str) -> str:
 def shown_event(calendar: str, tz: ZoneInfo) -> ShownEvent:
     """The event of an iCalendar text: the master's days (its rule, minus the EXDATEs, each
     RECURRENCE-ID with its own hours and place), in the time zone of the sessions."""
-    cal = Calendar.from_ical(calendar)
+    cal = icalendar_module().Calendar.from_ical(calendar)
     events = list(cal.walk("VEVENT"))
     if not events:
         return ShownEvent("", str(cal.get("METHOD", "")).upper() == "CANCEL", (), None)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import TYPE_CHECKING
 
 from flask_babel import format_date, gettext
-from fpdf import FPDF
 
 from ...clock import local_today
 from ...models import (
@@ -33,6 +33,9 @@ from ..documents import (
     set_font,
 )
 from ..errors import DomainError
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 LINE = 5  # mm: the height of a line of body text (10 pt)
 SMALL_LINE = 4.6  # mm: place lines (9.5 pt)

@@ -3,13 +3,17 @@ covers (fpdf2, pure Python, made on demand)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext
-from fpdf import FPDF
 
 from ...models import HalfDay, Trainer, TrainingRequest, TrainingSession
 from .. import organisation
 from ..documents import draw_letterhead, new_pdf, paragraph, pdf_text, set_font, slot_place
 from .attendance import AttendanceDay
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 SIGNATURE_HEIGHT = 14  # mm: room for a handwritten signature
 NAME_SHARE = 2  # the name column is twice as wide as a signature column
