@@ -16,6 +16,9 @@ Targets: the first import under 30 s, the second under 10 s with no write to the
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import pstats
 import sys
 import time
 from datetime import date, timedelta
@@ -87,18 +90,35 @@ def prepare(app) -> int:
         return partner.id
 
 
-def import_once(app, partner_id: int, data: bytes, timer: StatementTimer) -> tuple[float, object]:
+def import_once(
+    app, partner_id: int, data: bytes, timer: StatementTimer, profile: str | None = None
+) -> tuple[float, object]:
     with app.app_context():
         partner = db.session.get(Partner, partner_id)
         timer.reset()
+        profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         run = queue_run(partner, data=data, filename="bench.csv")
         db.session.commit()
         run = perform_run(run.id, checkpoint=db.session.commit)
+        if profiler:
+            profiler.disable()
         elapsed = time.perf_counter() - started
+        if profiler:
+            show_profile(profiler, profile)
         result = (run.status, run.created_count, run.updated_count, run.unchanged_count, run.rejected_count)
         db.session.remove()
     return elapsed, result
+
+
+def show_profile(profiler: cProfile.Profile, name: str) -> None:
+    """The functions where the import spends its time (own time and cumulated), on the standard error."""
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(25)
+        print(f"--- profile of the {name} import, by {order}\n{out.getvalue()}", file=sys.stderr)
 
 
 def writes(timer: StatementTimer) -> tuple[int, int]:
@@ -121,7 +141,13 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--slots", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="cProfile each import (on the standard error)")
+    parser.add_argument(
+        "--quick", action="store_true", help="200 sessions, no target: checks that the bench still runs"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.sessions = min(args.sessions, 200)
 
     ensure_database(args.database_url)
     app = create_app(
@@ -133,10 +159,10 @@ def main() -> None:
     with app.app_context():
         timer.attach(db.engine)
 
-    first, first_result = import_once(app, partner_id, data, timer)
+    first, first_result = import_once(app, partner_id, data, timer, "first" if args.profile else None)
     first_statements = len(timer.statements)
     first_writes = writes(timer)
-    second, second_result = import_once(app, partner_id, data, timer)
+    second, second_result = import_once(app, partner_id, data, timer, "second" if args.profile else None)
     second_statements = len(timer.statements)
     second_writes = writes(timer)
     with app.app_context():
