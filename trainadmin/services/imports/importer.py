@@ -38,7 +38,7 @@ from ...models import (
 from ..errors import DomainError
 from ..notifications import copy_default_rules
 from ..sessions import locked_session_ids
-from .creation import BulkCreator, Problem, allocate
+from .creation import BulkCreator, Problem, allocate, clash_problems
 from .feed_items import FeedSession, where_of
 from .references import References
 from .snapshots import is_unchanged, load_snapshots
@@ -108,15 +108,17 @@ class Importer:
                 self.reject(wanted.feed, exc.problems)
         self.pending.clear()
         booked = self.creator.room_bookings(checked)
-        accepted = []
+        accepted, clashing = [], []
         for new in checked:
-            problems = self.creator.room_clashes(new, booked, where_of)
-            if problems:
-                self.reject(new.entry, problems)
+            clashes = self.creator.room_clashes(new, booked, where_of)
+            if clashes:
+                clashing.append((new, clashes))
                 continue
-            allocate(new)
             self.creator.book(new, booked)
             accepted.append(new)
+        allocate(accepted)  # their codes, one statement for the batch
+        for new, clashes in clashing:
+            self.reject(new.entry, clash_problems(clashes))
         try:
             with db.session.begin_nested():
                 ids = self.creator.write(accepted, self.run.id)
