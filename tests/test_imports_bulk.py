@@ -7,10 +7,12 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from trainadmin.extensions import db as _db
-from trainadmin.models import TrainingSession
+from trainadmin.models import FeedFormat, Role, TrainingSession
+from trainadmin.services.sessions import update_session
 
+from . import factories
 from .conftest import QueryCounter
-from .test_imports import HEADER, RHONE, counts, run_feed, world  # noqa: F401 - `world` is a fixture
+from .test_imports import EXAMPLES, HEADER, RHONE, counts, run_feed, session_of, world  # noqa: F401 - `world` is a fixture
 
 
 @contextmanager
@@ -44,3 +46,66 @@ def test_the_codes_of_a_batch_of_new_sessions_are_taken_in_one_statement(world):
         sa.select(TrainingSession.code).where(TrainingSession.partner_id == partner.id)
     )
     assert sorted(codes) == [f"2027-{n:04d}" for n in range(1, 41)]
+
+
+PLANNING_TABLES = (" sequence", " slot", " slot_date", " slot_trainer")
+
+
+def reads_of_the_planning(seen: list[str]) -> list[str]:
+    return [
+        s for s in seen if s.lstrip().upper().startswith("SELECT") and any(t in s for t in PLANNING_TABLES)
+    ]
+
+
+def writes(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_an_unchanged_file_is_recognised_without_reading_the_sessions_planning(world):  # noqa: F811
+    partner = world["partner"]
+    data = many_sessions(30)
+    run_feed(partner, data)
+    with statements() as seen:
+        run = run_feed(partner, data)
+    assert counts(run) == (0, 0, 30, 0, 0)
+    assert reads_of_the_planning(seen) == []
+    assert [s for s in writes(seen) if " import_run" not in s and " partner" not in s] == []  # the run's rows
+
+
+def test_an_unchanged_json_file_is_recognised_too(world):  # noqa: F811
+    partner = world["partner"]
+    data = (EXAMPLES / "partner-sessions.json").read_bytes()
+    first = run_feed(partner, data, FeedFormat.JSON)
+    with statements() as seen:
+        run = run_feed(partner, data, FeedFormat.JSON)
+    assert counts(run) == (0, 0, first.created_count, 0, 0)
+    assert reads_of_the_planning(seen) == []
+
+
+def test_a_session_changed_by_hand_is_compared_again_and_put_back_by_the_next_import(world):  # noqa: F811
+    partner = world["partner"]
+    data = many_sessions(3)
+    run_feed(partner, data)
+    session = session_of(partner, "B-1")
+    update_session(session, {"label": "Changée à la main"}, factories.make_user(role=Role.ADMIN))
+    _db.session.commit()
+
+    run = run_feed(partner, data)
+
+    assert counts(run) == (0, 1, 2, 0, 0)
+    _db.session.refresh(session)
+    assert session.label == "Session 1"
+    again = run_feed(partner, data)  # compared, found as the file gives it: recognised from now on
+    assert counts(again) == (0, 0, 3, 0, 0)
+
+
+def test_a_session_whose_rows_are_written_differently_but_mean_the_same_is_unchanged(world):  # noqa: F811
+    partner = world["partner"]
+    run_feed(partner, many_sessions(2))
+    respaced = many_sessions(2).replace(";09:00;", "; 9:00;")
+    run = run_feed(partner, respaced)
+    assert counts(run) == (0, 0, 2, 0, 0)  # compared with the database, not only by the file's text
+    with statements() as seen:
+        again = run_feed(partner, respaced)
+    assert counts(again) == (0, 0, 2, 0, 0)
+    assert reads_of_the_planning(seen) == []  # its new rows' digest was remembered

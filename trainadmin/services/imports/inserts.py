@@ -48,6 +48,7 @@ def write_sessions(partner, sessions: list, run_id: int) -> list[int]:
                 "origin": Origin.IMPORTED,
                 "partner_id": partner.id,
                 "external_ref": new.entry.reference,
+                "import_digest": new.entry.digest,
                 "start_date": derived.start,
                 "end_date": derived.end,
                 "duration_days": derived.days,
