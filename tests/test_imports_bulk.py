@@ -109,3 +109,36 @@ def test_a_session_whose_rows_are_written_differently_but_mean_the_same_is_uncha
         again = run_feed(partner, respaced)
     assert counts(again) == (0, 0, 2, 0, 0)
     assert reads_of_the_planning(seen) == []  # its new rows' digest was remembered
+
+
+def test_rows_written_in_bulk_read_back_as_written_with_their_defaults(world):  # noqa: F811
+    from trainadmin.models import SessionHistory
+    from trainadmin.services.rows import insert_rows, insert_rows_with_ids
+
+    session = factories.make_session()
+    _db.session.flush()
+    insert_rows(
+        SessionHistory.__table__,
+        [
+            {"session_id": session.id, "actor": "system", "action": "imported", "changes": [{"field": "x"}]},
+            {"session_id": session.id, "actor": "système « é »", "action": "imported", "changes": None},
+        ],
+    )
+    [first, second] = _db.session.scalars(
+        sa.select(SessionHistory).where(SessionHistory.session_id == session.id).order_by(SessionHistory.id)
+    ).all()[-2:]
+    assert first.changes == [{"field": "x"}] and first.at is not None  # the column's Python default
+    assert second.actor == "système « é »" and not second.changes
+    rows = [
+        {**{c: getattr(session, c) for c in ("year", "training_id", "label")}, "code": f"Z-{n}"}
+        for n in range(3)
+    ]
+    ids = insert_rows_with_ids(TrainingSession.__table__, rows)
+    codes = dict(
+        _db.session.execute(
+            sa.select(TrainingSession.id, TrainingSession.code).where(TrainingSession.id.in_(ids))
+        ).all()
+    )
+    assert [codes[i] for i in ids] == ["Z-0", "Z-1", "Z-2"]
+    copy = _db.session.get(TrainingSession, ids[0])
+    assert copy.version == 1 and copy.session_type is not None and copy.created_at is not None

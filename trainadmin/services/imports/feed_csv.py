@@ -89,7 +89,7 @@ def _session_lines(reader, reference_column: int, read_as: dict) -> list[tuple[s
     try:
         for row in reader:
             line, ended = str(ended + 1), reader.line_num
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():
                 continue
             reference = row[reference_column].strip() if reference_column < len(row) else ""
             if groups and groups[-1][0] == reference:

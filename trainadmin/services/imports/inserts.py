@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from ...extensions import db
 from ...models import (
     ImportedSession,
     ImportOutcome,
@@ -22,6 +19,7 @@ from ...models import (
 from .. import history
 from ..history import current_actor, current_reason
 from ..planning import derive_planning
+from ..rows import insert_rows, insert_rows_with_ids
 
 
 def write_sessions(partner, sessions: list, run_id: int) -> list[int]:
@@ -58,13 +56,11 @@ def write_sessions(partner, sessions: list, run_id: int) -> list[int]:
         )
     columns = set().union(*rows)
     rows = [{column: row.get(column) for column in columns} for row in rows]
-    ids = db.session.scalars(
-        sa.insert(TrainingSession).returning(TrainingSession.id, sort_by_parameter_order=True), rows
-    ).all()
+    ids = insert_rows_with_ids(TrainingSession.__table__, rows)
     user_id, actor = current_actor()
     reason = current_reason()
-    db.session.execute(
-        sa.insert(SessionHistory),
+    insert_rows(
+        SessionHistory.__table__,
         [
             {
                 "session_id": session_id,
@@ -81,8 +77,8 @@ def write_sessions(partner, sessions: list, run_id: int) -> list[int]:
             for session_id, new in zip(ids, sessions, strict=True)
         ],
     )
-    db.session.execute(
-        sa.insert(ImportedSession),
+    insert_rows(
+        ImportedSession.__table__,
         [
             {
                 "run_id": run_id,
@@ -110,9 +106,7 @@ def write_sessions(partner, sessions: list, run_id: int) -> list[int]:
             sequence_slots.append(sequence["slots"])
     if not sequence_rows:
         return ids
-    sequence_ids = db.session.scalars(
-        sa.insert(Sequence).returning(Sequence.id, sort_by_parameter_order=True), sequence_rows
-    ).all()
+    sequence_ids = insert_rows_with_ids(Sequence.__table__, sequence_rows)
     slot_rows, slot_details = [], []
     for sequence_id, slots in zip(sequence_ids, sequence_slots, strict=True):
         for slot in slots:
@@ -134,21 +128,19 @@ def write_sessions(partner, sessions: list, run_id: int) -> list[int]:
             slot_details.append(slot)
     if not slot_rows:
         return ids
-    slot_ids = db.session.scalars(
-        sa.insert(Slot).returning(Slot.id, sort_by_parameter_order=True), slot_rows
-    ).all()
+    slot_ids = insert_rows_with_ids(Slot.__table__, slot_rows)
     trainers = [
         {"slot_id": slot_id, "trainer_id": trainer_id}
         for slot_id, slot in zip(slot_ids, slot_details, strict=True)
         for trainer_id in dict.fromkeys(slot["trainer_ids"])
     ]
     if trainers:
-        db.session.execute(sa.insert(slot_trainer), trainers)
+        insert_rows(slot_trainer, trainers)
     dates = [
         {"slot_id": slot_id, "day": day, "start_time": start, "end_time": end, "break_minutes": pause}
         for slot_id, slot in zip(slot_ids, slot_details, strict=True)
         for day, start, end, pause in slot["dates"]
     ]
     if dates:
-        db.session.execute(sa.insert(SlotDate), dates)
+        insert_rows(SlotDate.__table__, dates)
     return ids

@@ -49,9 +49,9 @@ class SessionSnapshot:
 
 
 def load_sessions(partner_id: int) -> dict[str, SessionSnapshot]:
-    """The partner's sessions by reference, without their planning (`load_planning`): one query."""
+    """The partner's sessions by reference, without their fields and planning (`load_planning`): one
+    query."""
     sessions: dict[str, SessionSnapshot] = {}
-    columns = [getattr(TrainingSession, name) for name in SESSION_FIELDS]
     for row in db.session.execute(
         sa.select(
             TrainingSession.id,
@@ -60,12 +60,11 @@ def load_sessions(partner_id: int) -> dict[str, SessionSnapshot]:
             TrainingSession.status,
             TrainingSession.end_date,
             TrainingSession.import_digest,
-            *columns,
         ).where(TrainingSession.partner_id == partner_id, TrainingSession.external_ref.is_not(None))
     ):
         sessions[row.external_ref] = SessionSnapshot(
             id=row.id,
-            fields={name: getattr(row, name) for name in SESSION_FIELDS},
+            fields={},
             missing_from_feed=row.missing_from_feed,
             status=row.status,
             end_date=row.end_date,
@@ -75,14 +74,18 @@ def load_sessions(partner_id: int) -> dict[str, SessionSnapshot]:
 
 
 def load_planning(partner_id: int, wanted: list[SessionSnapshot]) -> None:
-    """The sequences, slots, trainers and dates of these sessions of the partner, to compare them with
-    the feed: four queries whatever their number, none when there is nothing to compare."""
+    """The fields, sequences, slots, trainers and dates of these sessions of the partner, to compare
+    them with the feed: five queries whatever their number, none when there is nothing to compare."""
     if not wanted:
         return
     by_id = {snapshot.id: snapshot for snapshot in wanted}
     owned = TrainingSession.partner_id == partner_id
     if len(by_id) <= IN_LIST_LIMIT:  # a few sessions changed: only theirs, by id
         owned = sa.and_(owned, TrainingSession.id.in_(by_id))
+    columns = [getattr(TrainingSession, name) for name in SESSION_FIELDS]
+    for row in db.session.execute(sa.select(TrainingSession.id, *columns).where(owned)):
+        if row.id in by_id:
+            by_id[row.id].fields = {name: getattr(row, name) for name in SESSION_FIELDS}
     sequences: dict[int, SequenceSnapshot] = {}
     for row in db.session.execute(
         sa.select(

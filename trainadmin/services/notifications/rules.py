@@ -26,6 +26,7 @@ from ...models import (
 from .. import documents, history
 from ..errors import ValidationFailed
 from ..history import snapshots
+from ..rows import insert_rows
 from .defaults import DEFAULT_TEMPLATES, default_templates, kind_position
 from .recipients import RECIPIENT_KINDS, recipient_kinds, split_addresses
 from .render import check_template
@@ -207,7 +208,7 @@ def copy_default_rules(session_ids: list[int], now=None) -> None:
         for session_id in session_ids
         for _, template in templates
     ]
-    db.session.execute(sa.insert(EmailRule.__table__), rows)  # new sessions: nothing to collide with
+    insert_rows(EmailRule.__table__, rows)  # new sessions: nothing to collide with
     published = db.session.scalars(
         sa.select(TrainingSession).where(
             TrainingSession.id.in_(session_ids), TrainingSession.publication == Publication.PUBLISHED
