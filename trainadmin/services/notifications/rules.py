@@ -203,11 +203,8 @@ def copy_default_rules(session_ids: list[int], now=None) -> None:
     if not session_ids:
         return
     templates = sorted(templates_by_kind().items(), key=lambda item: kind_position(item[0]))
-    rows = [
-        {**{field: getattr(template, field) for field in RULE_FIELDS}, "session_id": session_id}
-        for session_id in session_ids
-        for _, template in templates
-    ]
+    defaults = [{field: getattr(template, field) for field in RULE_FIELDS} for _, template in templates]
+    rows = [{**values, "session_id": session_id} for session_id in session_ids for values in defaults]
     insert_rows(EmailRule.__table__, rows)  # new sessions: nothing to collide with
     published = db.session.scalars(
         sa.select(TrainingSession).where(
