@@ -135,6 +135,50 @@ def test_concurrent_creators_get_distinct_codes(app, committed_db, main_backend)
     assert sorted(codes) == [f"2030-{n:04d}" for n in range(1, 41)]
 
 
+def test_a_batch_of_codes_is_one_statement_per_year_and_follows_the_single_ones(db, count_queries):
+    assert service.allocate_code(2027) == "2027-0001"
+    assert service.allocate_codes([2028, 2029]) == ["2028-0001", "2029-0001"]  # first of their year
+    with count_queries() as counted:
+        codes = service.allocate_codes([2027, 2028, 2027, 2027, 2028])
+    assert codes == ["2027-0002", "2028-0002", "2027-0003", "2027-0004", "2028-0003"]
+    assert len(counted.statements) == 2, counted.statements  # one per year, whatever the number of codes
+    assert service.allocate_code(2027) == "2027-0005"  # never reused
+    assert service.allocate_codes([]) == []
+
+
+def test_a_batch_of_codes_refuses_an_insane_year(db):
+    with pytest.raises(DomainError):
+        service.allocate_codes([2027, 1999])
+    assert service.allocate_code(2027) == "2027-0001"  # nothing was taken
+
+
+def test_concurrent_batches_and_single_creators_get_distinct_codes(app, committed_db, main_backend):
+    if main_backend != "postgresql":
+        need("PostgreSQL", "concurrent creators need a server database (SQLite serialises writers)")
+    codes: list[str] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def allocate(batch: bool):
+        try:
+            with app.app_context():
+                barrier.wait()
+                for _ in range(5):
+                    taken = service.allocate_codes([2031] * 20) if batch else [service.allocate_code(2031)]
+                    _db.session.commit()
+                    codes.extend(taken)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=allocate, args=(n % 2 == 0,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(codes) == [f"2031-{n:04d}" for n in range(1, 3 * 5 * 20 + 3 * 5 + 1)]
+
+
 # --- Duplicate ------------------------------------------------------------------------------
 
 

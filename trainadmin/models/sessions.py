@@ -116,6 +116,9 @@ class TrainingSession(db.Model):
     partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id", ondelete="SET NULL"))
     external_ref: Mapped[str | None] = mapped_column(sa.String(120))
     missing_from_feed: Mapped[bool] = mapped_column(default=False)
+    # The digest of the feed's rows this session was last imported from or checked against; cleared
+    # by any change recorded in its history, so that the next import compares it again.
+    import_digest: Mapped[str | None] = mapped_column(sa.String(64))
 
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,6 +4,7 @@ with its value before and after, and the reason given — and reading it back, n
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ...extensions import db
 from ...models import SessionHistory, TrainingSession
@@ -40,7 +41,10 @@ def record(
     changes: list[dict] | None = None,
     reason: str | None = None,
 ) -> SessionHistory:
-    """Add one entry to the session's history (flushed with the change it describes)."""
+    """Add one entry to the session's history (flushed with the change it describes). A change to an
+    imported session makes the next import compare it with its feed again (`forget_import_digest`)."""
+    if session.import_digest is not None:
+        forget_import_digest(session)
     user_id, actor = current_actor()
     entry = SessionHistory(
         session=session,
@@ -54,6 +58,15 @@ def record(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def forget_import_digest(session: TrainingSession) -> None:
+    """The session no longer is what its feed's rows gave: the partner import will read it again. A
+    column of its own, cleared without touching its version (the change recorded bumps it if it
+    changes the session's row)."""
+    table = TrainingSession.__table__
+    db.session.execute(sa.update(table).where(table.c.id == session.id).values(import_digest=None))
+    set_committed_value(session, "import_digest", None)
 
 
 def record_changes(

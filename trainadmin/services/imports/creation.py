@@ -4,7 +4,8 @@ A feed brings sessions by the thousand; creating each through `new_session`, `sa
 `save_slot` costs some fifty statements per session (measured: 53 ms each, nine minutes for 10,000).
 A new session has no participant, hence no lock, no calendar invitation and no change event: what
 those services do beyond their rules is writing. So the rules are the same functions they call —
-`training_defaults` and `check_session_values`, `allocate_code` (codes by year, never reused),
+`training_defaults` and `check_session_values`, `allocate_codes` (codes by year, never reused, one
+statement per batch),
 `sequence_errors` and `survey_defaults`, `slot_form_errors`, the room clash rule of `conflicts` and
 the dates and durations of `derive_planning` — and the rows are written with one INSERT per table
 and batch. History: one « imported » entry per session, which covers what it holds (as for a
@@ -14,7 +15,7 @@ duplicated session). Changes to existing sessions go through the services one by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import SimpleNamespace
 
@@ -22,36 +23,28 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import (
-    ImportedSession,
-    ImportOutcome,
     Location,
-    Origin,
-    Publication,
     Room,
     Sequence,
     SequenceStatus,
-    SessionHistory,
     SessionType,
     Slot,
     SlotDate,
     Training,
     TrainingSession,
     WorkflowStatus,
-    slot_trainer,
 )
-from .. import history
 from ..errors import DomainError, ValidationFailed
-from ..history import current_actor, current_reason
 from ..planning import (
     ROOM,
     Clash,
     clash_message,
-    derive_planning,
     overlaps,
     sequence_errors,
     slot_form_errors,
 )
-from ..sessions import TRAINING_DEFAULT_FIELDS, allocate_code, check_session_values, training_defaults
+from ..sessions import TRAINING_DEFAULT_FIELDS, allocate_codes, check_session_values, training_defaults
+from .inserts import write_sessions
 
 TRAINING_COLUMNS = ("id", "name", *TRAINING_DEFAULT_FIELDS)
 
@@ -216,10 +209,12 @@ class BulkCreator:
             booked.setdefault((room_id, day), []).append((start, end, slot_id, session_id, code, label))
         return booked
 
-    def room_clashes(self, new: NewSession, booked: dict, where_of) -> list[tuple[str, str]]:
+    def room_clashes(self, new: NewSession, booked: dict, where_of) -> list[tuple[object, Clash]]:
         """The rule of `save_slot`: a room already booked at those hours refuses the slot (the
-        import cannot override it); the sessions of this batch count as they are accepted."""
-        problems = []
+        import cannot override it); the sessions of this batch count as they are accepted. A clash
+        with one of them names it by its code, known once the batch's codes are taken: see
+        `clash_problems`."""
+        clashes = []
         for sequence in new.sequences:
             for slot in sequence["slots"]:
                 if not slot["room_id"]:
@@ -238,11 +233,9 @@ class BulkCreator:
                                 other[1],
                                 other[2],
                             )
-                            problems.append(
-                                (where_of(slot["feed"].dates[index], "date"), clash_message(clash))
-                            )
+                            clashes.append((where_of(slot["feed"].dates[index], "date"), clash))
                             break
-        return problems
+        return clashes
 
     def book(self, new: NewSession, booked: dict) -> None:
         for sequence in new.sequences:
@@ -250,139 +243,28 @@ class BulkCreator:
                 if slot["room_id"]:
                     for day, start, end, _pause in slot["dates"]:
                         booked.setdefault((slot["room_id"], day), []).append(
-                            (start, end, None, None, new.values["code"], new.values["label"])
+                            (start, end, None, None, new, new.values["label"])
                         )
 
     # --- Writing -------------------------------------------------------------------------------
 
     def write(self, sessions: list[NewSession], run_id: int) -> list[int]:
-        """One INSERT per table for the whole batch; returns the new sessions' ids, in order."""
-        if not sessions:
-            return []
-        rows = []
-        for new in sessions:
-            derived = derive_planning(
-                [(i, q["is_prework"]) for i, q in enumerate(new.sequences)],
-                [
-                    {"sequence": i, "days": None, "hours": None, "dates": s["dates"]}
-                    for i, q in enumerate(new.sequences)
-                    for s in q["slots"]
-                ],
-            )
-            new.derived = derived
-            rows.append(
-                {
-                    **{k: v for k, v in new.values.items() if k != "training_id"},
-                    "training_id": new.values["training_id"],
-                    "publication": self.partner.publication or Publication.DRAFT,
-                    "status": WorkflowStatus.CREATED,
-                    "origin": Origin.IMPORTED,
-                    "partner_id": self.partner.id,
-                    "external_ref": new.entry.reference,
-                    "start_date": derived.start,
-                    "end_date": derived.end,
-                    "duration_days": derived.days,
-                    "duration_hours": derived.hours,
-                    "sequence_count": len(new.sequences),
-                }
-            )
-        columns = set().union(*rows)
-        rows = [{column: row.get(column) for column in columns} for row in rows]
-        ids = db.session.scalars(
-            sa.insert(TrainingSession).returning(TrainingSession.id, sort_by_parameter_order=True), rows
-        ).all()
-        user_id, actor = current_actor()
-        reason = current_reason()
-        db.session.execute(
-            sa.insert(SessionHistory),
-            [
-                {
-                    "session_id": session_id,
-                    "user_id": user_id,
-                    "actor": actor,
-                    "action": history.IMPORTED,
-                    "changes": [history.change("external_ref", None, new.entry.reference)],
-                    "reason": reason,
-                    "target": None,
-                    "field": None,
-                    "old_value": None,
-                    "new_value": None,
-                }
-                for session_id, new in zip(ids, sessions, strict=True)
-            ],
-        )
-        db.session.execute(
-            sa.insert(ImportedSession),
-            [
-                {
-                    "run_id": run_id,
-                    "session_id": session_id,
-                    "outcome": ImportOutcome.CREATED,
-                    "line": new.entry.where[:120],
-                    "reference": new.entry.reference[:120],
-                }
-                for session_id, new in zip(ids, sessions, strict=True)
-            ],
-        )
-        sequence_rows, sequence_slots = [], []
-        for session_id, new in zip(ids, sessions, strict=True):
-            for index, sequence in enumerate(new.sequences):
-                start, end = new.derived.sequences[index]
-                sequence_rows.append(
-                    {
-                        **{k: v for k, v in sequence.items() if k != "slots"},
-                        "session_id": session_id,
-                        "start_date": start,
-                        "end_date": end,
-                        "url": None,
-                    }
-                )
-                sequence_slots.append(sequence["slots"])
-        if not sequence_rows:
-            return ids
-        sequence_ids = db.session.scalars(
-            sa.insert(Sequence).returning(Sequence.id, sort_by_parameter_order=True), sequence_rows
-        ).all()
-        slot_rows, slot_details = [], []
-        for sequence_id, slots in zip(sequence_ids, sequence_slots, strict=True):
-            for slot in slots:
-                slot_rows.append(
-                    {
-                        "sequence_id": sequence_id,
-                        **{
-                            k: slot[k]
-                            for k in (
-                                "location_id",
-                                "room_id",
-                                "organisation_comment",
-                                "location_comment",
-                                "trainer_comment",
-                            )
-                        },
-                    }
-                )
-                slot_details.append(slot)
-        if not slot_rows:
-            return ids
-        slot_ids = db.session.scalars(
-            sa.insert(Slot).returning(Slot.id, sort_by_parameter_order=True), slot_rows
-        ).all()
-        trainers = [
-            {"slot_id": slot_id, "trainer_id": trainer_id}
-            for slot_id, slot in zip(slot_ids, slot_details, strict=True)
-            for trainer_id in dict.fromkeys(slot["trainer_ids"])
-        ]
-        if trainers:
-            db.session.execute(sa.insert(slot_trainer), trainers)
-        dates = [
-            {"slot_id": slot_id, "day": day, "start_time": start, "end_time": end, "break_minutes": pause}
-            for slot_id, slot in zip(slot_ids, slot_details, strict=True)
-            for day, start, end, pause in slot["dates"]
-        ]
-        if dates:
-            db.session.execute(sa.insert(SlotDate), dates)
-        return ids
+        """One INSERT per table for the whole batch (`inserts.py`); the new sessions' ids, in order."""
+        return write_sessions(self.partner, sessions, run_id)
 
 
-def allocate(new: NewSession) -> None:
-    new.values["code"] = allocate_code(new.values["year"])
+def allocate(sessions: list[NewSession]) -> None:
+    """The codes of the batch's accepted sessions, one statement per year (`allocate_codes`)."""
+    codes = allocate_codes([new.values["year"] for new in sessions])
+    for new, code in zip(sessions, codes, strict=True):
+        new.values["code"] = code
+
+
+def clash_problems(clashes: list[tuple[object, Clash]]) -> list[tuple[str, str]]:
+    """The messages of `room_clashes`, once the sessions of the batch they name have their code."""
+    return [
+        (where, clash_message(replace(clash, session_code=clash.session_code.values["code"])))
+        if isinstance(clash.session_code, NewSession)
+        else (where, clash_message(clash))
+        for where, clash in clashes
+    ]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import csv
 import io
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
-from .feed_items import FeedDate, FeedError, FeedSequence, FeedSession, FeedSlot
+from .feed_items import FeedDate, FeedError, FeedSequence, FeedSession, FeedSlot, feed_digest
 from .feed_text import FeedText, find_separator, separator_name
 from .feed_values import (
     SEQUENCE_COLUMNS,
@@ -24,11 +24,16 @@ from .feed_values import (
 )
 
 REQUIRED_COLUMNS = ("reference", "training", "date", "start_time", "end_time")
+MISSING_START = lazy_gettext("Enter the start time.")
+MISSING_END = lazy_gettext("Enter the end time.")
 
 
-def parse_csv(feed: FeedText) -> list[FeedSession]:
+def parse_csv(feed: FeedText, known: dict[str, str] | None = None) -> list[FeedSession]:
     """One line per slot date; the lines of a session follow each other (see docs/partner-import.md).
-    A session, and each of its problems, is placed at the line its row starts on."""
+    A session, and each of its problems, is placed at the line its row starts on.
+
+    `known` maps references to the digest of the lines they were last imported from: a session whose
+    lines have that digest is returned as `known`, unread (nothing in it changed)."""
     separator, sep_line = find_separator(feed.text)
     read_as = {"encoding": feed.encoding, "separator": separator_name(separator)}
     reader = csv.reader(io.StringIO(feed.text, newline=""), delimiter=separator)
@@ -50,30 +55,50 @@ def parse_csv(feed: FeedText) -> list[FeedSession]:
                 **read_as,
             )
         )
+    groups = _session_lines(reader, columns.index("reference"), read_as)
     given = set(columns)
+    salt = "\x1e".join(["csv-1", *columns])
+    known = known or {}
     sessions: list[FeedSession] = []
-    current: FeedSession | None = None
-    first_lines: dict[int, dict[str, tuple[str, str]]] = {}
+    for reference, lines in groups:
+        digest = feed_digest(salt, ("\x1f".join(row) for _line, row in lines))
+        if known.get(reference) == digest:
+            sessions.append(FeedSession(where=lines[0][0], reference=reference, digest=digest, known=True))
+            continue
+        line = lines[0][0]
+        current = FeedSession(where=line, reference=reference, digest=digest)
+        check_reference(reference, current.errors, line)
+        first_lines: dict[str, tuple[str, str]] = {}
+        for line, row in lines:
+            raw = dict(zip(columns, (cell.strip() for cell in row), strict=False))
+            if not first_lines:
+                current.values = session_values(raw, given, current.errors, lambda _name, line=line: line)
+                first_lines = {name: (raw.get(name, ""), line) for name in SESSION_COLUMNS}
+            else:
+                _check_same(current, raw, first_lines, SESSION_COLUMNS, line)
+            _add_csv_row(current, raw, given, line)
+        sessions.append(current)
+    return sessions
+
+
+def _session_lines(reader, reference_column: int, read_as: dict) -> list[tuple[str, list[tuple[str, list]]]]:
+    """The file's non-blank rows, grouped by session: (reference, [(line, cells), …]) for each run of
+    rows with the same reference."""
+    groups: list[tuple[str, list[tuple[str, list]]]] = []
     ended = reader.line_num  # the physical line the previous row ended on
     try:
         for row in reader:
             line, ended = str(ended + 1), reader.line_num
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():
                 continue
-            raw = dict(zip(columns, (cell.strip() for cell in row), strict=False))
-            reference = raw.get("reference", "")
-            if current is None or reference != current.reference:
-                current = FeedSession(where=line, reference=reference)
-                check_reference(reference, current.errors, line)
-                current.values = session_values(raw, given, current.errors, lambda _name, line=line: line)
-                first_lines[id(current)] = {name: (raw.get(name, ""), line) for name in SESSION_COLUMNS}
-                sessions.append(current)
+            reference = row[reference_column].strip() if reference_column < len(row) else ""
+            if groups and groups[-1][0] == reference:
+                groups[-1][1].append((line, row))
             else:
-                _check_same(current, raw, first_lines[id(current)], SESSION_COLUMNS, line)
-            _add_csv_row(current, raw, given, line)
+                groups.append((reference, [(line, row)]))
     except csv.Error as exc:
         raise FeedError(_unreadable(reader.line_num, read_as)) from exc
-    return sessions
+    return groups
 
 
 def _unreadable(line: int, read_as: dict) -> str:
@@ -129,8 +154,8 @@ def _add_csv_row(session: FeedSession, raw: dict, given: set[str], line: str) ->
         FeedDate(
             where=line,
             day=parse_day(raw.get("date"), errors, line),
-            start=parse_time(raw.get("start_time"), errors, line, gettext("Enter the start time.")),
-            end=parse_time(raw.get("end_time"), errors, line, gettext("Enter the end time.")),
+            start=parse_time(raw.get("start_time"), errors, line, MISSING_START),
+            end=parse_time(raw.get("end_time"), errors, line, MISSING_END),
             break_minutes=parse_break(raw.get("break_minutes"), errors, line),
         )
     )

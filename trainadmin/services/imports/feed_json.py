@@ -7,7 +7,7 @@ import json
 
 from flask_babel import gettext
 
-from .feed_items import FeedDate, FeedError, FeedSequence, FeedSession, FeedSlot
+from .feed_items import FeedDate, FeedError, FeedSequence, FeedSession, FeedSlot, feed_digest
 from .feed_text import FeedText
 from .feed_values import (
     check_reference,
@@ -21,7 +21,9 @@ from .feed_values import (
 )
 
 
-def parse_json(feed: FeedText) -> list[FeedSession]:
+def parse_json(feed: FeedText, known: dict[str, str] | None = None) -> list[FeedSession]:
+    """The sessions of a JSON feed; one whose object has the digest in `known` of its reference is
+    returned as `known`, unread (see `parse_csv`)."""
     try:
         document = json.loads(feed.text)
     except json.JSONDecodeError as exc:
@@ -40,7 +42,18 @@ def parse_json(feed: FeedText) -> list[FeedSession]:
         raise FeedError(
             gettext("The JSON file must hold a list of sessions, or an object with a « sessions » list.")
         )
-    return [_json_session(item, f"{root}[{index}]") for index, item in enumerate(document)]
+    known = known or {}
+    sessions = []
+    for index, item in enumerate(document):
+        path = f"{root}[{index}]"
+        digest = feed_digest("json-1", [json.dumps(item, sort_keys=True, ensure_ascii=False)])
+        reference = clean(item.get("reference")) if isinstance(item, dict) else ""
+        if reference and known.get(reference) == digest:
+            sessions.append(FeedSession(where=path, reference=reference, digest=digest, known=True))
+        else:
+            sessions.append(_json_session(item, path))
+            sessions[-1].digest = digest
+    return sessions
 
 
 def _object(value, path: str, errors: list) -> dict:

@@ -69,10 +69,12 @@ def parse_day(value, errors: list, where: str) -> date | None:
         return None
 
 
-def parse_time(value, errors: list, where: str, missing: str) -> time | None:
+def parse_time(value, errors: list, where: str, missing) -> time | None:
+    """`missing` is the message when there is no time: a string, or a lazy string (`lazy_gettext`),
+    translated only when it is needed."""
     text = clean(value)
     if not text:
-        errors.append((where, missing))
+        errors.append((where, str(missing)))
         return None
     match = TIME_RE.match(text)
     try:

@@ -163,10 +163,12 @@ def fetch_url(url: str) -> tuple[str, bytes]:
 # --- Sessions -----------------------------------------------------------------------------------
 
 
-def parse(data: bytes, feed_format: FeedFormat) -> list[FeedSession]:
-    """The sessions of a file, its encoding (and, for CSV, its separator) found from its content."""
+def parse(data: bytes, feed_format: FeedFormat, known: dict[str, str] | None = None) -> list[FeedSession]:
+    """The sessions of a file, its encoding (and, for CSV, its separator) found from its content.
+    `known`: the digests the partner's sessions were last imported from, by reference (their
+    sessions, unchanged, are not read further)."""
     feed = decode(data)
-    sessions = parse_json(feed) if feed_format == FeedFormat.JSON else parse_csv(feed)
+    sessions = parse_json(feed, known) if feed_format == FeedFormat.JSON else parse_csv(feed, known)
     if not sessions:
         raise FeedError(gettext("The file holds no session."))
     mark_duplicates(sessions)

@@ -38,10 +38,10 @@ from ...models import (
 from ..errors import DomainError
 from ..notifications import copy_default_rules
 from ..sessions import locked_session_ids
-from .creation import BulkCreator, Problem, allocate
+from .creation import BulkCreator, Problem, allocate, clash_problems
 from .feed_items import FeedSession, where_of
 from .references import References
-from .snapshots import is_unchanged, load_snapshots
+from .snapshots import SessionSnapshot, is_unchanged, load_planning, load_sessions
 from .wanted import WantedSession, wanted_session
 from .writing import ItemProblem, create_session, update_session, validation_problems
 
@@ -60,13 +60,29 @@ def printable(text: str) -> str:
 class Importer:
     """Imports the sessions of one run, entry after entry, each in its own savepoint."""
 
-    def __init__(self, run: ImportRun, partner: Partner, entries: list[FeedSession], today: date):
+    def __init__(
+        self,
+        run: ImportRun,
+        partner: Partner,
+        entries: list[FeedSession],
+        today: date,
+        existing: dict[str, SessionSnapshot] | None = None,
+    ):
         self.run = run
         self.partner = partner
         self.entries = entries
         self.today = today
-        self.existing = load_snapshots(partner.id)
-        self.locked = locked_session_ids([snapshot.id for snapshot in self.existing.values()])
+        self.existing = load_sessions(partner.id) if existing is None else existing
+        # Only the sessions the feed may have changed are read with their planning: those whose rows
+        # in the file are not the ones they were last imported from (`FeedSession.known`).
+        compared = {
+            self.existing[entry.reference].id: self.existing[entry.reference]
+            for entry in entries
+            if not entry.known and entry.reference in self.existing
+        }
+        load_planning(partner.id, list(compared.values()))
+        self.locked = locked_session_ids(list(compared))
+        self.digests: list[dict] = []  # of sessions found unchanged, to remember
         self.refs = References(partner.unknown_policy)
         self.creator = BulkCreator(partner)
         self.pending: list[WantedSession] = []
@@ -96,6 +112,14 @@ class Importer:
             for where, reason in problems
         )
         self.rejected.clear()
+        if self.digests:
+            db.session.execute(
+                sa.update(TrainingSession.__table__)
+                .where(TrainingSession.__table__.c.id == sa.bindparam("session_id"))
+                .values(import_digest=sa.bindparam("digest")),
+                self.digests,
+            )
+            self.digests.clear()
         db.session.flush()
 
     def create_pending(self) -> None:
@@ -108,15 +132,17 @@ class Importer:
                 self.reject(wanted.feed, exc.problems)
         self.pending.clear()
         booked = self.creator.room_bookings(checked)
-        accepted = []
+        accepted, clashing = [], []
         for new in checked:
-            problems = self.creator.room_clashes(new, booked, where_of)
-            if problems:
-                self.reject(new.entry, problems)
+            clashes = self.creator.room_clashes(new, booked, where_of)
+            if clashes:
+                clashing.append((new, clashes))
                 continue
-            allocate(new)
             self.creator.book(new, booked)
             accepted.append(new)
+        allocate(accepted)  # their codes, one statement for the batch
+        for new, clashes in clashing:
+            self.reject(new.entry, clash_problems(clashes))
         try:
             with db.session.begin_nested():
                 ids = self.creator.write(accepted, self.run.id)
@@ -158,6 +184,7 @@ class Importer:
         try:
             session = create_session(self.partner, wanted)
             self.outcome(wanted.feed, session, ImportOutcome.CREATED)
+            session.import_digest = wanted.feed.digest
             db.session.flush()
             savepoint.commit()
             return session
@@ -177,6 +204,9 @@ class Importer:
             self.reject(entry, entry.errors)
             return
         existing = self.existing.get(entry.reference)
+        if entry.known:  # its rows are those it was last imported from, and it was not changed since
+            self.unchanged(entry, existing)
+            return
         problems: list[tuple[str, str]] = []
         # First compare, writing nothing (no savepoint either): most sessions of a feed are unchanged.
         self.refs.dry, self.refs.unknown = True, False
@@ -188,13 +218,9 @@ class Importer:
             self.reject(entry, problems)
             return
         if existing is not None and not self.refs.unknown and is_unchanged(wanted, existing):
-            if existing.missing_from_feed:  # back in the feed
-                db.session.get(TrainingSession, existing.id).missing_from_feed = False
-                self.outcome(entry, existing.id, ImportOutcome.UPDATED)
-                db.session.flush()
-                self.tally["updated"] += 1
-            else:
-                self.tally["unchanged"] += 1
+            if existing.digest != entry.digest:
+                self.digests.append({"session_id": existing.id, "digest": entry.digest})
+            self.unchanged(entry, existing)
             return
         if existing is None and not self.refs.unknown:
             self.pending.append(wanted)  # created with the rest of the batch
@@ -211,6 +237,7 @@ class Importer:
             else:
                 session = update_session(wanted, existing)
                 self.outcome(entry, session, ImportOutcome.UPDATED)
+            session.import_digest = entry.digest
             db.session.flush()
             savepoint.commit()
             self.refs.keep_added()
@@ -224,6 +251,15 @@ class Importer:
             if existing is not None and existing.id in self.locked:
                 message = f"{message} {gettext('The changes of the feed were not applied.')}"
             self.reject(entry, [(where_of(entry), message)])
+
+    def unchanged(self, entry: FeedSession, existing: SessionSnapshot) -> None:
+        if existing.missing_from_feed:  # back in the feed
+            db.session.get(TrainingSession, existing.id).missing_from_feed = False
+            self.outcome(entry, existing.id, ImportOutcome.UPDATED)
+            db.session.flush()
+            self.tally["updated"] += 1
+        else:
+            self.tally["unchanged"] += 1
 
     def _rolled_back(self, savepoint) -> None:
         savepoint.rollback()

@@ -38,6 +38,7 @@ from ..errors import DomainError
 from ..history import SYSTEM_ACTOR, acting_as, change_reason
 from .feeds import FeedError, fetch_url, parse, read_path
 from .importer import COUNTS, Importer
+from .snapshots import load_sessions
 
 log = logging.getLogger(__name__)
 
@@ -276,12 +277,14 @@ def perform_run(run_id: int, checkpoint: Callable[[], None], locale: str | None 
 
 
 def _import(run: ImportRun, checkpoint: Callable[[], None]) -> None:
-    entries = parse(_read_feed(run, checkpoint), run.partner.feed_format)
-    run.total = len(entries)
     partner = run.partner
+    existing = load_sessions(partner.id)
+    known = {reference: snapshot.digest for reference, snapshot in existing.items() if snapshot.digest}
+    entries = parse(_read_feed(run, checkpoint), partner.feed_format, known)
+    run.total = len(entries)
     reason = gettext("Import from %(partner)s (run %(id)s)", partner=partner.name, id=run.id)
     with acting_as(None, SYSTEM_ACTOR), change_reason(reason):
-        importer = Importer(run, partner, entries, local_today())
+        importer = Importer(run, partner, entries, local_today(), existing)
         position = run.processed
         written, beat = 0, time.monotonic()
         while position < len(entries):

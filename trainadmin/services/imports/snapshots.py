@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import Sequence, Slot, SlotDate, TrainingSession, WorkflowStatus, slot_trainer
 from .wanted import SESSION_FIELDS, WantedSequence, WantedSession, WantedSlot
 
+IN_LIST_LIMIT = 2000
 SLOT_FIELDS = (
     "location_id",
     "room_id",
@@ -43,15 +44,14 @@ class SessionSnapshot:
     missing_from_feed: bool
     status: WorkflowStatus
     end_date: date | None
+    digest: str | None = None
     sequences: list[SequenceSnapshot] = field(default_factory=list)
 
 
-def load_snapshots(partner_id: int) -> dict[str, SessionSnapshot]:
-    """The partner's sessions with their planning, by reference: five queries whatever their number."""
-    owned = TrainingSession.partner_id == partner_id
+def load_sessions(partner_id: int) -> dict[str, SessionSnapshot]:
+    """The partner's sessions by reference, without their fields and planning (`load_planning`): one
+    query."""
     sessions: dict[str, SessionSnapshot] = {}
-    by_id: dict[int, SessionSnapshot] = {}
-    columns = [getattr(TrainingSession, name) for name in SESSION_FIELDS]
     for row in db.session.execute(
         sa.select(
             TrainingSession.id,
@@ -59,18 +59,33 @@ def load_snapshots(partner_id: int) -> dict[str, SessionSnapshot]:
             TrainingSession.missing_from_feed,
             TrainingSession.status,
             TrainingSession.end_date,
-            *columns,
-        ).where(owned, TrainingSession.external_ref.is_not(None))
+            TrainingSession.import_digest,
+        ).where(TrainingSession.partner_id == partner_id, TrainingSession.external_ref.is_not(None))
     ):
-        snapshot = SessionSnapshot(
+        sessions[row.external_ref] = SessionSnapshot(
             id=row.id,
-            fields={name: getattr(row, name) for name in SESSION_FIELDS},
+            fields={},
             missing_from_feed=row.missing_from_feed,
             status=row.status,
             end_date=row.end_date,
+            digest=row.import_digest,
         )
-        sessions[row.external_ref] = snapshot
-        by_id[row.id] = snapshot
+    return sessions
+
+
+def load_planning(partner_id: int, wanted: list[SessionSnapshot]) -> None:
+    """The fields, sequences, slots, trainers and dates of these sessions of the partner, to compare
+    them with the feed: five queries whatever their number, none when there is nothing to compare."""
+    if not wanted:
+        return
+    by_id = {snapshot.id: snapshot for snapshot in wanted}
+    owned = TrainingSession.partner_id == partner_id
+    if len(by_id) <= IN_LIST_LIMIT:  # a few sessions changed: only theirs, by id
+        owned = sa.and_(owned, TrainingSession.id.in_(by_id))
+    columns = [getattr(TrainingSession, name) for name in SESSION_FIELDS]
+    for row in db.session.execute(sa.select(TrainingSession.id, *columns).where(owned)):
+        if row.id in by_id:
+            by_id[row.id].fields = {name: getattr(row, name) for name in SESSION_FIELDS}
     sequences: dict[int, SequenceSnapshot] = {}
     for row in db.session.execute(
         sa.select(
@@ -136,7 +151,6 @@ def load_snapshots(partner_id: int) -> dict[str, SessionSnapshot]:
     for slot_id, values in dates.items():
         if slot_id in slots:
             slots[slot_id].dates = tuple(sorted(values))
-    return sessions
 
 
 def same_fields(wanted: dict, existing: dict) -> bool:

@@ -26,6 +26,7 @@ from ...models import (
 from .. import documents, history
 from ..errors import ValidationFailed
 from ..history import snapshots
+from ..rows import insert_rows
 from .defaults import DEFAULT_TEMPLATES, default_templates, kind_position
 from .recipients import RECIPIENT_KINDS, recipient_kinds, split_addresses
 from .render import check_template
@@ -202,12 +203,9 @@ def copy_default_rules(session_ids: list[int], now=None) -> None:
     if not session_ids:
         return
     templates = sorted(templates_by_kind().items(), key=lambda item: kind_position(item[0]))
-    rows = [
-        {**{field: getattr(template, field) for field in RULE_FIELDS}, "session_id": session_id}
-        for session_id in session_ids
-        for _, template in templates
-    ]
-    db.session.execute(sa.insert(EmailRule.__table__), rows)  # new sessions: nothing to collide with
+    defaults = [{field: getattr(template, field) for field in RULE_FIELDS} for _, template in templates]
+    rows = [{**values, "session_id": session_id} for session_id in session_ids for values in defaults]
+    insert_rows(EmailRule.__table__, rows)  # new sessions: nothing to collide with
     published = db.session.scalars(
         sa.select(TrainingSession).where(
             TrainingSession.id.in_(session_ids), TrainingSession.publication == Publication.PUBLISHED

@@ -4,7 +4,7 @@ publication and workflow, capacities, and what the learners' catalogue shows."""
 from __future__ import annotations
 
 from .capacities import MAX_CAPACITY, capacity_errors
-from .codes import MAX_YEAR, MIN_YEAR, allocate_code, assign_code
+from .codes import MAX_YEAR, MIN_YEAR, allocate_code, allocate_codes, assign_code
 from .creation import (
     SEQUENCE_FIELDS,
     TRAINING_DEFAULT_FIELDS,
@@ -37,6 +37,7 @@ __all__ = [
     "TRANSITIONS",
     "UNLOCKED_ROLES",
     "allocate_code",
+    "allocate_codes",
     "assign_code",
     "capacity_errors",
     "catalog_query",

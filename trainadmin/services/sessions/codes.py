@@ -35,12 +35,34 @@ def allocate_code(year: int) -> str:
         return f"{year}-{_next_number(year):04d}"
 
 
-def _next_number(year: int) -> int:
+def allocate_codes(years: list[int]) -> list[str]:
+    """The next codes for many new sessions at once (a partner import's batch), in the order of
+    `years`: one UPDATE … RETURNING per year that takes as many numbers as it needs — the same row
+    lock as `allocate_code`, held to the end of the transaction. Years are taken in order, so two
+    batches lock the counters in the same order and never wait for each other in a cycle."""
+    for year in set(years):
+        check_year(year)
+    wanted: dict[int, int] = {}
+    for year in years:
+        wanted[year] = wanted.get(year, 0) + 1
+    next_number: dict[int, int] = {}
+    with db.session.no_autoflush:
+        for year in sorted(wanted):
+            next_number[year] = _next_number(year, wanted[year]) - wanted[year] + 1
+    codes = []
+    for year in years:
+        codes.append(f"{year}-{next_number[year]:04d}")
+        next_number[year] += 1
+    return codes
+
+
+def _next_number(year: int, count: int = 1) -> int:
+    """The year's counter moved on by `count`; returns the last number taken."""
     counter = SessionCodeCounter.__table__
     bump = (
         sa.update(counter)
         .where(counter.c.year == year)
-        .values(last_number=counter.c.last_number + 1)
+        .values(last_number=counter.c.last_number + count)
         .returning(counter.c.last_number)
     )
     number = db.session.execute(bump).scalar()
