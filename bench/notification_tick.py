@@ -56,7 +56,7 @@ from trainadmin.models import EmailSchedule, OutboxMessage, OutboxState, Schedul
 from trainadmin.queue import QUEUE_NAME
 from trainadmin.services.notifications import delivery
 from trainadmin.services.notifications.mail_message import build_message, envelope
-from trainadmin.services.notifications.sending import OUTGOING_COLUMNS, OutgoingMessage
+from trainadmin.services.notifications.sending import OutgoingMessage
 from trainadmin.services.notifications.wake import dispatching
 from trainadmin.transaction import commit
 
@@ -274,6 +274,10 @@ class SmtpServer:
         raise SystemExit("the SMTP server did not start")
 
     @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
     def count(self) -> int:
         return self.received.value
 
@@ -313,6 +317,7 @@ def start_worker(args, smtp_port: int) -> subprocess.Popen:
     while time.monotonic() < deadline:
         workers = Worker.all(connection=connection)
         if any(w.pid == process.pid and w.get_state() == "idle" for w in workers):
+            print(f"rq worker pid {process.pid}, idle", flush=True)
             return process
         time.sleep(0.1)
     log.seek(0)
@@ -433,7 +438,20 @@ def floor_run(app, handler: SmtpServer, message_ids: list[int]) -> float:
         rows = [
             OutgoingMessage(*values)
             for values in db.session.execute(
-                sa.select(*OUTGOING_COLUMNS)
+                sa.select(
+                    OutboxMessage.id,
+                    OutboxMessage.dedup_key,
+                    OutboxMessage.recipient,
+                    OutboxMessage.bcc,
+                    OutboxMessage.subject,
+                    OutboxMessage.body,
+                    OutboxMessage.calendar,
+                    OutboxMessage.attachment_ids,
+                    OutboxMessage.attempts,
+                    OutboxMessage.schedule_id,
+                    OutboxMessage.kind,
+                    TrainingSession.code,
+                )
                 .outerjoin(TrainingSession, TrainingSession.id == OutboxMessage.session_id)
                 .where(OutboxMessage.id.in_(message_ids))
                 .order_by(OutboxMessage.id)
@@ -491,6 +509,7 @@ def main(argv: list[str] | None = None) -> None:
     handler = None
     try:
         handler = SmtpServer()
+        print(f"SMTP server pid {handler.pid}", flush=True)
         missed = run(args, handler)
     finally:
         while WORKERS:

@@ -52,6 +52,10 @@ def calendar_method(ics: str) -> str:
 def message_id(row, sender: str) -> str:
     """The same for every try of one outbox row: a copy sent again after a crash can be recognised."""
     domain = sender_parts(sender)[1].rpartition("@")[2] or "trainadmin.local"
+    try:  # a header carries ASCII only: an internationalised domain in its IDNA form
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        domain = "trainadmin.local"
     digest = hashlib.sha256(row.dedup_key.encode()).hexdigest()[:16]
     return f"<trainadmin.{row.id}.{digest}@{domain}>"
 
