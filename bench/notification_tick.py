@@ -375,14 +375,19 @@ def wait_sent(app, schedule_ids: list[int], expected: int, handler: SmtpServer, 
     return elapsed
 
 
-def job_seconds(queue: Queue, since: datetime) -> tuple[int, float]:
-    """The send jobs finished since `since`, and their time in all."""
-    jobs = [
-        job
-        for job in (queue.fetch_job(job_id) for job_id in queue.finished_job_registry.get_job_ids())
-        if job is not None and job.func_name.endswith("send_batch") and job.started_at >= since
-    ]
-    return len(jobs), sum((job.ended_at - job.started_at).total_seconds() for job in jobs)
+def job_seconds(queue: Queue, since: datetime, expected: int) -> tuple[int, float]:
+    """The send jobs finished since `since` (waiting a few seconds for RQ to file the last ones, which
+    it does just after their commit), and their time in all."""
+    deadline = time.monotonic() + 10
+    while True:
+        jobs = [
+            job
+            for job in (queue.fetch_job(job_id) for job_id in queue.finished_job_registry.get_job_ids())
+            if job is not None and job.func_name.endswith("send_batch") and job.started_at >= since
+        ]
+        if len(jobs) >= expected or time.monotonic() > deadline:
+            return len(jobs), sum((job.ended_at - job.started_at).total_seconds() for job in jobs)
+        time.sleep(0.05)
 
 
 def send_run(app, args, handler: SmtpServer, queue: Queue) -> tuple[float, int]:
@@ -399,7 +404,7 @@ def send_run(app, args, handler: SmtpServer, queue: Queue) -> tuple[float, int]:
     if counts.get("queued") != expected:
         raise SystemExit(f"expected {expected} messages, the tick wrote {counts}")
     elapsed = wait_sent(app, schedule_ids, expected, handler, before, started)
-    jobs, busy = job_seconds(queue, run_started)
+    jobs, busy = job_seconds(queue, run_started, counts.get("jobs", 0))
     print(
         f"  tick + sending: {elapsed:.2f} s; the tick itself {tick_seconds:.2f} s; {jobs} send jobs, "
         f"{busy:.2f} s of job time"
@@ -483,7 +488,7 @@ def worker_run(app, handler: SmtpServer, queue: Queue, schedule_ids, message_ids
     if counts.get("leased") != len(message_ids):
         raise SystemExit(f"expected {len(message_ids)} messages handed out, the tick did {counts}")
     elapsed = wait_sent(app, schedule_ids, len(message_ids), handler, before, started)
-    jobs, busy = job_seconds(queue, run_started)
+    _jobs, busy = job_seconds(queue, run_started, counts.get("jobs", 0))
     return elapsed, busy
 
 
@@ -504,7 +509,10 @@ def raise_on_sigterm(signum, frame):
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, raise_on_sigterm)  # the clean-up below runs on a kill too
+    # The clean-up below runs on Ctrl-C, even when started with SIGINT ignored (from a background
+    # shell job), and on a kill too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
     seed(args.database_url, args.sessions, reuse=True)
     handler = None
     try:
@@ -552,7 +560,7 @@ def run(args, handler: SmtpServer) -> list[str]:
         sends.append(len(message_ids) / elapsed)
         print(
             f"  floor (raw smtplib, one connection): {floors[-1]:.0f} messages/s; worker: {elapsed:.2f} s, "
-            f"{sends[-1]:.0f} messages/s ({len(message_ids) / busy:.0f}/s of job time)"
+            f"{sends[-1]:.0f} messages/s ({len(message_ids) / max(busy, 1e-9):.0f}/s of job time)"
         )
         elapsed, count = send_run(app, args, handler, queue)
         ends.append(count / elapsed)

@@ -80,4 +80,4 @@ def test_the_notification_bench_cut_short_stops_its_worker_and_smtp_server(bench
     while not all(gone(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert all(gone(pid) for pid in pids), text
-    assert process.returncode != 0
+    assert process.returncode != 0, text
