@@ -48,17 +48,32 @@ def outbox_rows(db, **where) -> list[OutboxMessage]:
 # --- The tick ----------------------------------------------------------------------------------------
 
 
-def test_a_tick_with_nothing_due_runs_a_few_reads(app, db, count_queries):
+def test_a_tick_with_nothing_due_runs_four_reads(app, db, count_queries):
+    """docs/benchmarks.md and README state these counts: due schedules, schedules waiting to be
+    settled, changed slots, pending messages."""
     session = published_session()
     due_schedule(session, due_at=utcnow() + timedelta(days=3))  # planned, not due yet
     with count_queries() as counter:
         assert delivery.dispatch_tick(commit) == {}
-    reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
-    writes = [s for s in counter.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
-    # due schedules, schedules waiting to be settled, pending messages (and the calendar's slot changes)
-    assert len(reads) <= 4 and not writes, counter.statements
-    assert "email_schedule.due_at <=" in reads[0] and "email_schedule.due_at <=" in reads[1]
-    assert "FROM outbox_message" in reads[-1]
+    statements = [s.lstrip() for s in counter.statements]
+    assert all(s.upper().startswith("SELECT") for s in statements), statements
+    assert len(statements) == 4, statements
+    assert "email_schedule.due_at <=" in statements[0] and "email_schedule.prepared_at <=" in statements[1]
+    assert "FROM slot_change" in statements[2]
+    assert "FROM outbox_message" in statements[3]
+
+
+def test_a_tick_with_nothing_due_and_redis_runs_five_reads(app, db, count_queries, redis_queue):
+    """With workers (Redis) one more: which senders hold live claims, whose RQ jobs may be over."""
+    session = published_session()
+    due_schedule(session, due_at=utcnow() + timedelta(days=3))
+    with count_queries() as counter:
+        assert delivery.dispatch_tick(commit) == {}
+    statements = [s.lstrip() for s in counter.statements]
+    assert all(s.upper().startswith("SELECT") for s in statements), statements
+    assert len(statements) == 5, statements
+    assert "outbox_message.claimed_by" in statements[3] and "DISTINCT" in statements[3]
+    assert "FROM outbox_message" in statements[4] and "FOR UPDATE SKIP LOCKED" in statements[4]
 
 
 def test_a_due_schedule_is_written_once_and_kept_in_the_demo(any_app, any_db):

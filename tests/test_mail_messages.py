@@ -317,3 +317,40 @@ def test_an_address_smtp_cannot_carry_fails_its_message_with_a_reason_and_the_ot
     for item in smtp.received:
         assert_seven_bit_with_short_lines(item.data)
         assert item.message["To"].addresses[0].addr_spec in item.rcpt_tos
+
+
+# --- The bytes sent: an ordinary e-mail written directly, as EmailMessage writes it ---------------
+
+BODY_PIECES = st.one_of(
+    st.sampled_from(
+        ["\n", "\r\n", "\r", " ", "\t", "From ", ".", "=", "=?utf-8?q?x?=", "é", "€", "🎓", "\u00a0"]
+    ),
+    st.text(min_size=1, max_size=90),
+)
+BODIES = st.lists(BODY_PIECES, max_size=60).map("".join)
+SENDERS = st.sampled_from(
+    [
+        "formation@example.com",
+        "Service formation <formation@example.com>",
+        '"Dupont, RH" <rh@example.com>',
+        "Équipe Formation Île-de-France <formation@exämple.fr>",
+    ]
+)
+
+
+def without_date(data: bytes) -> bytes:
+    return re.sub(rb"\r\nDate: [^\r]*\r\n", b"\r\n", data)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=BODIES, subject=SUBJECTS, sender=SENDERS)
+def test_an_ordinary_e_mail_is_sent_as_the_very_bytes_emailmessage_writes(app, body, subject, sender):
+    """The sending writes a one-part e-mail straight to its bytes (five times faster): the bytes must
+    be those of `build_message(...).as_bytes()`, whatever the body, the subject and the sender."""
+    row = sending.OutgoingMessage(7, "key", "paul@exämple.fr", None, subject, body, None, None, 0, None)
+    with app.app_context():
+        expected = mail_message.build_message(row, sender, {}).as_bytes()
+        sent = mail_message.message_bytes(row, sender, {})
+
+    assert without_date(sent) == without_date(expected)
+    assert re.search(rb"\r\nDate: [^\r]+ \+0000\r\n", sent)

@@ -97,7 +97,6 @@ def refresh_invitations(session: TrainingSession, *, notify: bool, sequence_ids=
     SEQUENCE and, with `notify`, sends the update. Returns the number of messages written."""
     if session.status == WorkflowStatus.CANCELLED or (notify and not sends_requests(session)):
         return 0
-    plans = session_plans(session)
     query = (
         sa.select(CalendarInvitation)
         .join(TrainingRequest, TrainingRequest.id == CalendarInvitation.request_id)
@@ -113,6 +112,9 @@ def refresh_invitations(session: TrainingSession, *, notify: bool, sequence_ids=
     if sequence_ids is not None:
         query = query.where(CalendarInvitation.sequence_id.in_(list(sequence_ids)))
     invitations = db.session.scalars(query).all()
+    if not invitations:  # nobody holds one yet: the session's planning is not even read
+        return 0
+    plans = session_plans(session)
     requests = _requests_by_id({i.request_id for i in invitations})
     organizer = invitation_organizer()
     queued = 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import re
 from email.utils import formataddr, parseaddr, unquote
+from functools import lru_cache
 
 MAX_LINE = 78  # RFC 5322 §2.1.1, CRLF excluded
 MAX_WORD = 75  # RFC 2047 §2
@@ -37,9 +38,14 @@ def sender_parts(sender) -> tuple[str, str]:
     parentheses included, quotes or not), an address alone, or a (name, address) pair."""
     if isinstance(sender, tuple | list):
         return str(sender[0] or ""), str(sender[1] or "")
-    match = NAMED_ADDRESS.fullmatch(sender or "")
+    return _sender_parts(sender or "")
+
+
+@lru_cache(maxsize=16)  # the same sender for every message of a batch
+def _sender_parts(sender: str) -> tuple[str, str]:
+    match = NAMED_ADDRESS.fullmatch(sender)
     if match is None:
-        return parseaddr(sender or "")
+        return parseaddr(sender)
     name = match.group(1)
     if len(name) > 1 and name[0] == name[-1] == '"':
         name = unquote(name)

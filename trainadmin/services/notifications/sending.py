@@ -27,7 +27,7 @@ from flask_babel import force_locale, gettext
 from ...extensions import db, mail
 from ...models import Document, OutboxMessage, OutboxState, TrainingSession, utcnow
 from . import reconcile
-from .mail_message import MessageError, build_message, deliver, envelope, message_id
+from .mail_message import MessageError, deliver, envelope, message_bytes, message_id
 from .outcomes import ClaimLost, Outcomes, log_outcome, outcomes
 from .wake import Checkpoint
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (60, 300, 900, 3600)  # seconds before a refused message is tried again
 SMTP_TIMEOUT = 60  # seconds without an answer from the SMTP server
+COMPOSE_AHEAD = 20  # messages composed before they are handed over, one after the other
 
 
 class SmtpUnavailable(RuntimeError):
@@ -87,6 +88,23 @@ class OutgoingMessage:
     session_code: str | None = None
 
 
+#: The columns of `OutgoingMessage`, in its order (the session's code joined).
+OUTGOING_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.dedup_key,
+    OutboxMessage.recipient,
+    OutboxMessage.bcc,
+    OutboxMessage.subject,
+    OutboxMessage.body,
+    OutboxMessage.calendar,
+    OutboxMessage.attachment_ids,
+    OutboxMessage.attempts,
+    OutboxMessage.schedule_id,
+    OutboxMessage.kind,
+    TrainingSession.code,
+)
+
+
 def send(
     ids: list[int],
     lease: datetime | None,
@@ -105,20 +123,7 @@ def send(
     rows = [
         OutgoingMessage(*values)
         for values in db.session.execute(
-            sa.select(
-                OutboxMessage.id,
-                OutboxMessage.dedup_key,
-                OutboxMessage.recipient,
-                OutboxMessage.bcc,
-                OutboxMessage.subject,
-                OutboxMessage.body,
-                OutboxMessage.calendar,
-                OutboxMessage.attachment_ids,
-                OutboxMessage.attempts,
-                OutboxMessage.schedule_id,
-                OutboxMessage.kind,
-                TrainingSession.code,
-            )
+            sa.select(*OUTGOING_COLUMNS)
             .outerjoin(TrainingSession, TrainingSession.id == OutboxMessage.session_id)
             .where(OutboxMessage.id.in_(claimed))
             .order_by(OutboxMessage.id)
@@ -202,61 +207,71 @@ def _reconcile(
 
 
 def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, checkpoint: Checkpoint) -> None:
+    """Compose the messages, COMPOSE_AHEAD at a time (so that attachments never all sit in memory),
+    then hand them over one after the other, each outcome written right after the server's answer."""
     config = current_app.config
     sender = config["MAIL_DEFAULT_SENDER"]
     max_attempts = config["TRAINADMIN_MAIL_MAX_ATTEMPTS"]
     attached = _documents(rows)
-    done = 0
+    left = list(rows)  # not handled yet, in order
     in_flight = False  # between handing a message over and the server's answer
-    if not rows:
-        return
     try:
         with outcomes(checkpoint) as recorder, mail.connect() as connection:
             if connection.host is not None and connection.host.sock is not None:
                 connection.host.sock.settimeout(SMTP_TIMEOUT)
-            for row in rows:
-                try:
-                    message = build_message(row, sender, attached)
-                    in_flight = True
-                    deliver(connection, message, *envelope(row, sender))
-                except MessageError as exc:
-                    recorder.record(
-                        row, claim, state=OutboxState.FAILED, error=_text(exc) or type(exc).__name__
-                    )
-                    counts["failed"] += 1
-                except smtplib.SMTPServerDisconnected:
-                    raise
-                except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
-                    _refused(recorder, row, claim, exc, max_attempts, counts)
-                else:
-                    recorder.record(
-                        row,
-                        claim,
-                        state=OutboxState.SENT,
-                        sent_at=utcnow(),
-                        error=None,
-                        attempts=OutboxMessage.attempts + 1,
-                    )
-                    counts["sent"] += 1
-                in_flight = False
-                done += 1
+            while left:
+                for row, from_address, recipients, data in _compose(
+                    left, sender, attached, recorder, claim, counts
+                ):
+                    try:
+                        in_flight = True
+                        deliver(connection, data, from_address, recipients)
+                    except smtplib.SMTPServerDisconnected:
+                        raise
+                    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+                        _refused(recorder, row, claim, exc, max_attempts, counts)
+                    else:
+                        recorder.sent(row, claim)
+                        counts["sent"] += 1
+                    in_flight = False
+                    left.remove(row)
     except ClaimLost as exc:
         log.warning("notifications: %s; this sender stops", exc)
-        counts["taken_over"] += len(rows) - done
+        counts["taken_over"] += len(left)
     except (OSError, smtplib.SMTPException) as exc:  # refused, dropped, timed out: try the rest later
-        if done >= len(rows):  # only the goodbye failed
+        if not left:  # only the goodbye failed
             return
         with force_locale(config["BABEL_DEFAULT_LOCALE"]):
             error = gettext("SMTP server unreachable: %(error)s", error=describe(exc))
         log.warning("notifications: SMTP server unreachable: %s", exc)
-        for row in rows[done:]:
+        for row in left:
             log_outcome(row, {"error": error})
         if in_flight:  # cut off before the answer: the server may have it
-            release([rows[done].id], claim, in_doubt=True, error=error)
-            done += 1
-        release([row.id for row in rows[done:]], claim, error=error)
+            release([left[0].id], claim, in_doubt=True, error=error)
+        release([row.id for row in left[in_flight:]], claim, error=error)
         checkpoint()
-        counts["unreachable"] += len(rows) - done + in_flight
+        counts["unreachable"] += len(left)
+
+
+def _compose(
+    left: list[OutgoingMessage],
+    sender: str,
+    attached: dict,
+    recorder: Outcomes,
+    claim: datetime,
+    counts: Counter,
+) -> list[tuple[OutgoingMessage, str, list[str], bytes]]:
+    """The envelopes and bytes of the next COMPOSE_AHEAD rows of `left`; a row whose message cannot
+    be built is FAILED at once and leaves `left`."""
+    ready = []
+    for row in left[:COMPOSE_AHEAD]:
+        try:
+            ready.append((row, *envelope(row, sender), message_bytes(row, sender, attached)))
+        except MessageError as exc:
+            recorder.record(row, claim, state=OutboxState.FAILED, error=_text(exc) or type(exc).__name__)
+            counts["failed"] += 1
+            left.remove(row)
+    return ready
 
 
 def _refused(
