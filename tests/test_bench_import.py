@@ -1,7 +1,7 @@
 """bench/import_partner.py still runs: its quick mode imports 200 sessions, then the same file again.
 
 It rebuilds the schema of its own database: TRAINADMIN_BENCH_DATABASE_URL, or the test database's name
-followed by `_bench` on the same server (never the test database itself)."""
+followed by `_bench_import` on the same server (never the test database itself)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def bench_database_url() -> str:
     if not PG_URL:
         need("PostgreSQL", "the benchmark needs a PostgreSQL server: set TRAINADMIN_TEST_DATABASE_URL")
     url = make_url(PG_URL)
-    return url.set(database=f"{url.database}_bench").render_as_string(hide_password=False)
+    return url.set(database=f"{url.database}_bench_import").render_as_string(hide_password=False)
 
 
 def test_the_partner_import_bench_runs_in_quick_mode_and_ends_by_itself():

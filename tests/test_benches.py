@@ -1,5 +1,5 @@
 """The benches end by themselves and leave nothing running: `bench/notification_tick.py --quick` runs
-here against the test services (in a database of its own, `<test database>_bench`), to the end and
+here against the test services (in a database of its own, `<test database>_bench_tick`), to the end and
 cut short by Ctrl-C, and its RQ worker and SMTP server are gone afterwards either way."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def bench_command(redis_url) -> list[str]:
     if not PG_URL:
         need("PostgreSQL", "set TRAINADMIN_TEST_DATABASE_URL (the benches need PostgreSQL)")
     url = make_url(PG_URL)
-    database = url.set(database=f"{url.database}_bench").render_as_string(hide_password=False)
+    database = url.set(database=f"{url.database}_bench_tick").render_as_string(hide_password=False)
     return [sys.executable, str(BENCH), "--quick", "--database-url", database, "--redis-url", redis_url]
 
 
