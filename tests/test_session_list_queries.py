@@ -43,6 +43,21 @@ def test_past_the_bound_the_list_says_more_than_and_counts_no_further(
     assert "page=2" in client.get(f"{LIST}?page_size=2&page=1").get_data(as_text=True)
 
 
+def test_past_the_bound_one_statement_counts_the_list_and_the_drafts_left_out(
+    small_bound, db, login_as, count_queries
+):
+    for _ in range(5):
+        factories.make_session(publication=Publication.PUBLISHED)
+    for _ in range(2):
+        factories.make_session(publication=Publication.DRAFT)
+    client = login_as(Role.ADMIN)
+    with count_queries() as queries:
+        page = _text(client.get(LIST).get_data(as_text=True))
+    assert "Liste (plus de 3)" in page
+    assert "2 sessions en brouillon exclues de cet export." in page
+    assert sum("count(" in q.lower() for q in queries.statements) == 1, queries.statements
+
+
 def test_under_the_bound_the_count_is_exact_and_the_query_count_holds(
     small_bound, db, login_as, count_queries
 ):
