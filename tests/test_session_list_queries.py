@@ -9,9 +9,10 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+import sqlalchemy as sa
 from markupsafe import escape
 
-from trainadmin.models import Publication, Role, SessionType, WorkflowStatus
+from trainadmin.models import Publication, Role, SessionType, TrainingSession, WorkflowStatus
 
 from . import factories
 
@@ -117,3 +118,17 @@ def test_rows_show_the_cells_flask_admin_showed(app, db):
                     for (name, _label), cell in zip(columns, cells, strict=True):
                         expected = view.get_list_value(None, session, name)
                         assert escape(cell) == escape(expected), (locale, name, cell, expected)
+
+
+def test_the_rows_and_their_training_come_in_one_statement(db, login_as, count_queries):
+    for _ in range(3):
+        factories.make_session()
+    client = login_as(Role.MANAGER)
+    with count_queries() as queries:
+        page = client.get(LIST).get_data(as_text=True)
+    rows = [s for s in queries.statements if "FROM training_session" in s and "count(" not in s.lower()]
+    assert len(rows) == 1, rows
+    assert "JOIN training" in rows[0]
+    assert not [s for s in queries.statements if re.search(r"FROM training\s+WHERE", s)]
+    session = db.session.scalars(sa.select(TrainingSession).order_by(TrainingSession.id.desc())).first()
+    assert str(escape(session.training.name)) in page
