@@ -132,3 +132,16 @@ def test_the_rows_and_their_training_come_in_one_statement(db, login_as, count_q
     assert not [s for s in queries.statements if re.search(r"FROM training\s+WHERE", s)]
     session = db.session.scalars(sa.select(TrainingSession).order_by(TrainingSession.id.desc())).first()
     assert str(escape(session.training.name)) in page
+
+
+def test_rows_escape_user_text_and_show_only_the_actions_of_the_role(db, login_as):
+    session = factories.make_session(label='<b>Gras</b> & "co"')
+    manager_page = login_as(Role.MANAGER).get(LIST).get_data(as_text=True)
+    assert "&lt;b&gt;Gras&lt;/b&gt; &amp; &#34;co&#34;" in manager_page
+    assert "<b>Gras</b>" not in manager_page
+    assert f'href="/admin/sessions/edit/?id={session.id}"' in manager_page
+    assert f'class="action-checkbox" value="{session.id}"' in manager_page
+    viewer_page = login_as(Role.VIEWER).get(LIST).get_data(as_text=True)
+    assert f'href="/admin/sessions/details/?id={session.id}"' in viewer_page
+    assert f"/admin/sessions/edit/?id={session.id}" not in viewer_page
+    assert f"?source={session.id}" not in viewer_page

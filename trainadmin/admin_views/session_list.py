@@ -22,7 +22,7 @@ from .field_labels import SESSION_LABELS
 from .labels import enum_label
 from .list_queries import BoundedCountMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
-from .session_rows import page_rows
+from .session_rows import page_rows, rows_html
 
 RECOMPUTE_JOB = "trainadmin.jobs.sessions.recompute_session_dates"
 
@@ -257,6 +257,17 @@ class SessionListView(BoundedCountMixin, SecureModelView):
             sessions,
             [name for name, _label in list_columns],
             lambda session, name: self.get_list_value(None, session, name),
+        )
+
+    def rows_html(self, sessions, list_columns, with_checkbox, select_title: str) -> Markup:
+        """The rows of the page, drawn from `page_rows` (session_rows.rows_html)."""
+        names = [name for name, _label in list_columns]
+        return rows_html(
+            self.page_rows(sessions, list_columns),
+            names,
+            self.row_action_urls(),
+            select_title,
+            with_checkbox,
         )
 
     def get_drafts_url(self) -> str:
