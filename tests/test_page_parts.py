@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import re
 
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.model.base import ViewArgs
+
 from trainadmin.models import Role
 
 LIST = "/admin/sessions/"
@@ -45,3 +48,18 @@ def test_the_filter_labels_follow_the_language(db, login_as):
     assert english["Start date"][0]["operation"] == "equals"
     again = _filter_groups(login_as(Role.ADMIN, locale="fr").get(LIST).get_data(as_text=True))
     assert again == french
+
+
+def test_the_list_links_are_the_ones_url_for_writes(app, db):
+    view = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "sessions")
+    search = 'Élodie & co + 50% "l\'été" /?#'
+    cases = [
+        ViewArgs(),
+        ViewArgs(page=3, page_size=100),
+        ViewArgs(page=1, sort=4, sort_desc=1, search=search),
+        ViewArgs(search=search, filters=[(0, "publication", "DRAFT"), (1, "status", "é à")]),
+        ViewArgs(page=2, extra_args={"tab": "x y", "empty": None}),
+    ]
+    with app.test_request_context("/admin/sessions/"):
+        for args in cases:
+            assert view._get_list_url(args) == ModelView._get_list_url(view, args), args.__dict__

@@ -26,7 +26,7 @@ from .exports import ExportsMixin
 from .form_fields import enum_selects, find_field, readable_errors, trimmed_text, with_blank_choice_text
 from .formatters import EXPORT_FORMATTERS, TYPE_FORMATTERS
 from .list_queries import LiteralSearchMixin
-from .page_parts import FilterGroupsMixin, StaticUrlMixin
+from .page_parts import FilterGroupsMixin, ListUrlMixin, StaticUrlMixin
 
 ALL_ROLES = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.MANAGER})
@@ -79,7 +79,13 @@ class SecureView(AccessMixin, StaticUrlMixin, BaseView):
 
 
 class SecureModelView(
-    AccessMixin, ExportsMixin, LiteralSearchMixin, FilterGroupsMixin, StaticUrlMixin, ModelView
+    AccessMixin,
+    ExportsMixin,
+    LiteralSearchMixin,
+    FilterGroupsMixin,
+    ListUrlMixin,
+    StaticUrlMixin,
+    ModelView,
 ):
     """Base of every model view: roles on every method, French formats, safe exports, no N+1."""
 
