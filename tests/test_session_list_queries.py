@@ -9,9 +9,10 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+import sqlalchemy as sa
 from markupsafe import escape
 
-from trainadmin.models import Publication, Role, SessionType, WorkflowStatus
+from trainadmin.models import Publication, Role, SessionType, TrainingSession, WorkflowStatus
 
 from . import factories
 
@@ -41,6 +42,21 @@ def test_past_the_bound_the_list_says_more_than_and_counts_no_further(
     assert counts and all("LIMIT" in s.upper() for s in counts), counts
     # The pager still leads further than the bound.
     assert "page=2" in client.get(f"{LIST}?page_size=2&page=1").get_data(as_text=True)
+
+
+def test_past_the_bound_one_statement_counts_the_list_and_the_drafts_left_out(
+    small_bound, db, login_as, count_queries
+):
+    for _ in range(5):
+        factories.make_session(publication=Publication.PUBLISHED)
+    for _ in range(2):
+        factories.make_session(publication=Publication.DRAFT)
+    client = login_as(Role.ADMIN)
+    with count_queries() as queries:
+        page = _text(client.get(LIST).get_data(as_text=True))
+    assert "Liste (plus de 3)" in page
+    assert "2 sessions en brouillon exclues de cet export." in page
+    assert sum("count(" in q.lower() for q in queries.statements) == 1, queries.statements
 
 
 def test_under_the_bound_the_count_is_exact_and_the_query_count_holds(
@@ -102,3 +118,30 @@ def test_rows_show_the_cells_flask_admin_showed(app, db):
                     for (name, _label), cell in zip(columns, cells, strict=True):
                         expected = view.get_list_value(None, session, name)
                         assert escape(cell) == escape(expected), (locale, name, cell, expected)
+
+
+def test_the_rows_and_their_training_come_in_one_statement(db, login_as, count_queries):
+    for _ in range(3):
+        factories.make_session()
+    client = login_as(Role.MANAGER)
+    with count_queries() as queries:
+        page = client.get(LIST).get_data(as_text=True)
+    rows = [s for s in queries.statements if "FROM training_session" in s and "count(" not in s.lower()]
+    assert len(rows) == 1, rows
+    assert "JOIN training" in rows[0]
+    assert not [s for s in queries.statements if re.search(r"FROM training\s+WHERE", s)]
+    session = db.session.scalars(sa.select(TrainingSession).order_by(TrainingSession.id.desc())).first()
+    assert str(escape(session.training.name)) in page
+
+
+def test_rows_escape_user_text_and_show_only_the_actions_of_the_role(db, login_as):
+    session = factories.make_session(label='<b>Gras</b> & "co"')
+    manager_page = login_as(Role.MANAGER).get(LIST).get_data(as_text=True)
+    assert "&lt;b&gt;Gras&lt;/b&gt; &amp; &#34;co&#34;" in manager_page
+    assert "<b>Gras</b>" not in manager_page
+    assert f'href="/admin/sessions/edit/?id={session.id}"' in manager_page
+    assert f'class="action-checkbox" value="{session.id}"' in manager_page
+    viewer_page = login_as(Role.VIEWER).get(LIST).get_data(as_text=True)
+    assert f'href="/admin/sessions/details/?id={session.id}"' in viewer_page
+    assert f"/admin/sessions/edit/?id={session.id}" not in viewer_page
+    assert f"?source={session.id}" not in viewer_page

@@ -40,6 +40,7 @@ from .imports import ImportRunView
 from .labels import install_admin_wording
 from .organisation import OrganisationView
 from .outbox import OutboxView
+from .page_parts import init_page_parts
 from .partners import PartnerView
 from .planning import SlotView
 from .reference import (
@@ -122,4 +123,5 @@ def init_admin(app: Flask) -> Admin:
         admin.add_view(view)
     admin.add_view(DocumentView(name=_l("Documents"), endpoint="documents"))  # not in the menu
     init_document_templates(app)
+    init_page_parts(app)
     return admin

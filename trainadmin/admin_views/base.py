@@ -26,6 +26,7 @@ from .exports import ExportsMixin
 from .form_fields import enum_selects, find_field, readable_errors, trimmed_text, with_blank_choice_text
 from .formatters import EXPORT_FORMATTERS, TYPE_FORMATTERS
 from .list_queries import LiteralSearchMixin
+from .page_parts import FilterGroupsMixin, ListUrlMixin, StaticUrlMixin
 
 ALL_ROLES = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.OPS_MANAGER, Role.MANAGER})
@@ -62,7 +63,7 @@ class AccessMixin:
         return role is not None and role in self.write_roles
 
 
-class SecureView(AccessMixin, BaseView):
+class SecureView(AccessMixin, StaticUrlMixin, BaseView):
     """Base of the views over no single model (documents…): the same roles as the model views."""
 
     #: Exposed views that change data (refused with 403 to roles that may not write).
@@ -77,7 +78,15 @@ class SecureView(AccessMixin, BaseView):
         return None
 
 
-class SecureModelView(AccessMixin, ExportsMixin, LiteralSearchMixin, ModelView):
+class SecureModelView(
+    AccessMixin,
+    ExportsMixin,
+    LiteralSearchMixin,
+    FilterGroupsMixin,
+    ListUrlMixin,
+    StaticUrlMixin,
+    ModelView,
+):
     """Base of every model view: roles on every method, French formats, safe exports, no N+1."""
 
     page_size = 20

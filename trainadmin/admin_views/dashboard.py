@@ -17,9 +17,10 @@ from ..services.dashboard import (
     timeline,
 )
 from .base import STAFF, AccessMixin, current_role
+from .page_parts import StaticUrlMixin
 
 
-class DashboardView(AccessMixin, AdminIndexView):
+class DashboardView(AccessMixin, StaticUrlMixin, AdminIndexView):
     @expose()
     def index(self):
         today = datetime.now(ZoneInfo(current_app.config["TRAINADMIN_TZ"])).date()

@@ -21,27 +21,37 @@ def count_limit() -> int:
 class BoundedCountQuery(Query):
     """Flask-Admin's count query (`count(*)` with the list's search and filters) whose `scalar()`
     counts at most `count_limit()` + 1 rows while a list page is drawn; exact elsewhere (exports).
-    When the rows the exports leave out are given (`left_out`), the same reading counts them too:
-    under the bound that count is exact and the export note needs no second one."""
+    When the rows the exports leave out are given (`left_out`), the same statement counts them too
+    (bounded as well): the export note needs no second one."""
 
     left_out = None
 
     def scalar(self):
         if not g.get("bounded_count"):
             return super().scalar()
+        limit = count_limit()
         columns = [sa.literal_column("1").label("row")]
         if self.left_out is not None:
             columns.append(sa.case((self.left_out, 1), else_=0).label("left_out"))
-        rows = self.with_entities(*columns).limit(count_limit() + 1).subquery()
+        rows = self.with_entities(*columns).limit(limit + 1).subquery()
         if self.left_out is None:
             return self.session.query(sa.func.count()).select_from(rows).scalar()
-        total, left_out = (
-            self.session.query(sa.func.count(), sa.func.coalesce(sa.func.sum(rows.c.left_out), 0))
+        # Past the bound the rows read do not tell how many the exports leave out: a second
+        # bounded count of those, in the same statement, which PostgreSQL only runs when needed.
+        left_out_rows = (
+            self.filter(self.left_out).with_entities(sa.literal_column("1")).limit(limit + 1).subquery()
+        )
+        left_out_past_bound = sa.select(sa.func.count()).select_from(left_out_rows).scalar_subquery()
+        total, left_out, left_out_many = (
+            self.session.query(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(rows.c.left_out), 0),
+                sa.case((sa.func.count() > limit, left_out_past_bound)),
+            )
             .select_from(rows)
             .one()
         )
-        if not is_capped(total):
-            g.list_left_out = int(left_out)
+        g.list_left_out = int(left_out_many if is_capped(total) else left_out)
         return total
 
 

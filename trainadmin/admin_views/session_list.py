@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import functools
 
-from flask import flash, g
+from flask import flash, g, has_app_context
 from flask_admin.actions import action
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from ..models import Origin, Publication, TrainingSession
+from ..models import Origin, Publication, Training, TrainingSession
 from ..queue import enqueue
 from ..services.sessions import set_publication
 from ..transaction import after_commit
@@ -22,7 +22,7 @@ from .field_labels import SESSION_LABELS
 from .labels import enum_label
 from .list_queries import BoundedCountMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
-from .session_rows import page_rows
+from .session_rows import page_rows, rows_html
 
 RECOMPUTE_JOB = "trainadmin.jobs.sessions.recompute_session_dates"
 
@@ -46,6 +46,32 @@ def _origin(view, context, model, name):
             reference=model.external_ref or "—",
         )
     return label
+
+
+#: Read for the list page: its columns, and the id, year and training behind them.
+LIST_PAGE_LOADERS = (
+    load_only(
+        *(
+            getattr(TrainingSession, name)
+            for name in (
+                "id",
+                "year",
+                "training_id",
+                "code",
+                "label",
+                "session_type",
+                "start_date",
+                "end_date",
+                "duration_days",
+                "sequence_count",
+                "enrolled_count",
+                "publication",
+                "status",
+            )
+        )
+    ),
+    joinedload(TrainingSession.training).load_only(Training.name),
+)
 
 
 class SessionListView(BoundedCountMixin, SecureModelView):
@@ -136,7 +162,14 @@ class SessionListView(BoundedCountMixin, SecureModelView):
         "status",
     )
     column_formatters_export = {}
-    list_loader_options = (selectinload(TrainingSession.training),)
+
+    @property
+    def list_loader_options(self):  # type: ignore[override]
+        """The list page reads the columns it shows and the training's name, in its one statement;
+        the exports and the forms read the whole session and its training."""
+        if has_app_context() and g.get("bounded_count"):
+            return LIST_PAGE_LOADERS
+        return (selectinload(TrainingSession.training),)
 
     # --- Bulk actions ----------------------------------------------------------------------
 
@@ -224,6 +257,17 @@ class SessionListView(BoundedCountMixin, SecureModelView):
             sessions,
             [name for name, _label in list_columns],
             lambda session, name: self.get_list_value(None, session, name),
+        )
+
+    def rows_html(self, sessions, list_columns, with_checkbox, select_title: str) -> Markup:
+        """The rows of the page, drawn from `page_rows` (session_rows.rows_html)."""
+        names = [name for name, _label in list_columns]
+        return rows_html(
+            self.page_rows(sessions, list_columns),
+            names,
+            self.row_action_urls(),
+            select_title,
+            with_checkbox,
         )
 
     def get_drafts_url(self) -> str:
