@@ -12,6 +12,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...ids import parse_id
@@ -20,7 +21,7 @@ from ...services.errors import DomainError, ValidationFailed
 from ...services.planning import delete_sequence, delete_slot, move_sequence, save_sequence, save_slot
 from ...services.sessions import SessionLocked
 from .part import SessionTab, requested_id, route
-from .planning_forms import editor_choices, sequence_values, slot_values
+from .planning_forms import editor_choices, editor_context, sequence_values, slot_values
 
 MAX_DRAWN = 1000
 
@@ -29,8 +30,17 @@ class GeneralTab(SessionTab):
     name = "general"
     label = _l("General information")
 
+    def loaders(self) -> tuple:
+        """The editor shows each sequence's header, and the slots of the open one only."""
+        return (
+            selectinload(TrainingSession.training),
+            selectinload(TrainingSession.populations),
+            selectinload(TrainingSession.sequences).selectinload(Sequence.teaching_mode),
+        )
+
     def context(self, session: TrainingSession) -> dict:
         return {
+            **editor_context(session, [requested_id("open")]),
             "choices": editor_choices(),
             "edit_slot": requested_id("edit_slot"),
             "new_slot": requested_id("new_slot"),
@@ -46,10 +56,12 @@ class GeneralTab(SessionTab):
 
     def _editor(self, session: TrainingSession, open_sequence: int | None) -> str:
         loaded = request.form.getlist("_open")[:MAX_DRAWN]  # the sequences the browser had opened
+        drawn = [i for i in (parse_id(value) for value in loaded) if i is not None]
         return render_template(
             "admin/sessions/_planning_editor.html",
             open_sequence=open_sequence,
-            drawn_sequences=[i for i in (parse_id(value) for value in loaded) if i is not None],
+            drawn_sequences=drawn,
+            **editor_context(session, [open_sequence, *drawn]),
             choices=editor_choices(),
             **self.view.page_context(session),
         )
