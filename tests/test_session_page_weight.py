@@ -120,3 +120,25 @@ def test_a_viewer_gets_no_button_page(viewer, db):
     url = f"/admin/sessions/sequence/delete/?id={sequence.session_id}&sequence={sequence.id}"
     assert viewer.get(url).status_code == 403
     assert count_rows(db, Sequence) == 1
+
+
+def test_opening_a_sequence_fetches_its_slots_in_a_fixed_number_of_statements(login_as, db, count_queries):
+    admin = login_as(Role.ADMIN)
+    small = planned_session(1, 1, 1)
+    big = planned_session(30, 5, 200)
+    db.session.flush()
+
+    def body(session):
+        sequence = session.sequences[-1]
+        response = admin.get(f"/admin/sessions/sequence/body/?id={session.id}&sequence={sequence.id}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    body(small)
+    with count_queries() as few:
+        body(small)
+    with count_queries() as many:
+        html = body(big)
+    assert many.count == few.count
+    assert html.count('data-planning-action="slot-delete"') == 5
+    assert "09/08/2027 09:00–17:00" in unescape(html)  # the last module's last slot, its last day

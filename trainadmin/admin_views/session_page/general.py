@@ -21,7 +21,7 @@ from ...services.errors import DomainError, ValidationFailed
 from ...services.planning import delete_sequence, delete_slot, move_sequence, save_sequence, save_slot
 from ...services.sessions import SessionLocked
 from .part import SessionTab, requested_id, route
-from .planning_forms import editor_choices, editor_context, sequence_values, slot_values
+from .planning_forms import editor_choices, editor_context, load_slots, sequence_values, slot_values
 
 MAX_DRAWN = 1000
 
@@ -141,8 +141,11 @@ class GeneralTab(SessionTab):
     @route("/sequence/body/")
     def sequence_body_view(self):
         """One sequence's slots, asked for when the user opens it (the page draws only the open one)."""
-        session = self.session()
+        session = self.view.get_one(request.args.get("id", ""), self.loaders())
+        if session is None:
+            abort(404)
         sequence = self._sequence_of(session)
+        load_slots(session, [sequence.id])
         return render_template(
             "admin/sessions/_sequence_body.html", sequence=sequence, **self.view.page_context(session)
         )

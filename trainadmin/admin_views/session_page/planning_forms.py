@@ -145,19 +145,24 @@ def editor_context(session: TrainingSession, drawn: list[int | None]) -> dict:
         .where(Sequence.session_id == session.id)
         .group_by(Slot.sequence_id)
     ).all()
-    drawn_ids = [i for i in drawn if i is not None]
-    if drawn_ids:
-        db.session.scalars(
-            sa.select(Sequence)
-            .where(Sequence.session_id == session.id, Sequence.id.in_(drawn_ids))
-            .options(
-                selectinload(Sequence.slots).options(
-                    selectinload(Slot.dates),
-                    selectinload(Slot.trainers),
-                    selectinload(Slot.location),
-                    selectinload(Slot.room),
-                    selectinload(Slot.co_trainer),
-                )
-            )
-        ).all()
+    load_slots(session, [i for i in drawn if i is not None])
     return {"slot_counts": dict(counts)}
+
+
+def load_slots(session: TrainingSession, sequence_ids: list[int]) -> None:
+    """The slots of these sequences of the session, with what their lines show."""
+    if not sequence_ids:
+        return
+    db.session.scalars(
+        sa.select(Sequence)
+        .where(Sequence.session_id == session.id, Sequence.id.in_(sequence_ids))
+        .options(
+            selectinload(Sequence.slots).options(
+                selectinload(Slot.dates),
+                selectinload(Slot.trainers),
+                selectinload(Slot.location),
+                selectinload(Slot.room),
+                selectinload(Slot.co_trainer),
+            )
+        )
+    ).all()
