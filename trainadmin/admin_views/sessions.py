@@ -106,11 +106,12 @@ class SessionView(SessionListView):
         form_class.training.kwargs.update(allow_blank=True, blank_text=_l("— Choose a training —"))
         return form_class
 
-    def get_one(self, id):
+    def get_one(self, id, loaders: tuple | None = None):
+        """The session with its whole planning, or with `loaders` only (a tab that shows less)."""
         ident = parse_id(id)  # bounded: a 20-digit id is « not found », not a database error
         if ident is None:
             return None
-        query = db.session.query(TrainingSession).options(*planning.planning_loaders())
+        query = db.session.query(TrainingSession).options(*(loaders or planning.planning_loaders()))
         session = query.filter(TrainingSession.id == ident).one_or_none()
         if session is not None:
             g.session_code = session.code  # for the request's log line
@@ -240,10 +241,14 @@ class SessionView(SessionListView):
 
     @expose("/details/")
     def details_view(self):
-        session = self.get_one(request.args.get("id", ""))
+        tab = self._tab(request.args.get("tab", ""))
+        session = self.get_one(request.args.get("id", ""), tab.loaders())
         if session is None:
             abort(404)
-        return self.session_page(session, request.args.get("tab", ""))
+        return self.session_page(session, tab.name)
+
+    def _tab(self, name: str) -> SessionTab:
+        return next((t for t in self.tabs if t.name == name), self.tabs[0])
 
     def page_context(self, session: TrainingSession) -> dict:
         """What every tab of the page shows: the session, the boxes, the lock."""
@@ -259,7 +264,7 @@ class SessionView(SessionListView):
     def session_page(self, session: TrainingSession, tab_name: str, **extra):
         """The session page on one tab; `extra` replaces that tab's context (a form shown again with
         its messages)."""
-        tab = next((t for t in self.tabs if t.name == tab_name), self.tabs[0])
+        tab = self._tab(tab_name)
         context = {**self.page_context(session), **(extra or tab.context(session))}
         return self.render(
             "admin/sessions/page.html",

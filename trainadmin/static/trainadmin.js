@@ -201,8 +201,13 @@
     event.preventDefault();
     var button = form.querySelector("[type=submit]");
     if (button) { button.disabled = true; }
+    var sent = new FormData(form);
+    // The redrawn editor draws again the sequences opened here (forms being typed may sit in them).
+    document.querySelectorAll("#planning-editor [id^=sequence-body-]:not([data-sequence-body])").forEach(function (body) {
+      sent.append("_open", body.id.slice("sequence-body-".length));
+    });
     fetch(form.action, {
-      method: "POST", body: new FormData(form), credentials: "same-origin",
+      method: "POST", body: sent, credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
@@ -247,6 +252,37 @@
   document.addEventListener("input", function (event) {
     var form = event.target.form;
     if (form && form.matches("form[data-planning-form]")) { form.dataset.changed = "1"; }
+  });
+  /* A row's button (move, delete) links to a small page holding its form; here the editor's one
+   * form of that kind is sent to the same address, in the background like the others. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-planning-action]") : null;
+    if (!link || !window.fetch) { return; }
+    var editor = link.closest("#planning-editor");
+    var form = editor ? editor.querySelector('form[data-action-kind="' + link.getAttribute("data-planning-action") + '"]') : null;
+    if (!form || !form.requestSubmit) { return; }
+    event.preventDefault();
+    var question = link.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { return; }
+    form.action = link.href;
+    form.requestSubmit();
+  });
+  /* A sequence's slots are fetched when it is opened (the page draws only the open one); the link
+   * reloads the page with that sequence open when they cannot be. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-open-sequence]") : null;
+    var body = link ? document.querySelector(link.getAttribute("data-target")) : null;
+    if (!body || !body.hasAttribute("data-sequence-body") || !window.fetch) { return; }
+    event.preventDefault();
+    var url = body.getAttribute("data-sequence-body");
+    body.removeAttribute("data-sequence-body");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        body.innerHTML = html;
+        setupPlanning(body);
+      })
+      .catch(function () { window.location.href = link.href; });
   });
   // Slot forms are fetched when opened: a big session has hundreds of slots.
   document.addEventListener("click", function (event) {

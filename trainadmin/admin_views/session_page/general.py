@@ -12,27 +12,41 @@ from flask import abort, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
+from ...ids import parse_id
 from ...models import Sequence, Slot, TrainingSession
 from ...services.errors import DomainError, ValidationFailed
 from ...services.planning import delete_sequence, delete_slot, move_sequence, save_sequence, save_slot
 from ...services.sessions import SessionLocked
 from .part import SessionTab, requested_id, route
-from .planning_forms import editor_choices, sequence_values, slot_values
+from .planning_forms import editor_choices, editor_context, load_slots, sequence_values, slot_values
+
+MAX_DRAWN = 1000
 
 
 class GeneralTab(SessionTab):
     name = "general"
     label = _l("General information")
 
+    def loaders(self) -> tuple:
+        """The editor shows each sequence's header, and the slots of the open one only."""
+        return (
+            selectinload(TrainingSession.training),
+            selectinload(TrainingSession.populations),
+            selectinload(TrainingSession.sequences).selectinload(Sequence.teaching_mode),
+        )
+
     def context(self, session: TrainingSession) -> dict:
         return {
+            **editor_context(session, [requested_id("open")]),
             "choices": editor_choices(),
             "edit_slot": requested_id("edit_slot"),
             "new_slot": requested_id("new_slot"),
             "edit_sequence": requested_id("edit_sequence"),
             "open_sequence": requested_id("open"),
+            "drawn_sequences": [],
         }
 
     # --- Answers -------------------------------------------------------------------------------
@@ -41,9 +55,13 @@ class GeneralTab(SessionTab):
         return request.accept_mimetypes.best == "application/json"
 
     def _editor(self, session: TrainingSession, open_sequence: int | None) -> str:
+        loaded = request.form.getlist("_open")[:MAX_DRAWN]  # the sequences the browser had opened
+        drawn = [i for i in (parse_id(value) for value in loaded) if i is not None]
         return render_template(
             "admin/sessions/_planning_editor.html",
             open_sequence=open_sequence,
+            drawn_sequences=drawn,
+            **editor_context(session, [open_sequence, *drawn]),
             choices=editor_choices(),
             **self.view.page_context(session),
         )
@@ -120,6 +138,18 @@ class GeneralTab(SessionTab):
             **context,
         )
 
+    @route("/sequence/body/")
+    def sequence_body_view(self):
+        """One sequence's slots, asked for when the user opens it (the page draws only the open one)."""
+        session = self.view.get_one(request.args.get("id", ""), self.loaders())
+        if session is None:
+            abort(404)
+        sequence = self._sequence_of(session)
+        load_slots(session, [sequence.id])
+        return render_template(
+            "admin/sessions/_sequence_body.html", sequence=sequence, **self.view.page_context(session)
+        )
+
     @route("/sequence/save/", methods=("POST",))
     def sequence_save_view(self):
         session = self.session()
@@ -142,9 +172,76 @@ class GeneralTab(SessionTab):
     def sequence_move_view(self):
         session = self.session()
         sequence = self._sequence_of(session)
-        offset = -1 if request.form.get("offset") == "-1" else 1
+        offset = -1 if request.form.get("offset", request.args.get("offset")) == "-1" else 1
         move_sequence(sequence, offset, current_user, request.form.get("change_reason"))
         return self._saved(session)
+
+    # --- A row's button without JavaScript: a small page holding its form ----------------------
+    # The row links to the address its form posts to; with JavaScript the editor sends its one form
+    # of that kind there instead.
+
+    @route("/sequence/move/", write=True)
+    def sequence_move_page(self):
+        session = self.session()
+        sequence = self._sequence_of(session)
+        up = request.args.get("offset") == "-1"
+        question = (
+            gettext("Move the sequence « %(label)s » up?", label=sequence.label)
+            if up
+            else gettext("Move the sequence « %(label)s » down?", label=sequence.label)
+        )
+        return self._action_page(
+            session,
+            question,
+            gettext("Move up") if up else gettext("Move down"),
+            gettext("Order of the sequences"),
+            self.url(".sequence_move_view", id=session.id, sequence=sequence.id, offset=-1 if up else 1),
+            danger=False,
+        )
+
+    @route("/sequence/delete/", write=True)
+    def sequence_delete_page(self):
+        session = self.session()
+        sequence = self._sequence_of(session)
+        question = (
+            gettext("This sequence has %(n)s slot(s): delete it with its slots?", n=len(sequence.slots))
+            if sequence.slots
+            else gettext("Delete the sequence « %(label)s »?", label=sequence.label)
+        )
+        return self._action_page(
+            session,
+            question,
+            gettext("Delete the sequence"),
+            gettext("Sequence deleted"),
+            self.url(".sequence_delete_view", id=session.id, sequence=sequence.id),
+        )
+
+    @route("/slot/delete/", write=True)
+    def slot_delete_page(self):
+        session = self.session()
+        slot = db.session.get(Slot, requested_id("slot") or 0)
+        if slot is None or slot.sequence.session_id != session.id:
+            abort(404)
+        return self._action_page(
+            session,
+            gettext("Delete this slot?"),
+            gettext("Delete the slot"),
+            gettext("Slot deleted"),
+            self.url(".slot_delete_view", id=session.id, slot=slot.id),
+        )
+
+    def _action_page(self, session, question: str, button: str, reason: str, action: str, danger=True):
+        context = self._may_plan(session)
+        return self.view.render(
+            "admin/sessions/planning_action.html",
+            question=question,
+            button=button,
+            reason=reason,
+            action=action,
+            danger=danger,
+            back_url=self.url(".details_view", id=session.id) + "#planning-editor",
+            **context,
+        )
 
     # --- Slots ---------------------------------------------------------------------------------
 

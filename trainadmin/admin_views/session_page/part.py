@@ -90,6 +90,10 @@ class SessionTab(SessionPart):
     name: str = ""
     label: str = ""
 
+    def loaders(self) -> tuple | None:
+        """How the page loads the session for this tab (None: with its whole planning)."""
+        return None
+
     def context(self, session: TrainingSession) -> dict:
         """What the tab's template needs, besides the page's own context."""
         return {}

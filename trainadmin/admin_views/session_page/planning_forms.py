@@ -7,10 +7,21 @@ from datetime import date, time
 
 import sqlalchemy as sa
 from flask_babel import gettext
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...ids import parse_id
-from ...models import Evaluation, Location, SequenceStatus, TeachingMode, Trainer, TrainingOrganisation
+from ...models import (
+    Evaluation,
+    Location,
+    Sequence,
+    SequenceStatus,
+    Slot,
+    TeachingMode,
+    Trainer,
+    TrainingOrganisation,
+    TrainingSession,
+)
 from ...services.planning import SlotInput, parse_decimal
 from ..labels import enum_choices
 
@@ -123,3 +134,35 @@ def editor_choices() -> dict:
         ).all(),
         "statuses": enum_choices(SequenceStatus),
     }
+
+
+def editor_context(session: TrainingSession, drawn: list[int | None]) -> dict:
+    """What the editor shows besides the sequences: their number of slots (one query), and the slots
+    of the sequences it draws, loaded in a fixed number of queries."""
+    counts = db.session.execute(
+        sa.select(Slot.sequence_id, sa.func.count())
+        .join(Sequence, Slot.sequence_id == Sequence.id)
+        .where(Sequence.session_id == session.id)
+        .group_by(Slot.sequence_id)
+    ).all()
+    load_slots(session, [i for i in drawn if i is not None])
+    return {"slot_counts": dict(counts)}
+
+
+def load_slots(session: TrainingSession, sequence_ids: list[int]) -> None:
+    """The slots of these sequences of the session, with what their lines show."""
+    if not sequence_ids:
+        return
+    db.session.scalars(
+        sa.select(Sequence)
+        .where(Sequence.session_id == session.id, Sequence.id.in_(sequence_ids))
+        .options(
+            selectinload(Sequence.slots).options(
+                selectinload(Slot.dates),
+                selectinload(Slot.trainers),
+                selectinload(Slot.location),
+                selectinload(Slot.room),
+                selectinload(Slot.co_trainer),
+            )
+        )
+    ).all()
