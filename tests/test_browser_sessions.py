@@ -273,7 +273,9 @@ def test_duplicate_wizard_end_to_end(browser_login, live_url, committed_db):
     expect(sequences).to_have_count(2)
     expect(sequences.nth(0)).to_contain_text("Théorie en salle")
     expect(sequences.nth(1)).to_contain_text("Pratique sur site")
-    expect(sequences.nth(1)).to_contain_text("Aucun créneau pour le moment.")  # slots are not copied
+    expect(sequences.nth(1)).to_contain_text("0 créneau(x)")  # slots are not copied
+    sequences.nth(1).locator("[data-open-sequence]").click()  # drawn when opened
+    expect(sequences.nth(1)).to_contain_text("Aucun créneau pour le moment.")
 
     page.locator("#session-tabs").get_by_role("link", name="Historique").click()
     entry = page.locator("#history-table tbody tr", has_text="Dupliquée depuis")
