@@ -91,6 +91,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--send-runs", type=int, default=5)
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="rq worker processes sharing the send jobs (README « Scaling »)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="a reduced size that ends in seconds (200 sessions, 50 due e-mails, one run): the suite runs it",
@@ -550,7 +556,8 @@ def run(args, handler: SmtpServer) -> list[str]:
     )
     print("Plan of the due-schedule query:\n  " + plan.replace("\n", "\n  "))
 
-    start_worker(args, smtp_port)
+    for _ in range(max(1, args.workers)):
+        start_worker(args, smtp_port)
     # In turns: the raw smtplib floor, the worker sending the same composed messages, tick + sending.
     floors, sends, ends = [], [], []
     for _ in range(args.send_runs):
@@ -565,9 +572,11 @@ def run(args, handler: SmtpServer) -> list[str]:
         elapsed, count = send_run(app, args, handler, queue)
         ends.append(count / elapsed)
     count = len(message_ids)
-    print(f"\n{count} due e-mails, one worker ({args.worker_class}), {args.send_runs} runs, medians:")
+    workers = "one worker" if args.workers <= 1 else f"{args.workers} workers"
+    print(f"\n{count} due e-mails, {workers} ({args.worker_class}), {args.send_runs} runs, medians:")
     print(f"  raw smtplib floor:              {statistics.median(floors):.0f} messages/s")
-    print(f"  sending per worker:             {statistics.median(sends):.0f} messages/s")
+    sending = "sending per worker:" if args.workers <= 1 else f"sending ({workers}):"
+    print(f"  {sending:<32}{statistics.median(sends):.0f} messages/s")
     print(f"  tick (composing) + sending:     {statistics.median(ends):.0f} messages/s")
     print(f"  ({make_url(args.database_url).database})")
 
