@@ -56,7 +56,7 @@ from trainadmin.models import EmailSchedule, OutboxMessage, OutboxState, Schedul
 from trainadmin.queue import QUEUE_NAME
 from trainadmin.services.notifications import delivery
 from trainadmin.services.notifications.mail_message import build_message, envelope
-from trainadmin.services.notifications.sending import OutgoingMessage
+from trainadmin.services.notifications.sending import OUTGOING_COLUMNS, OutgoingMessage
 from trainadmin.services.notifications.wake import dispatching
 from trainadmin.transaction import commit
 
@@ -449,20 +449,7 @@ def floor_run(app, handler: SmtpServer, message_ids: list[int]) -> float:
         rows = [
             OutgoingMessage(*values)
             for values in db.session.execute(
-                sa.select(
-                    OutboxMessage.id,
-                    OutboxMessage.dedup_key,
-                    OutboxMessage.recipient,
-                    OutboxMessage.bcc,
-                    OutboxMessage.subject,
-                    OutboxMessage.body,
-                    OutboxMessage.calendar,
-                    OutboxMessage.attachment_ids,
-                    OutboxMessage.attempts,
-                    OutboxMessage.schedule_id,
-                    OutboxMessage.kind,
-                    TrainingSession.code,
-                )
+                sa.select(*OUTGOING_COLUMNS)
                 .outerjoin(TrainingSession, TrainingSession.id == OutboxMessage.session_id)
                 .where(OutboxMessage.id.in_(message_ids))
                 .order_by(OutboxMessage.id)

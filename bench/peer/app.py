@@ -23,6 +23,8 @@ LIST_URL = "/admin/trainingsession/"
 
 
 class PeerSessionView(ModelView):
+    # The same columns, search and order as TrainAdmin's list, written out rather than imported:
+    # the peer loads nothing of TrainAdmin but its models (its memory is measured by bench/web_rss.py).
     column_list = (
         "code",
         "label",
