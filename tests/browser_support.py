@@ -26,9 +26,29 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _whole_bodies(app: Flask):
+    """Each response read whole and its file closed before a byte is sent.
+
+    The development server does not close a response's file when the browser drops the
+    connection mid-download (a page left while its web font loads): the file would be closed
+    later by the garbage collector, with a ResourceWarning in whichever test runs then.
+    """
+
+    def wsgi(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @contextmanager
 def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _whole_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
