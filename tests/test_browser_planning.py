@@ -580,3 +580,75 @@ def test_deleting_a_sequence_with_slots_asks_first(browser_login, live_url, comm
     expect(page.locator("#planning-editor")).to_contain_text("Aucune séquence pour le moment.")
     assert unexpected == []
     assert same_page(page)
+
+
+# --- « Planification »: a sequence's slots drawn when it is opened ------------------------------
+
+
+def test_planning_tab_opens_a_sequence_in_place_and_its_pencil_leads_to_the_editor(
+    browser_login, live_url, committed_db
+):
+    manager = make_user()
+    session = factories.make_session(label="Management d'équipe")
+    theory = factories.make_sequence(session, label="Théorie", position=0)
+    practice = factories.make_sequence(session, label="Pratique", position=1)
+    factories.make_slot(theory, days=[date(2027, 5, 14)])
+    lyon = factories.make_location(name="Campus Lyon")
+    slot = factories.make_slot(practice, days=[date(2027, 5, 15), date(2027, 5, 16)], location=lyon)
+    session_id, practice_id, slot_id = session.id, practice.id, slot.id
+    committed_db.session.commit()
+    page = browser_login(manager)
+
+    page.goto(f"{live_url}/admin/sessions/details/?id={session_id}&tab=planning")
+    card = page.locator(f"#planned-sequence-{practice_id}")
+    expect(card.locator(".card-header")).to_contain_text("1 créneau(x)")
+    expect(page.locator("#sequence-timeline")).to_contain_text("Campus Lyon")
+    body = page.locator(f"#planned-sequence-body-{practice_id}")
+    expect(body).to_be_hidden()
+    mark_the_page(page)
+
+    card.locator("[data-open-sequence]").click()  # « la flèche à droite de la séquence »
+    expect(body).to_have_class(re.compile(r"\bshow\b"))
+    expect(body).to_contain_text("15/05/2027 09:00–17:00")
+    expect(body).to_contain_text("16/05/2027 09:00–17:00")
+    expect(body).to_contain_text("Campus Lyon")
+    expect(page.locator(f"#planned-sequence-body-{theory.id}")).to_be_hidden()
+    assert same_page(page), "the page was reloaded"
+
+    body.get_by_role("link", name="Modifier le créneau").click()
+    expect(page.locator("#session-tabs .nav-link.active")).to_have_text("Informations générales")
+    form = page.locator(f"#edit-slot-{slot_id} form")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Date", exact=True).first).to_have_value("2027-05-15")
+
+
+def test_planning_tab_without_javascript(browser, live_url, committed_db):
+    """Without JavaScript the arrow reloads the tab with the sequence open, and the publication
+    pencil opens its form (« Cliquez sur l'icône stylet… sélectionnez « Brouillon » »)."""
+    manager = make_user()
+    session = factories.make_session(label="Management d'équipe")
+    sequence = factories.make_sequence(session, label="Pratique")
+    factories.make_slot(sequence, days=[date(2027, 5, 15)])
+    session_id, sequence_id = session.id, sequence.id
+    committed_db.session.commit()
+    context = browser.new_context(java_script_enabled=False, base_url=live_url)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=email]", manager.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"/admin/sessions/details/?id={session_id}&tab=planning")
+
+    body = page.locator(f"#planned-sequence-body-{sequence_id}")
+    expect(body).to_be_hidden()
+    page.locator(f"#planned-sequence-{sequence_id} [data-open-sequence]").click()
+    expect(body).to_be_visible()
+    expect(body).to_contain_text("15/05/2027 09:00–17:00")
+
+    expect(page.locator("#publication-select")).to_be_hidden()
+    page.locator("#edit-publication").click()
+    page.locator("#publication-select").select_option("published")
+    page.locator("#publication-form").get_by_role("button", name="Sauvegarder").click()
+    expect(page.get_by_text("Publication sauvegardée : Publié")).to_be_visible()
+    expect(page.locator("#publication-value")).to_contain_text("Publié")
+    context.close()

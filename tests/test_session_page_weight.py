@@ -142,3 +142,137 @@ def test_opening_a_sequence_fetches_its_slots_in_a_fixed_number_of_statements(lo
     assert many.count == few.count
     assert html.count('data-planning-action="slot-delete"') == 5
     assert "09/08/2027 09:00–17:00" in unescape(html)  # the last module's last slot, its last day
+
+
+# --- « Planification »: the sequences on a timeline, their slots drawn when opened ----------------
+
+
+def tab(client, session_id: int, name: str, extra: str = "") -> str:
+    response = client.get(f"/admin/sessions/details/?id={session_id}&tab={name}{extra}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_planning_tab_of_a_big_session_is_light(login_as, db, count_queries):
+    admin = login_as(Role.ADMIN)
+    small = planned_session(1, 1, 1)
+    big = planned_session(30, 5, 200)
+    db.session.flush()
+    tab(admin, small.id, "planning")  # warm-up
+    with count_queries() as few:
+        small_html = tab(admin, small.id, "planning")
+    with count_queries() as many:
+        big_html = tab(admin, big.id, "planning")
+
+    assert many.count == few.count  # nothing per sequence or slot
+    assert len(big_html.encode()) < MAX_PAGE_BYTES, f"{len(big_html.encode()) / 1024:.0f} KiB"
+    assert big_html.count("<form") == small_html.count("<form")
+    # Every sequence is there, closed (its number of slots), with a link that opens it.
+    text = unescape(big_html)
+    assert text.count("5 créneau(x)") == 30
+    assert 'id="slot-' not in big_html
+    opens = re.findall(r'href="([^"]+)"[^>]*data-open-sequence', big_html)
+    assert len(set(opens)) == 30
+    assert all("tab=planning" in unescape(link) and "open=" in unescape(link) for link in opens)
+    # The timeline still shows each sequence with its place.
+    timeline = big_html.split('id="sequence-timeline"')[1]
+    assert timeline.count("data-timeline-sequence") == 30
+    assert f"· {big.sequences[0].slots[0].location.name}" in unescape(timeline)
+
+
+def test_the_planning_tab_opens_a_sequence_without_javascript(admin, db):
+    """The link that opens a sequence draws its slots; each slot's pencil leads to its form in the
+    planning editor, and « Ajouter un créneau » to a new slot's form there."""
+    session = factories.make_session()
+    first = factories.make_sequence(session, label="Théorie", position=0)
+    second = factories.make_sequence(session, label="Pratique", position=1)
+    factories.make_slot(first, days=[date(2027, 5, 14)])
+    slot = factories.make_slot(second, days=[date(2027, 5, 15), date(2027, 5, 16)])
+    db.session.flush()
+
+    closed = tab(admin, session.id, "planning")
+    assert "15/05/2027 09:00–17:00" not in unescape(closed)
+    link = next(
+        unescape(href)
+        for href in re.findall(r'href="([^"]+)"[^>]*data-open-sequence', closed)
+        if f"open={second.id}" in unescape(href)
+    )
+    opened = unescape(admin.get(link).get_data(as_text=True))
+    assert "15/05/2027 09:00–17:00" in opened and "16/05/2027 09:00–17:00" in opened
+    pencil = re.search(r'<a [^>]*href="([^"]+)"[^>]*title="Modifier le créneau"', opened).group(1)
+    assert f"edit_slot={slot.id}" in pencil and "/admin/slots/" not in pencil
+    editor = admin.get(pencil).get_data(as_text=True)
+    assert (
+        f'action="/admin/sessions/slot/save/?id={session.id}&amp;sequence={second.id}&amp;slot={slot.id}"'
+        in editor
+    )
+    add = re.search(r'<a [^>]*href="([^"]+)"[^>]*>Ajouter un créneau</a>', opened).group(1)
+    assert f"new_slot={second.id}" in add
+    new_form = admin.get(add).get_data(as_text=True)
+    assert f'action="/admin/sessions/slot/save/?id={session.id}&amp;sequence={second.id}"' in new_form
+
+
+def test_the_planning_tab_fetches_a_sequences_slots_in_a_fixed_number_of_statements(
+    login_as, db, count_queries
+):
+    admin = login_as(Role.ADMIN)
+    small = planned_session(1, 1, 1)
+    big = planned_session(30, 5, 200)
+    db.session.flush()
+
+    def slots(session):
+        sequence = session.sequences[-1]
+        response = admin.get(f"/admin/sessions/sequence/slots/?id={session.id}&sequence={sequence.id}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    slots(small)
+    with count_queries() as few:
+        slots(small)
+    with count_queries() as many:
+        html = slots(big)
+    assert many.count == few.count
+    assert html.count('title="Modifier le créneau"') == 5 and "<form" not in html
+    assert "09/08/2027 09:00–17:00" in unescape(html)
+    other = planned_session(1, 1, 0)
+    db.session.flush()
+    wrong = f"/admin/sessions/sequence/slots/?id={big.id}&sequence={other.sequences[0].id}"
+    assert admin.get(wrong).status_code == 404
+
+
+def test_a_viewer_sees_the_slots_without_pencils(viewer, db):
+    slot = factories.make_slot(days=[date(2027, 5, 15)])
+    db.session.flush()
+    session_id, sequence_id = slot.sequence.session_id, slot.sequence_id
+    html = unescape(tab(viewer, session_id, "planning", f"&open={sequence_id}"))
+    assert "15/05/2027 09:00–17:00" in html
+    assert "Modifier le créneau" not in html and "Ajouter un créneau" not in html
+
+
+def test_the_publication_pencil_works_without_javascript(admin, db):
+    session = factories.make_session()
+    db.session.flush()
+    html = tab(admin, session.id, "planning")
+    pencil = unescape(re.search(r'<a href="([^"]+)"[^>]*id="edit-publication"', html).group(1))
+    assert re.search(r'class="collapse mt-2" id="publication-form"', html)  # closed at first
+    shown = admin.get(pencil).get_data(as_text=True)
+    assert re.search(r'class="collapse show mt-2" id="publication-form"', shown)
+
+
+# --- « Participants »: 200 rows ------------------------------------------------------------------
+
+
+def test_the_participants_tab_of_a_big_session_is_light(login_as, db, count_queries):
+    admin = login_as(Role.ADMIN)
+    small = planned_session(1, 1, 1)
+    big = planned_session(30, 5, 200)
+    db.session.flush()
+    tab(admin, small.id, "participants")  # warm-up
+    with count_queries() as few:
+        tab(admin, small.id, "participants")
+    with count_queries() as many:
+        big_html = tab(admin, big.id, "participants")
+    assert many.count == few.count
+    assert not any(re.search(r"\bFROM slot", s) for s in many.statements), "the planning was loaded"
+    assert len(big_html.encode()) < 100 * 1024, f"{len(big_html.encode()) / 1024:.0f} KiB"
+    assert big_html.count("data-request=") == 200

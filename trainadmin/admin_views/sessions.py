@@ -107,11 +107,13 @@ class SessionView(SessionListView):
         return form_class
 
     def get_one(self, id, loaders: tuple | None = None):
-        """The session with its whole planning, or with `loaders` only (a tab that shows less)."""
+        """The session with its whole planning, or with `loaders` only (a tab that shows less; an
+        empty tuple: the session's own columns)."""
         ident = parse_id(id)  # bounded: a 20-digit id is « not found », not a database error
         if ident is None:
             return None
-        query = db.session.query(TrainingSession).options(*(loaders or planning.planning_loaders()))
+        options = planning.planning_loaders() if loaders is None else loaders
+        query = db.session.query(TrainingSession).options(*options)
         session = query.filter(TrainingSession.id == ident).one_or_none()
         if session is not None:
             g.session_code = session.code  # for the request's log line

@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...ids import parse_id
-from ...models import TrainingSession
+from ...models import RequestStatus, TrainingSession
 from ...services.errors import DomainError
 from ...services.participants import CANCEL_REASONS, OPEN, enrol, participants, search_collaborators
+from ..labels import enum_label
 from .part import SessionTab, route
 
 OPEN_VALUES = frozenset(status.value for status in OPEN)
@@ -21,6 +22,10 @@ class ParticipantsTab(SessionTab):
     name = "participants"
     label = _l("Participants")
 
+    def loaders(self) -> tuple:
+        """The session's own columns: the tab shows none of its planning."""
+        return ()
+
     def context(self, session: TrainingSession) -> dict:
         term = request.args.get("q", "")
         return {
@@ -29,6 +34,7 @@ class ParticipantsTab(SessionTab):
             "found": search_collaborators(term) if term else [],
             "cancel_reasons": CANCEL_REASONS,
             "open_statuses": OPEN_VALUES,
+            "status_labels": {status: enum_label(status) for status in RequestStatus},
         }
 
     @route("/enrol/", methods=("POST",))
