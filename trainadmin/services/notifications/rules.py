@@ -27,7 +27,6 @@ from ...models import (
 from .. import documents, history
 from ..errors import ValidationFailed
 from ..history import snapshots
-from ..rows import insert_rows
 from .defaults import DEFAULT_TEMPLATES, default_templates, kind_position
 from .recipients import RECIPIENT_KINDS, recipient_kinds, split_addresses
 from .render import check_template
@@ -209,14 +208,21 @@ def _copy_attachments(session: TrainingSession, source_rules: dict[int, EmailKin
 
 def copy_default_rules(session_ids: list[int], now=None) -> None:
     """Many sessions just created (a partner import's batch), none with rules yet: the default rules
-    in one insert, and the e-mails of the published ones planned; a draft's are planned when it is
-    published."""
+    in one INSERT … SELECT from the templates (no row goes through Python, no text is copied), and
+    the e-mails of the published ones planned; a draft's are planned when it is published."""
     if not session_ids:
         return
-    templates = sorted(templates_by_kind().items(), key=lambda item: kind_position(item[0]))
-    defaults = [{field: getattr(template, field) for field in RULE_FIELDS} for _, template in templates]
-    rows = [{**values, "session_id": session_id} for session_id in session_ids for values in defaults]
-    insert_rows(EmailRule.__table__, rows)  # new sessions: nothing to collide with
+    ensure_templates()
+    columns = ["session_id", *RULE_FIELDS]
+    db.session.execute(
+        sa.insert(EmailRule).from_select(
+            columns,
+            sa.select(TrainingSession.id, *(getattr(EmailTemplate, field) for field in RULE_FIELDS))
+            .join(EmailTemplate, sa.true())
+            .where(TrainingSession.id.in_(session_ids))
+            .order_by(TrainingSession.id, EmailTemplate.id),
+        )
+    )
     published = db.session.scalars(
         sa.select(TrainingSession).where(
             TrainingSession.id.in_(session_ids), TrainingSession.publication == Publication.PUBLISHED
