@@ -40,10 +40,12 @@ from trainadmin.services.notifications.compose import (
     messages_for_event,
     messages_for_schedule,
 )
+from trainadmin.services.notifications.rule_texts import rule_text
 from trainadmin.services.notifications.rules import (
     DEFAULT_TEMPLATES,
     copy_rules,
     ensure_templates,
+    save_email_template,
     update_rule,
     update_rules,
 )
@@ -121,16 +123,16 @@ def test_a_new_session_gets_its_own_copy_of_the_templates(any_db):
     template.enabled = False
     session = session_service.new_session(factories.make_training(), 2027)
     reminder = rule_of(session, EmailKind.REMINDER)
-    assert (reminder.subject, reminder.enabled, reminder.delay_days) == (
+    assert (rule_text(reminder).subject, reminder.enabled, reminder.delay_days) == (
         "Demain : {{ sequence.label }}",
         False,
         -1,
     )
     assert count_rows(any_db, EmailRule) == len(EmailKind)
     template.subject = "Changed later"
-    any_db.session.flush()
+    save_email_template(template)  # as « Modèles d'e-mails » saves it
     any_db.session.expire_all()
-    assert rule_of(session, EmailKind.REMINDER).subject == "Demain : {{ sequence.label }}"
+    assert rule_text(rule_of(session, EmailKind.REMINDER)).subject == "Demain : {{ sequence.label }}"
     copy_rules(session)  # a second time changes nothing
     assert count_rows(any_db, EmailRule) == len(EmailKind)
 
@@ -596,8 +598,8 @@ def form_of(session) -> dict:
         data[prefix + "delay_days"] = str(rule.delay_days)
         data[prefix + "extra_recipients"] = rule.extra_recipients or ""
         data[prefix + "bcc"] = rule.bcc or ""
-        data[prefix + "subject"] = rule.subject
-        data[prefix + "body"] = rule.body
+        data[prefix + "subject"] = rule_text(rule).subject
+        data[prefix + "body"] = rule_text(rule).body
     return data
 
 

@@ -39,6 +39,7 @@ from trainadmin.models import (
 )
 from trainadmin.services.errors import DomainError
 from trainadmin.services.imports.runs import perform_run, queue_run, rerun
+from trainadmin.services.notifications.rule_texts import rule_text
 from trainadmin.services.sessions.lock import lock_message
 
 from . import factories
@@ -180,6 +181,9 @@ def test_imported_sessions_get_their_e_mail_rules_and_published_ones_their_sched
     session = session_of(partner, "CP-2027-101")
     rules = _db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == session.id)).all()
     assert len(rules) == 9 and {rule.kind.value for rule in rules} >= {"enrolment", "convocation"}
+    assert {(rule.subject, rule.body) for rule in rules} == {(None, None)}  # no copy of the templates' text
+    convocation = next(rule for rule in rules if rule.kind.value == "convocation")
+    assert rule_text(convocation).subject == factories.make_email_template(convocation.kind).subject
     planned = _db.session.scalars(
         sa.select(EmailSchedule).join(EmailRule).where(EmailRule.session_id == session.id)
     ).all()

@@ -15,8 +15,8 @@ from ..services.notifications import (
     COMMENTS_BY_KIND,
     RECIPIENT_KINDS,
     SEQUENCE_ANCHORS,
-    check_email_template,
     recipient_kinds,
+    save_email_template,
     template_errors,
 )
 from .base import AdminOnlyView
@@ -195,7 +195,7 @@ class EmailTemplateView(AdminOnlyView):
         return request.args.get("id", "")
 
     def apply_rules(self, form, model, is_created):
-        check_email_template(model)
+        save_email_template(model)
 
     def render(self, template, **kwargs):
         model = kwargs.get("model")

@@ -34,7 +34,7 @@ class EmailAnchor(enum.StrEnum):
 
 
 class EmailTemplate(db.Model):
-    """Global default of one kind of e-mail; each session gets its own copy as an EmailRule."""
+    """Global default of one kind of e-mail; each session gets its own EmailRule made from it."""
 
     __tablename__ = "email_template"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +55,10 @@ class EmailTemplate(db.Model):
 
 
 class EmailRule(db.Model):
-    """A session's own copy of an e-mail template, editable per session."""
+    """A session's own e-mail of one kind, made from its template and editable per session.
+
+    A NULL subject or body reads the template's (services/notifications/rule_texts.py); before a
+    template's text changes, its former text is written into the rules that read it."""
 
     __tablename__ = "email_rule"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,8 +71,8 @@ class EmailRule(db.Model):
     recipients: Mapped[str] = mapped_column(sa.String(120), default="participants")
     extra_recipients: Mapped[str | None] = mapped_column(sa.Text)
     bcc: Mapped[str | None] = mapped_column(sa.Text)
-    subject: Mapped[str] = mapped_column(sa.String(250))
-    body: Mapped[str] = mapped_column(sa.Text)
+    subject: Mapped[str | None] = mapped_column(sa.String(250))
+    body: Mapped[str | None] = mapped_column(sa.Text)
 
     session: Mapped[TrainingSession] = relationship()
 

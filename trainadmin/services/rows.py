@@ -10,6 +10,8 @@ an INSERT through SQLAlchemy would.
 
 from __future__ import annotations
 
+import operator
+
 import sqlalchemy as sa
 
 from ..extensions import db
@@ -32,6 +34,8 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
     ]
     names = [*given, *(column.key for column in defaults)]
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    processed = [(index, process) for index, process in enumerate(processors) if process is not None]
+    take = operator.itemgetter(*given)
     quote = dialect.identifier_preparer.quote
     copy_sql = (
         f"COPY {quote(table.name)} ({', '.join(quote(table.c[name].name) for name in names)}) FROM STDIN"
@@ -40,14 +44,12 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
     try:
         with cursor.copy(copy_sql) as copy:
             for row in rows:
-                values = [row[name] for name in given]
-                values.extend(_default(column) for column in defaults)
-                copy.write_row(
-                    [
-                        value if process is None else process(value)
-                        for value, process in zip(values, processors, strict=True)
-                    ]
-                )
+                values = list(take(row)) if len(given) > 1 else [row[given[0]]]
+                if defaults:
+                    values.extend(_default(column) for column in defaults)
+                for index, process in processed:
+                    values[index] = process(values[index])
+                copy.write_row(values)
     finally:
         cursor.close()
 

@@ -36,6 +36,7 @@ from ...services.notifications import (
     grace,
     recipient_kinds,
     recipients,
+    rule_texts,
     sequence_gets,
     session_rules,
 )
@@ -183,8 +184,9 @@ def emails_context(session: TrainingSession, posted: dict | None = None, errors:
             by_template.setdefault(document.email_template_id, []).append(document)
     inter = session.session_type == SessionType.INTER
     table = []
-    for rule in rules:
+    for rule, text in zip(rules, rule_texts(rules), strict=True):
         values = {name: getattr(rule, name) for name in RULE_FIELDS}
+        values["subject"], values["body"] = text.subject, text.body
         values["extra_recipients"] = values["extra_recipients"] or ""
         values["bcc"] = values["bcc"] or ""
         if rule.id in posted:

@@ -111,14 +111,15 @@ def financing_target(financing: Financing) -> str:
     return target("financing", financing.funder)
 
 
-def rule_fields(rule: EmailRule) -> dict:
+def rule_fields(rule: EmailRule, text) -> dict:
+    """`text`: the rule's subject and body as it reads them (its own, or its template's)."""
     return {
         "enabled": v.boolean(rule.enabled),
         "delay_days": v.number(rule.delay_days),
         "extra_recipients": v.text(rule.extra_recipients),
         "bcc": v.text(rule.bcc),
-        "subject": v.text(rule.subject),
-        "body": v.text(rule.body),
+        "subject": v.text(text.subject),
+        "body": v.text(text.body),
     }
 
 

@@ -1,6 +1,7 @@
 """E-mail notifications and calendar invitations.
 
 - rules.py               the global templates (« Modèles d'e-mails ») and each session's own rules
+- rule_texts.py          a rule's subject and body: its own, or its template's (no copy per session)
 - defaults.py            the default e-mails' settings; their texts are in templates/emails/defaults/
 - schedule.py            when each rule is due for each sequence (EmailSchedule rows), kept up to date
 - compose.py             what a due schedule says and to whom (drafts), rendered from the rule's templates
@@ -35,12 +36,14 @@ from .outbox import (
     scheduled_key,
 )
 from .recipients import RECIPIENT_KINDS, audience_for, recipient_kinds, recipients
+from .rule_texts import RuleText, rule_text, rule_texts
 from .rules import (
     check_email_template,
     copy_default_rules,
     copy_rules,
     ensure_templates,
     field_key,
+    save_email_template,
     session_rules,
     template_errors,
     update_rule,
@@ -66,6 +69,7 @@ __all__ = [
     "KEY_LENGTH",
     "OutgoingMessage",
     "RECIPIENT_KINDS",
+    "RuleText",
     "SEQUENCE_ANCHORS",
     "SmtpUnavailable",
     "audience_for",
@@ -98,6 +102,9 @@ __all__ = [
     "refresh_invitations",
     "refresh_schedule",
     "replan",
+    "rule_text",
+    "rule_texts",
+    "save_email_template",
     "scheduled_key",
     "send_messages",
     "send_now",

@@ -1,5 +1,6 @@
 """What a due schedule (or an event) says and to whom: one draft per recipient, rendered from the
-rule's templates with the variables of `render`, with the rule's and its template's attachments.
+rule's text (its own or its template's: `rule_texts`) with the variables of `render`, with the
+rule's and its template's attachments.
 
 A template that cannot be compiled raises `TemplateProblem`: the caller marks that schedule (or
 that event's message) failed. A message that cannot be rendered (an unknown variable, or over its
@@ -31,6 +32,7 @@ from .mail_headers import one_line
 from .recipients import Audience, audience_for, bcc_addresses, recipients
 from .render import TemplateProblem, compile_template, render_template
 from .render_budget import RenderBudgetExceeded
+from .rule_texts import rule_text
 from .variables import context_for, session_variables
 
 #: Renderings of one rule over their time budget before its remaining messages fail unrendered.
@@ -82,15 +84,16 @@ def _drafts(
         audience.slots_by_sequence,
         [request.collaborator for request in audience.participants],
     )
-    subject_template = compile_template(rule.subject, "subject")
-    body_template = compile_template(rule.body, "body")
+    text = rule_text(rule)
+    subject_template = compile_template(text.subject, "subject")
+    body_template = compile_template(text.body, "body")
     files = attachment_ids(rule)
     drafts = []
     overruns, last_overrun = 0, None
     for person in people:
         draft = Draft(
             recipient=person.email,
-            subject=one_line(rule.subject)[:250],
+            subject=one_line(text.subject)[:250],
             body="",
             bcc=", ".join(bcc_addresses(rule, excluding=[person.email])) or None,
             request_id=person.request_id,

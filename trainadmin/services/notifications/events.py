@@ -29,6 +29,7 @@ from ...models import (
 )
 from . import calendar, compose, outbox
 from .outcomes import INFRASTRUCTURE_ERRORS
+from .rule_texts import rule_text
 from .sending import describe
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def _queue_event(rule: EmailRule, request: TrainingRequest) -> int:
             dedup_key=outbox.event_key(rule.id, request.id, recipient),
             kind=rule.kind.value,
             recipient=recipient,
-            subject=rule.subject,
+            subject=rule_text(rule).subject,
             body="",
             session_id=rule.session_id,
             rule_id=rule.id,

@@ -1,9 +1,10 @@
 """The global defaults (« Modèles d'e-mails ») and each session's own rules, and their checks.
 
-Each session gets its own copy of the templates (`copy_rules`), duplicated with the session; a later
-change to a template does not touch the sessions that already have their rules. The templates'
-attachments are sent with every session's e-mail of their kind, after the rule's own. The default
-templates' settings and texts are in `defaults.py`.
+Each session gets its own rules made from the templates (`copy_rules`), duplicated with the session;
+a later change to a template does not touch the sessions that already have their rules. A rule made
+from a template reads the template's subject and body until they change (`rule_texts.py`: no copy
+of the text per session). The templates' attachments are sent with every session's e-mail of their
+kind, after the rule's own. The default templates' settings and texts are in `defaults.py`.
 """
 
 from __future__ import annotations
@@ -26,18 +27,19 @@ from ...models import (
 from .. import documents, history
 from ..errors import ValidationFailed
 from ..history import snapshots
-from ..rows import insert_rows
 from .defaults import DEFAULT_TEMPLATES, default_templates, kind_position
 from .recipients import RECIPIENT_KINDS, recipient_kinds, split_addresses
 from .render import check_template
+from .rule_texts import RuleText, keep_session_texts, rule_text, rule_texts, text_changes
 from .schedule import insert_ignoring_duplicates, refresh_schedule
 
 MAX_ADDRESSES = 50
 MAX_DELAY = 365
 
-#: Fields a session's rule takes from its template (or from the rule it is copied from).
-RULE_FIELDS = ("kind", "enabled", "anchor", "delay_days", "send_time", "recipients", "subject", "body")
-COPIED_FIELDS = (*RULE_FIELDS, "extra_recipients", "bcc")
+#: Fields a session's rule takes from its template; its subject and body stay NULL: the template's.
+RULE_FIELDS = ("kind", "enabled", "anchor", "delay_days", "send_time", "recipients")
+#: Fields a duplicated session's rule takes from the source's (a NULL text: the template's, as there).
+COPIED_FIELDS = (*RULE_FIELDS, "extra_recipients", "bcc", "subject", "body")
 
 
 # --- Templates ---------------------------------------------------------------------------------
@@ -148,6 +150,14 @@ def check_email_template(template: EmailTemplate) -> None:
     template.recipients = check_recipient_kinds(template.recipients, {})
 
 
+def save_email_template(template: EmailTemplate) -> None:
+    """A global template changed in « Modèles d'e-mails », before it is saved: checked, and the
+    sessions whose rules still read its former text keep it."""
+    check_email_template(template)
+    keep_session_texts(template)
+    db.session.flush()
+
+
 # --- A session's rules -------------------------------------------------------------------------
 
 
@@ -198,14 +208,21 @@ def _copy_attachments(session: TrainingSession, source_rules: dict[int, EmailKin
 
 def copy_default_rules(session_ids: list[int], now=None) -> None:
     """Many sessions just created (a partner import's batch), none with rules yet: the default rules
-    in one insert, and the e-mails of the published ones planned; a draft's are planned when it is
-    published."""
+    in one INSERT … SELECT from the templates (no row goes through Python, no text is copied), and
+    the e-mails of the published ones planned; a draft's are planned when it is published."""
     if not session_ids:
         return
-    templates = sorted(templates_by_kind().items(), key=lambda item: kind_position(item[0]))
-    defaults = [{field: getattr(template, field) for field in RULE_FIELDS} for _, template in templates]
-    rows = [{**values, "session_id": session_id} for session_id in session_ids for values in defaults]
-    insert_rows(EmailRule.__table__, rows)  # new sessions: nothing to collide with
+    ensure_templates()
+    columns = ["session_id", *RULE_FIELDS]
+    db.session.execute(
+        sa.insert(EmailRule).from_select(
+            columns,
+            sa.select(TrainingSession.id, *(getattr(EmailTemplate, field) for field in RULE_FIELDS))
+            .join(EmailTemplate, sa.true())
+            .where(TrainingSession.id.in_(session_ids))
+            .order_by(TrainingSession.id, EmailTemplate.id),
+        )
+    )
     published = db.session.scalars(
         sa.select(TrainingSession).where(
             TrainingSession.id.in_(session_ids), TrainingSession.publication == Publication.PUBLISHED
@@ -215,8 +232,8 @@ def copy_default_rules(session_ids: list[int], now=None) -> None:
         refresh_schedule(session, now)
 
 
-def _rule_changes(rule: EmailRule, values: dict) -> tuple[dict, dict[str, str]]:
-    """The checked new values of a rule and the problems, without touching it."""
+def _rule_changes(rule: EmailRule, values: dict, text: RuleText) -> tuple[dict, dict[str, str]]:
+    """The checked new values of a rule that says `text`, and the problems, without touching it."""
     errors: dict[str, str] = {}
     changes: dict = {}
     if values.get("enabled") is not None:
@@ -233,19 +250,20 @@ def _rule_changes(rule: EmailRule, values: dict) -> tuple[dict, dict[str, str]]:
             changes[field] = normalise_addresses(values[field], field, errors)
     subject, body = values.get("subject"), values.get("body")
     if subject is not None or body is not None:
-        subject = rule.subject if subject is None else subject.strip()
-        body = rule.body if body is None else body.replace("\r\n", "\n").strip()
+        subject = text.subject if subject is None else subject.strip()
+        body = text.body if body is None else body.replace("\r\n", "\n").strip()
         problems = check_template(rule.kind, rule.anchor, subject, body)
         errors.update(problems)
         if not problems:
-            changes["subject"], changes["body"] = subject, body
+            changes.update(text_changes(text, subject, body))
     return changes, errors
 
 
-def _record(rule: EmailRule, changes: dict) -> None:
+def _record(rule: EmailRule, changes: dict, text: RuleText) -> None:
     """The history of the session: one entry per rule changed."""
-    before = snapshots.rule_fields(rule)
-    after = {**before, **snapshots.rule_fields(_Changed(rule, changes))}
+    before = snapshots.rule_fields(rule, text)
+    changed = RuleText(changes.get("subject", text.subject), changes.get("body", text.body))
+    after = {**before, **snapshots.rule_fields(_Changed(rule, changes), changed)}
     history.record_changes(rule.session, snapshots.rule_target(rule), before, after)
 
 
@@ -272,10 +290,11 @@ def update_rule(
     """Change one rule of a session; ValidationFailed({field: message}) and nothing saved on a problem."""
     values = {"enabled": enabled, "delay_days": delay_days, "subject": subject, "body": body}
     values.update(extra_recipients=extra_recipients, bcc=bcc)
-    changes, errors = _rule_changes(rule, values)
+    text = rule_text(rule)
+    changes, errors = _rule_changes(rule, values, text)
     if errors:
         raise ValidationFailed(errors)
-    _record(rule, changes)
+    _record(rule, changes, text)
     for field, value in changes.items():
         setattr(rule, field, value)
     db.session.flush()
@@ -291,7 +310,9 @@ def field_key(rule_id: int, field: str) -> str:
 def update_rules(session: TrainingSession, values_by_rule: dict[int, dict]) -> list[EmailRule]:
     """All the rules of the « E-mails » tab at once: every problem reported (keyed by `field_key`),
     nothing saved unless all are right."""
-    rules = {rule.id: rule for rule in session_rules(session)}
+    ordered = session_rules(session)
+    rules = {rule.id: rule for rule in ordered}
+    texts = dict(zip(rules, rule_texts(ordered), strict=True))
     errors: dict[str, str] = {}
     planned: list[tuple[EmailRule, dict]] = []
     for rule_id, values in values_by_rule.items():
@@ -300,13 +321,13 @@ def update_rules(session: TrainingSession, values_by_rule: dict[int, dict]) -> l
             message = gettext("This e-mail rule does not belong to the session.")
             errors[field_key(rule_id, "enabled")] = message
             continue
-        changes, problems = _rule_changes(rule, values)
+        changes, problems = _rule_changes(rule, values, texts[rule_id])
         errors.update({field_key(rule_id, field): message for field, message in problems.items()})
         planned.append((rule, changes))
     if errors:
         raise ValidationFailed(errors)
     for rule, changes in planned:
-        _record(rule, changes)
+        _record(rule, changes, texts[rule.id])
         for field, value in changes.items():
             setattr(rule, field, value)
     db.session.flush()
