@@ -23,6 +23,23 @@ Cell = Callable[[TrainingSession], object]
 class PageCells:
     """Formatting shared by the rows of one page: labels and badges computed once."""
 
+    #: The columns drawn here (a session or a plain row with these attributes).
+    NAMES = frozenset(
+        (
+            "code",
+            "label",
+            "training",
+            "session_type",
+            "start_date",
+            "end_date",
+            "duration_days",
+            "sequence_count",
+            "enrolled_count",
+            "publication",
+            "status",
+        )
+    )
+
     def __init__(self) -> None:
         self.french = str(get_locale()) == "fr"
         self.labels: dict[Enum, str] = {}
