@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from trainadmin.models import Origin, Publication, Role, SessionType, WorkflowStatus
+from trainadmin.models import Origin, Publication, Role, SessionType, TrainingSession, WorkflowStatus
 
 from . import factories
 
@@ -149,3 +149,21 @@ def test_the_own_page_runs_the_statements_of_flask_admins(sessions, login_as, se
             assert client.get(f"{LIST}?search=Excel").status_code == 200
         counts.append(queries.count)
     assert counts[1] <= counts[0] == 3, counts
+
+
+def test_the_search_finds_what_ilike_finds_on_the_label(db, login_as):
+    """The label is searched through its lower-case copy (`label_search`): the same rows as ILIKE,
+    accents and case included."""
+    labels = ["Éco-conduite (Paris)", "ÉCO-CONDUITE — Lyon", "Management (PARIS 8e)", "Comparaison", "Lyon"]
+    made = {label: factories.make_session(label=label) for label in labels}
+    client = login_as(Role.ADMIN)
+    for term in ("paris", "PARIS", "éco", "ÉCO-c", "Conduite", "aris 8", "ison", "zzz"):
+        page = client.get(f"{LIST}?search={term}").get_data(as_text=True)
+        found = {label for label, session in made.items() if f'value="{session.id}"' in page}
+        with_ilike = (
+            db.session.query(TrainingSession.label)
+            .filter(TrainingSession.id.in_([s.id for s in made.values()]))
+            .filter(TrainingSession.label.ilike(f"%{term}%"))
+        )
+        assert found == {label for (label,) in with_ilike}, term
+    assert made["Lyon"].label_search == "lyon"

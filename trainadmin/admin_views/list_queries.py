@@ -71,7 +71,20 @@ class LiteralSearchMixin:
     driver prepares the statement after a few runs and PostgreSQL then plans it once for any
     pattern: it walks the newest-first index filtering every row (4,000 rows read for « Excel »,
     the whole table for a pattern that matches nothing) instead of asking the trigram index. Each
-    pattern its own statement: the planner sees it and picks the index when it is selective."""
+    pattern its own statement: the planner sees it and picks the index when it is selective.
+
+    A searched column with a lower-case copy kept by the database (`column_search_lowered`) is read
+    through it: `copy LIKE lower(pattern)` is what PostgreSQL does for ILIKE on a UTF-8 database
+    (lower both sides, then LIKE), without lowering again each row it checks."""
+
+    #: Searched column name → the name of its lower-case generated column.
+    column_search_lowered: dict[str, str] = {}
+
+    def _search_condition(self, field, column, pattern):
+        lowered = self.column_search_lowered.get(getattr(field, "key", None))
+        if lowered is not None and column is field:
+            return getattr(self.model, lowered).like(sa.func.lower(pattern))
+        return sa.cast(column, sa.Unicode).ilike(pattern)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         for term in search.split(" "):
@@ -79,16 +92,20 @@ class LiteralSearchMixin:
                 continue
             pattern = sa.literal(tools.parse_like_term(term), sa.Unicode, literal_execute=True)
             conditions, count_conditions = [], []
-            for field, path in self._search_fields:
+            # The lower-case copies first: a row they match needs no ILIKE on the other columns.
+            fields = sorted(
+                self._search_fields, key=lambda item: item[0].key not in self.column_search_lowered
+            )
+            for field, path in fields:
                 query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
                 column = field if alias is None else getattr(alias, field.key)
-                conditions.append(sa.cast(column, sa.Unicode).ilike(pattern))
+                conditions.append(self._search_condition(field, column, pattern))
                 if count_query is not None:
                     count_query, count_joins, count_alias = self._apply_path_joins(
                         count_query, count_joins, path, inner_join=False
                     )
                     column = field if count_alias is None else getattr(count_alias, field.key)
-                    count_conditions.append(sa.cast(column, sa.Unicode).ilike(pattern))
+                    count_conditions.append(self._search_condition(field, column, pattern))
             query = query.filter(sa.or_(*conditions))
             if count_query is not None:
                 count_query = count_query.filter(sa.or_(*count_conditions))

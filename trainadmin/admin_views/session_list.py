@@ -96,6 +96,7 @@ class SessionListView(BoundedCountMixin, SecureModelView):
         "status",
     )
     column_searchable_list = ("code", "label")
+    column_search_lowered = {"label": "label_search"}
     column_sortable_list = (
         "code",
         "label",

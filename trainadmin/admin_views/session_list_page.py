@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 
 from ..models import Training, TrainingSession
 from .labels import enum_label
-from .session_rows import PageCells, rows_html
+from .session_rows import PageCells, plain_rows_html
 
 PART_MARKER = "<!--ta-part-->"
 NONCE_PLACEHOLDER = Markup('nonce="ta-nonce"')
@@ -233,9 +233,7 @@ class SessionListPage:
             clear_search_url=list_url(args.clone(page=0, search=None, filters=None)),
             export_note=view.export_note(),
             headers=self._headers(chrome, args),
-            rows=rows_html(
-                page_rows(rows, names), names, urls, chrome["texts"]["select_record"], chrome["actions"]
-            )
+            rows=plain_rows_html(rows, names, urls, chrome["texts"]["select_record"], chrome["actions"])
             if rows
             else None,
             pager=pager_links(args.page or 0, num_pages, lambda p: list_url(args.clone(page=p or None))),
@@ -255,12 +253,6 @@ class SessionListPage:
                 link = self.view._get_list_url(args.clone(sort=index, sort_desc=None))
                 headers.append((css, label, link, title, ""))
         return headers
-
-
-def page_rows(rows, names: list[str]) -> list[tuple[int, list[object]]]:
-    cells = PageCells().columns()
-    makers = [cells[name] for name in names]
-    return [(row.id, [make(row) for make in makers]) for row in rows]
 
 
 def pager_links(page: int, pages: int, link) -> list[tuple[str, str | None, str]]:
