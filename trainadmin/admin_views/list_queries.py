@@ -42,15 +42,13 @@ class BoundedCountQuery(Query):
             self.filter(self.left_out).with_entities(sa.literal_column("1")).limit(limit + 1).subquery()
         )
         left_out_past_bound = sa.select(sa.func.count()).select_from(left_out_rows).scalar_subquery()
-        total, left_out, left_out_many = (
-            self.session.query(
-                sa.func.count(),
-                sa.func.coalesce(sa.func.sum(rows.c.left_out), 0),
-                sa.case((sa.func.count() > limit, left_out_past_bound)),
-            )
-            .select_from(rows)
-            .one()
-        )
+        counts = sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(rows.c.left_out), 0),
+            sa.case((sa.func.count() > limit, left_out_past_bound)),
+        ).select_from(rows)
+        # Three numbers: read on the session's connection, without the ORM's result machinery.
+        total, left_out, left_out_many = self.session.connection().execute(counts).one()
         g.list_left_out = int(left_out_many if is_capped(total) else left_out)
         return total
 

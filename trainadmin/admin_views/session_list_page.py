@@ -183,7 +183,8 @@ class SessionListPage:
                 execute=False,
                 page_size=page_size,
             )
-            rows = query.all()
+            # Plain rows, read on the session's connection without the ORM's result machinery.
+            rows = query.session.connection().execute(query.statement).all()
         finally:
             g.list_page_rows = False
         num_pages = int(ceil(count / float(page_size))) if page_size else 0
