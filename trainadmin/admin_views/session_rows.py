@@ -179,23 +179,26 @@ def plain_rows_html(rows, names: list[str], urls: dict, select_title: str, with_
     if not rows:
         return Markup("")
     fields = {field: index for index, field in enumerate(rows[0]._fields)}
-    # Free text is escaped as it comes; the other columns through their table of texts.
+    # Free text (None) is escaped as it comes; the other columns through their table of texts.
     draw = [
-        (open_cell, cell_texts[name].__getitem__ if name in cell_texts else _free_text, fields[name])
-        for open_cell, name in zip(opens, names, strict=True)
+        (open_cell, cell_texts.get(name), fields[name]) for open_cell, name in zip(opens, names, strict=True)
     ]
     parts: list[str] = []
     append = parts.append
     for row in rows:
         append(head.replace("{pk}", str(int(row.id))))
-        for open_cell, text, index in draw:
+        for open_cell, texts, index in draw:
+            value = row[index]
             append(open_cell)
-            append(text(row[index]))
+            if texts is None:
+                append("" if value is None else str(value).translate(HTML_ESCAPES))
+            else:
+                append(texts[value])
             append("</td>")
         append("\n</tr>\n  ")
-    # Every piece is markup written above or a cell passed through escape().
+    # Every piece is markup written above, a text of CellTexts (escaped) or escaped free text.
     return Markup("".join(parts))  # noqa: S704
 
 
-def _free_text(value) -> Markup:
-    return escape("" if value is None else value)
+#: markupsafe.escape's replacements, for str.translate: one C call per cell of free text.
+HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
