@@ -167,3 +167,25 @@ def test_the_search_finds_what_ilike_finds_on_the_label(db, login_as):
         )
         assert found == {label for (label,) in with_ilike}, term
     assert made["Lyon"].label_search == "lyon"
+
+
+@pytest.mark.parametrize(
+    "query, refused",
+    [
+        ("?flt0_status_enumequal=bogus", True),
+        ("?flt0_publication_enuminlist=DRAFT,nope", True),
+        ("?flt0_status_enumequal=created", True),
+        ("?page=-5", False),
+    ],
+)
+def test_an_edited_address_gets_the_list_and_a_message_not_an_error(
+    sessions, login_as, session_view, query, refused
+):
+    client = login_as(Role.ADMIN)
+    for own in (False, True):
+        session_view.own_list_page = own
+        response = client.get(LIST + query)
+        assert response.status_code == 200, (own, query)
+        page = response.get_data(as_text=True)
+        assert ('class="alert alert-danger' in page) is refused, (own, query)
+        assert page.count('name="rowid"') == len(sessions)
