@@ -160,21 +160,39 @@ class CellTexts(dict):
         return text
 
 
+#: The tables of texts per language, shared by the pages of the process: each maps a value to its
+#: escaped text (a label, a date, a number, a training's name), which only depends on the value and
+#: the language. Emptied past MAX_TEXTS entries.
+TEXT_TABLES: dict[str, dict[str, CellTexts]] = {}
+MAX_TEXTS = 10_000
+
+
+def cell_tables() -> dict[str, CellTexts]:
+    locale = str(get_locale())
+    tables = TEXT_TABLES.get(locale)
+    if tables is None:
+        cells = PageCells()
+        tables = TEXT_TABLES[locale] = {
+            "session_type": CellTexts(cells.label),
+            "status": CellTexts(cells.label),
+            "publication": CellTexts(cells.badge),
+            "training": CellTexts(PageCells.text),
+            "start_date": CellTexts(PageCells.day),
+            "end_date": CellTexts(PageCells.day),
+            "duration_days": CellTexts(cells.decimal),
+            "sequence_count": CellTexts(PageCells.text),
+            "enrolled_count": CellTexts(PageCells.text),
+        }
+    for table in tables.values():
+        if len(table) > MAX_TEXTS:
+            table.clear()
+    return tables
+
+
 def plain_rows_html(rows, names: list[str], urls: dict, select_title: str, with_checkbox) -> Markup:
     """The same <tr> as `rows_html`, from plain rows (`id` first, then a field per name of `names`):
     the list's own page (session_list_page.py) reads rows, not sessions."""
-    cells = PageCells()
-    cell_texts = {
-        "session_type": CellTexts(cells.label),
-        "status": CellTexts(cells.label),
-        "publication": CellTexts(cells.badge),
-        "training": CellTexts(PageCells.text),
-        "start_date": CellTexts(PageCells.day),
-        "end_date": CellTexts(PageCells.day),
-        "duration_days": CellTexts(cells.decimal),
-        "sequence_count": CellTexts(PageCells.text),
-        "enrolled_count": CellTexts(PageCells.text),
-    }
+    cell_texts = cell_tables()
     head, opens = _row_markup(names, urls, select_title, with_checkbox)
     if not rows:
         return Markup("")
