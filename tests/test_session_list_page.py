@@ -26,7 +26,8 @@ PAGES = [
     "?flt0_publication_enumequal=DRAFT",
     "?flt0_publication_enumequal=DRAFT&search=Excel&sort=1&desc=1&page_size=50",
     "?flt0_year_intequal=not-a-year",
-    "?flt0_training_name_contains=Bureautique&page_size=100",
+    "?flt0_training_name_like=Bureautique&page_size=100",
+    "?flt0_training_name_like=Bureautique&search=Excel&flt1_status_enumequal=CONFIRMED",
 ]
 
 
@@ -91,6 +92,12 @@ def test_the_own_page_is_flask_admins_page(sessions, login_as, session_view, rol
     for query in PAGES:
         flask_admin, own = both_pages(client, session_view, LIST + query)
         assert own == flask_admin, query
+
+
+def test_a_filter_on_the_training_joins_it_beside_the_trainings_name_of_each_row(sessions, login_as):
+    page = login_as(Role.ADMIN).get(f"{LIST}?flt0_training_name_like=Bureautique").get_data(as_text=True)
+    assert page.count('name="rowid"') == 2
+    assert page.count('<td class="col-training">Bureautique avancée</td>') == 2
 
 
 def test_a_viewer_gets_no_checkbox_and_no_bulk_action(sessions, login_as, session_view):
