@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.actions import action
@@ -296,6 +298,7 @@ class SecureModelView(
             enum_cls = getattr(enum_cls, "enum_class", None)
             if enum_cls is not None:
                 flt.options = labels.enum_filter_options(enum_cls)
+                flt.validate = functools.partial(valid_enum_value, flt)
         return filters
 
     def filter_url(self, column: str, operation: str, value: str, **kwargs) -> str:
@@ -336,6 +339,16 @@ class SecureModelView(
     def render_text(self, value) -> Markup:
         """User text in a list cell, escaped, line breaks kept."""
         return Markup("<br>").join(escape(line) for line in str(value or "").splitlines())
+
+
+def valid_enum_value(flt, value) -> bool:
+    """Flask-Admin's enum filters raise KeyError for a name that is no member (an edited address
+    gave a 500): such a value is refused as invalid, with Flask-Admin's message, like any other."""
+    try:
+        flt.clean(value)
+    except (KeyError, ValueError):
+        return False
+    return True
 
 
 def refusal_text(exc: Exception) -> str:

@@ -91,7 +91,9 @@ class ExportsMixin:
         « invalid filter » messages)."""
         cache = g.setdefault("list_args", {})
         if self.endpoint not in cache:
-            cache[self.endpoint] = super()._get_list_extra_args()
+            args = super()._get_list_extra_args()
+            args.page = max(args.page or 0, 0)  # a negative page is the first (no negative OFFSET)
+            cache[self.endpoint] = args
         return cache[self.endpoint]
 
     def export_left_out(self) -> int:

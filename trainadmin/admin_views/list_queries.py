@@ -42,15 +42,13 @@ class BoundedCountQuery(Query):
             self.filter(self.left_out).with_entities(sa.literal_column("1")).limit(limit + 1).subquery()
         )
         left_out_past_bound = sa.select(sa.func.count()).select_from(left_out_rows).scalar_subquery()
-        total, left_out, left_out_many = (
-            self.session.query(
-                sa.func.count(),
-                sa.func.coalesce(sa.func.sum(rows.c.left_out), 0),
-                sa.case((sa.func.count() > limit, left_out_past_bound)),
-            )
-            .select_from(rows)
-            .one()
-        )
+        counts = sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(rows.c.left_out), 0),
+            sa.case((sa.func.count() > limit, left_out_past_bound)),
+        ).select_from(rows)
+        # Three numbers: read on the session's connection, without the ORM's result machinery.
+        total, left_out, left_out_many = self.session.connection().execute(counts).one()
         g.list_left_out = int(left_out_many if is_capped(total) else left_out)
         return total
 
@@ -71,7 +69,20 @@ class LiteralSearchMixin:
     driver prepares the statement after a few runs and PostgreSQL then plans it once for any
     pattern: it walks the newest-first index filtering every row (4,000 rows read for « Excel »,
     the whole table for a pattern that matches nothing) instead of asking the trigram index. Each
-    pattern its own statement: the planner sees it and picks the index when it is selective."""
+    pattern its own statement: the planner sees it and picks the index when it is selective.
+
+    A searched column with a lower-case copy kept by the database (`column_search_lowered`) is read
+    through it: `copy LIKE lower(pattern)` is what PostgreSQL does for ILIKE on a UTF-8 database
+    (lower both sides, then LIKE), without lowering again each row it checks."""
+
+    #: Searched column name → the name of its lower-case generated column.
+    column_search_lowered: dict[str, str] = {}
+
+    def _search_condition(self, field, column, pattern):
+        lowered = self.column_search_lowered.get(getattr(field, "key", None))
+        if lowered is not None and column is field:
+            return getattr(self.model, lowered).like(sa.func.lower(pattern))
+        return sa.cast(column, sa.Unicode).ilike(pattern)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         for term in search.split(" "):
@@ -79,16 +90,20 @@ class LiteralSearchMixin:
                 continue
             pattern = sa.literal(tools.parse_like_term(term), sa.Unicode, literal_execute=True)
             conditions, count_conditions = [], []
-            for field, path in self._search_fields:
+            # The lower-case copies first: a row they match needs no ILIKE on the other columns.
+            fields = sorted(
+                self._search_fields, key=lambda item: item[0].key not in self.column_search_lowered
+            )
+            for field, path in fields:
                 query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
                 column = field if alias is None else getattr(alias, field.key)
-                conditions.append(sa.cast(column, sa.Unicode).ilike(pattern))
+                conditions.append(self._search_condition(field, column, pattern))
                 if count_query is not None:
                     count_query, count_joins, count_alias = self._apply_path_joins(
                         count_query, count_joins, path, inner_join=False
                     )
                     column = field if count_alias is None else getattr(count_alias, field.key)
-                    count_conditions.append(sa.cast(column, sa.Unicode).ilike(pattern))
+                    count_conditions.append(self._search_condition(field, column, pattern))
             query = query.filter(sa.or_(*conditions))
             if count_query is not None:
                 count_query = count_query.filter(sa.or_(*count_conditions))

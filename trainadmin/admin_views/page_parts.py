@@ -6,7 +6,8 @@ session list's time); here each is made once per process and reused."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus
 
 from flask import Flask, current_app, request
 from flask_babel import get_locale
@@ -75,9 +76,18 @@ class ListUrlMixin:
         args.update(view_args.extra_args)
         args["page_size"] = self.get_safe_page_size(view_args.page_size)
         args.update(self._get_filters(view_args.filters))
-        query = urlencode([item for item in iter_multi_items(args) if item[1] is not None], safe=QUERY_SAFE)
+        query = "&".join(
+            [query_item(key, value) for key, value in iter_multi_items(args) if value is not None]
+        )
         base = self.get_url(".index_view")
         return f"{base}?{query}" if query else base
+
+
+@lru_cache(maxsize=4096)
+def query_item(key, value) -> str:
+    """`key=value` as `urlencode` writes it; a list page writes the same few pairs in all its
+    links (twenty links, five or six pairs each)."""
+    return f"{quote_plus(str(key), safe=QUERY_SAFE)}={quote_plus(str(value), safe=QUERY_SAFE)}"
 
 
 def init_page_parts(app: Flask) -> None:

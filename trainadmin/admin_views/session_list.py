@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 from flask import flash, g, has_app_context
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
@@ -22,6 +23,7 @@ from .field_labels import SESSION_LABELS
 from .labels import enum_label
 from .list_queries import BoundedCountMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
+from .session_list_page import SessionListPage, rows_query
 from .session_rows import page_rows, rows_html
 
 RECOMPUTE_JOB = "trainadmin.jobs.sessions.recompute_session_dates"
@@ -94,6 +96,7 @@ class SessionListView(BoundedCountMixin, SecureModelView):
         "status",
     )
     column_searchable_list = ("code", "label")
+    column_search_lowered = {"label": "label_search"}
     column_sortable_list = (
         "code",
         "label",
@@ -167,9 +170,36 @@ class SessionListView(BoundedCountMixin, SecureModelView):
     def list_loader_options(self):  # type: ignore[override]
         """The list page reads the columns it shows and the training's name, in its one statement;
         the exports and the forms read the whole session and its training."""
+        if has_app_context() and g.get("list_page_rows"):
+            return ()
         if has_app_context() and g.get("bounded_count"):
             return LIST_PAGE_LOADERS
         return (selectinload(TrainingSession.training),)
+
+    # --- The list page ---------------------------------------------------------------------------
+
+    #: Draw the list with its own template and plain rows (session_list_page.py); False: Flask-Admin's.
+    own_list_page = True
+
+    @functools.cached_property
+    def list_page(self) -> SessionListPage:
+        return SessionListPage(self)
+
+    @expose("/")
+    def index_view(self):
+        if not (self.own_list_page and self.list_page.supports()):
+            return super().index_view()
+        g.bounded_count = True
+        try:
+            return self.list_page.render()
+        finally:
+            g.bounded_count = False
+
+    def get_query(self):
+        """Scoped as every list query (SecureModelView, exports); the own list page reads plain rows
+        of it (`rows_query`), so the same rows are shown to the same roles."""
+        query = super().get_query()
+        return rows_query(query) if has_app_context() and g.get("list_page_rows") else query
 
     # --- Bulk actions ----------------------------------------------------------------------
 

@@ -23,6 +23,23 @@ Cell = Callable[[TrainingSession], object]
 class PageCells:
     """Formatting shared by the rows of one page: labels and badges computed once."""
 
+    #: The columns drawn here (a session or a plain row with these attributes).
+    NAMES = frozenset(
+        (
+            "code",
+            "label",
+            "training",
+            "session_type",
+            "start_date",
+            "end_date",
+            "duration_days",
+            "sequence_count",
+            "enrolled_count",
+            "publication",
+            "status",
+        )
+    )
+
     def __init__(self) -> None:
         self.french = str(get_locale()) == "fr"
         self.labels: dict[Enum, str] = {}
@@ -93,11 +110,9 @@ def _row_action(url: str, title: str, icon: str) -> Markup:
     ).format(url, title, icon, title)
 
 
-def rows_html(
-    rows: list[tuple[int, list[object]]], names: list[str], urls: dict, select_title: str, with_checkbox
-) -> Markup:
-    """The <tr> of each row, as the list template's row macro drew them (same markup, escaped the
-    same way), written here: a Jinja macro call per row cost more than the row itself."""
+def _row_markup(names: list[str], urls: dict, select_title: str, with_checkbox) -> tuple[str, list[str]]:
+    """The start of each row (checkbox, row actions: « {pk} » stands for the id) and the opening of
+    each cell."""
     checkbox = Markup(
         '\n  <td><input type="checkbox" name="rowid" class="action-checkbox" value="{{pk}}"'
         ' title="{}" /></td>'
@@ -113,8 +128,15 @@ def rows_html(
             Markup("  </td>"),
         ]
     )
-    opens = [str(Markup('\n  <td class="col-{}">').format(name)) for name in names]
-    head = str(head)
+    return str(head), [str(Markup('\n  <td class="col-{}">').format(name)) for name in names]
+
+
+def rows_html(
+    rows: list[tuple[int, list[object]]], names: list[str], urls: dict, select_title: str, with_checkbox
+) -> Markup:
+    """The <tr> of each row, as the list template's row macro drew them (same markup, escaped the
+    same way), written here: a Jinja macro call per row cost more than the row itself."""
+    head, opens = _row_markup(names, urls, select_title, with_checkbox)
     parts: list[str] = []
     for pk, cells in rows:
         parts.append(head.replace("{pk}", str(int(pk))))
@@ -123,3 +145,78 @@ def rows_html(
         parts.append("\n</tr>\n  ")
     # Every piece is markup written above or a cell passed through escape().
     return Markup("".join(parts))  # noqa: S704
+
+
+class CellTexts(dict):
+    """Value → its escaped cell text, made on first sight: the rows of a page repeat their labels,
+    trainings, dates and counts, and a dictionary lookup is the cheapest way to draw them again."""
+
+    def __init__(self, make: Callable[[object], object]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value) -> str:
+        text = self[value] = str(escape(self.make(value)))
+        return text
+
+
+#: The tables of texts per language, shared by the pages of the process: each maps a value to its
+#: escaped text (a label, a date, a number, a training's name), which only depends on the value and
+#: the language. Emptied past MAX_TEXTS entries.
+TEXT_TABLES: dict[str, dict[str, CellTexts]] = {}
+MAX_TEXTS = 10_000
+
+
+def cell_tables() -> dict[str, CellTexts]:
+    locale = str(get_locale())
+    tables = TEXT_TABLES.get(locale)
+    if tables is None:
+        cells = PageCells()
+        tables = TEXT_TABLES[locale] = {
+            "session_type": CellTexts(cells.label),
+            "status": CellTexts(cells.label),
+            "publication": CellTexts(cells.badge),
+            "training": CellTexts(PageCells.text),
+            "start_date": CellTexts(PageCells.day),
+            "end_date": CellTexts(PageCells.day),
+            "duration_days": CellTexts(cells.decimal),
+            "sequence_count": CellTexts(PageCells.text),
+            "enrolled_count": CellTexts(PageCells.text),
+        }
+    for table in tables.values():
+        if len(table) > MAX_TEXTS:
+            table.clear()
+    return tables
+
+
+def plain_rows_html(rows, names: list[str], urls: dict, select_title: str, with_checkbox) -> Markup:
+    """The same <tr> as `rows_html`, from plain rows (`id` first, then a field per name of `names`):
+    the list's own page (session_list_page.py) reads rows, not sessions."""
+    cell_texts = cell_tables()
+    head, opens = _row_markup(names, urls, select_title, with_checkbox)
+    if not rows:
+        return Markup("")
+    fields = {field: index for index, field in enumerate(rows[0]._fields)}
+    # Free text (None) is escaped as it comes; the other columns through their table of texts.
+    draw = [
+        (open_cell, cell_texts.get(name), fields[name]) for open_cell, name in zip(opens, names, strict=True)
+    ]
+    parts: list[str] = []
+    append = parts.append
+    for row in rows:
+        append(head.replace("{pk}", str(int(row.id))))
+        for open_cell, texts, index in draw:
+            value = row[index]
+            append(open_cell)
+            if texts is None:
+                append("" if value is None else str(value).translate(HTML_ESCAPES))
+            else:
+                append(texts[value])
+            append("</td>")
+        append("\n</tr>\n  ")
+    # Every piece is markup written above, a text of CellTexts (escaped) or escaped free text.
+    return Markup("".join(parts))  # noqa: S704
+
+
+#: markupsafe.escape's replacements, for str.translate: one C call per cell of free text.
+HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
