@@ -500,11 +500,21 @@ def raise_on_sigterm(signum, frame):
     raise SystemExit(f"stopped by signal {signum}")
 
 
+INTERRUPTED: list[int] = []
+
+
+def interrupt(signum, frame):
+    """Ctrl-C: remembered as well as raised, since a library's clean-up (redis-py's) may swallow
+    the KeyboardInterrupt and let the run go on; the bench then still ends as interrupted."""
+    INTERRUPTED.append(signum)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     # The clean-up below runs on Ctrl-C, even when started with SIGINT ignored (from a background
     # shell job), and on a kill too.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, raise_on_sigterm)
     seed(args.database_url, args.sessions, reuse=True)
     handler = None
@@ -517,6 +527,8 @@ def main(argv: list[str] | None = None) -> None:
             stop_process(WORKERS.pop())
         if handler is not None:
             handler.stop()
+    if INTERRUPTED:
+        raise SystemExit("interrupted")
     print("\n" + ("MISSED: " + "; ".join(missed) if missed else "All targets met."))
     sys.exit(1 if missed else 0)
 
