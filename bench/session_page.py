@@ -17,6 +17,7 @@ targets printed but not judged (the exit status says the bench ran).
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from planning_save import prepare
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     with app.app_context():
         timer.attach(db.engine)
     client = logged_in_client(app)
+    gc.freeze()  # as app.py does for the web processes once the app is built
 
     urls = {tab: f"/admin/sessions/details/?id={session_id}&tab={tab}" for tab in TABS}
     with app.app_context():

@@ -95,3 +95,19 @@ def test_the_app_refuses_to_start_with_one_line(tmp_path):
     assert lines == [
         "TrainAdmin cannot start: SECRET_KEY is not set: export SECRET_KEY=<a long random string>"
     ]
+
+
+def test_the_web_entry_point_keeps_what_start_up_built_out_of_the_collectors_sweeps(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
+    env.update({"SECRET_KEY": "x" * 32, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"})
+    completed = subprocess.run(
+        [sys.executable, "-c", "import gc, app; print(gc.get_freeze_count())"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    # The app's models, routes and templates: tens of thousands of objects no full sweep walks again.
+    assert int(completed.stdout) > 20_000
