@@ -469,11 +469,24 @@ def floor_run(app, handler: SmtpServer, message_ids: list[int]) -> float:
     return elapsed
 
 
-def worker_run(app, handler: SmtpServer, queue: Queue, schedule_ids, message_ids) -> tuple[float, float]:
+def cpu_seconds(pid: int) -> float:
+    """The processor time of a process and of its children it waited for (its work horses)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_run(
+    app, handler: SmtpServer, queue: Queue, schedule_ids, message_ids
+) -> tuple[float, float, float]:
     """Sending alone: the clock runs from a tick that finds the composed messages pending and hands
-    them to the worker, until every message and schedule is SENT. Returns (seconds, job seconds)."""
+    them to the worker, until every message and schedule is SENT. Returns (seconds, job seconds,
+    processor seconds of the workers)."""
     run_started = datetime.now(UTC)
     before = handler.count
+    cpu_before = sum(cpu_seconds(process.pid) for process in WORKERS)
     with app.app_context():
         started = time.perf_counter()
         counts = delivery.dispatch_tick(commit)
@@ -482,7 +495,7 @@ def worker_run(app, handler: SmtpServer, queue: Queue, schedule_ids, message_ids
         raise SystemExit(f"expected {len(message_ids)} messages handed out, the tick did {counts}")
     elapsed = wait_sent(app, schedule_ids, len(message_ids), handler, before, started)
     _jobs, busy = job_seconds(queue, run_started, counts.get("jobs", 0))
-    return elapsed, busy
+    return elapsed, busy, sum(cpu_seconds(process.pid) for process in WORKERS) - cpu_before
 
 
 def stop_process(process: subprocess.Popen) -> None:
@@ -546,15 +559,17 @@ def run(args, handler: SmtpServer) -> list[str]:
     for _ in range(max(1, args.workers)):
         start_worker(args, smtp_port)
     # In turns: the raw smtplib floor, the worker sending the same composed messages, tick + sending.
-    floors, sends, ends = [], [], []
+    floors, sends, ends, cpus = [], [], [], []
     for _ in range(args.send_runs):
         schedule_ids, message_ids = prepared_outbox(app, args)
         floors.append(len(message_ids) / floor_run(app, handler, message_ids))
-        elapsed, busy = worker_run(app, handler, queue, schedule_ids, message_ids)
+        elapsed, busy, cpu = worker_run(app, handler, queue, schedule_ids, message_ids)
         sends.append(len(message_ids) / elapsed)
+        cpus.append(cpu * 1000 / len(message_ids))
         print(
             f"  floor (raw smtplib, one connection): {floors[-1]:.0f} messages/s; worker: {elapsed:.2f} s, "
-            f"{sends[-1]:.0f} messages/s ({len(message_ids) / max(busy, 1e-9):.0f}/s of job time)"
+            f"{sends[-1]:.0f} messages/s ({len(message_ids) / max(busy, 1e-9):.0f}/s of job time, "
+            f"{cpus[-1]:.2f} ms of worker processor time a message)"
         )
         elapsed, count = send_run(app, args, handler, queue)
         ends.append(count / elapsed)
@@ -564,6 +579,7 @@ def run(args, handler: SmtpServer) -> list[str]:
     print(f"  raw smtplib floor:              {statistics.median(floors):.0f} messages/s")
     sending = "sending per worker:" if args.workers <= 1 else f"sending ({workers}):"
     print(f"  {sending:<32}{statistics.median(sends):.0f} messages/s")
+    print(f"  {'worker processor time:':<32}{statistics.median(cpus):.2f} ms a message")
     print(f"  tick (composing) + sending:     {statistics.median(ends):.0f} messages/s")
     print(f"  ({make_url(args.database_url).database})")
 

