@@ -11,12 +11,12 @@ and settings, the session's events set up: about half a second), instead of once
 work horse.
 
 Send jobs (`notifications.send_batch`, a hundred messages at most) run in the worker process
-itself, without a work horse: no fork, and the database connections of one job serve the next (a
-fork cost about a tenth of each job's time). RQ's semantics stay: the job timeout (the same alarm
-as in a work horse), failure and retry, and a heartbeat every 10 seconds while the job runs (from
-a thread of the worker). A worker killed during one is a job abandoned, as a killed work horse's
-is; a job still running 60 seconds past its timeout takes its worker down with it, as RQ takes down
-such a work horse. Other jobs (the tick, imports) still run in a forked work horse.
+itself, without a work horse: no fork, and the database connections of one job serve the next.
+RQ's semantics stay: the job timeout (the same alarm as in a work horse), failure and retry, and a
+heartbeat every 10 seconds while the job runs (from a thread of the worker). A worker killed during
+one is a job abandoned, as a killed work horse's is; a job still running 60 seconds past its
+timeout takes its worker down with it, as RQ takes down such a work horse. Other jobs (the tick,
+imports) still run in a forked work horse.
 
 Two more differences. A job whose worker was killed is declared abandoned (and retried) 30 seconds
 after its last heartbeat instead of 90: its heartbeat comes every 10 seconds. And a Redis that is
