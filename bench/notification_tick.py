@@ -321,16 +321,23 @@ def start_worker(args, smtp_port: int) -> subprocess.Popen:
         command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log
     )
     WORKERS.append(process)  # stopped by `main` whatever happens from here on
-    connection = Redis.from_url(args.redis_url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        workers = Worker.all(connection=connection)
-        if any(w.pid == process.pid and w.get_state() == "idle" for w in workers):
-            print(f"rq worker pid {process.pid}, idle", flush=True)
-            return process
-        time.sleep(0.1)
-    log.seek(0)
-    raise SystemExit("the rq worker did not start: " + log.read().decode(errors="replace"))
+    if not worker_idle(args.redis_url, process.pid):
+        log.seek(0)
+        raise SystemExit("the rq worker did not start: " + log.read().decode(errors="replace"))
+    print(f"rq worker pid {process.pid}, idle", flush=True)
+    return process
+
+
+def worker_idle(redis_url: str, pid: int) -> bool:
+    """Whether the worker `pid` says it is idle within 60 s. Its Redis connection is closed and
+    gone when this returns: a finaliser running when Ctrl-C comes would swallow the interrupt."""
+    with Redis.from_url(redis_url) as connection:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(w.pid == pid and w.get_state() == "idle" for w in Worker.all(connection=connection)):
+                return True
+            time.sleep(0.1)
+    return False
 
 
 # --- Runs ------------------------------------------------------------------------------------------
