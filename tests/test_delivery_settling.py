@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from trainadmin.models import EmailKind, OutboxMessage, OutboxState, ScheduleState, utcnow
-from trainadmin.services.notifications import delivery
+from trainadmin.services.notifications import delivery, settling
 from trainadmin.services.notifications.wake import dispatching
 from trainadmin.transaction import commit
 
@@ -89,3 +89,14 @@ def test_messages_of_an_earlier_arming_do_not_hold_or_fail_the_schedule(app, db,
 
     db.session.refresh(schedule)
     assert schedule.state == ScheduleState.SENT and schedule.last_error is None
+
+
+def test_many_schedules_are_settled_by_chunks(app, db, smtp, count_queries, monkeypatch):
+    monkeypatch.setattr(settling, "SETTLE_CHUNK", 2)
+    rows, ids = prepared(db, 3, 1, EmailKind.REMINDER)
+    with count_queries() as counter:
+        assert delivery.send_messages(ids, commit) == {"sent": 3}
+    for row in rows:
+        db.session.refresh(row)
+        assert row.state == ScheduleState.SENT
+    assert len([s for s in counter.statements if "email_schedule" in s]) == 4  # 2 + 1 schedules

@@ -4,7 +4,8 @@ with an error of its failed messages.
 A fixed number of statements whatever the number of schedules (a send job settles those of its
 hundred messages at once): one read of the schedules still to settle, with their rule's kind and
 whether their sequence has calendar invitations, then one UPDATE of all those whose messages are
-all handled, each by the outcomes of its own messages. Only a convocation whose sequence holds
+all handled, each by the outcomes of its own messages (500 schedules a statement at most: a tick
+may settle thousands). Only a convocation whose sequence holds
 invitations reads more: the invitations are brought up to date (`events.on_convocation_sent`).
 """
 
@@ -27,13 +28,17 @@ from ...models import (
 )
 from . import events, outbox
 
+SETTLE_CHUNK = 500  # schedules settled by one statement (a tick may settle thousands)
+
 
 def settle_schedules(schedule_ids: Iterable[int]) -> int:
     """Settle these schedules when their messages are all handled. Returns the messages this
     queued in turn (calendar updates after a convocation)."""
     ids = sorted(set(schedule_ids))
-    if not ids:
-        return 0
+    return sum(_settle(ids[start : start + SETTLE_CHUNK]) for start in range(0, len(ids), SETTLE_CHUNK))
+
+
+def _settle(ids: list[int]) -> int:
     armed = db.session.execute(
         sa.select(
             EmailSchedule.id,
