@@ -20,7 +20,10 @@ outbox rows sit in the outbox. Nothing is due at the start.
    process (started beforehand and idle) and an aiosmtpd server on 127.0.0.1, in a process of its
    own, wait; the clock runs from the tick (which composes the schedules and hands each full batch
    to the worker) until every message and schedule is SENT. Each run resets the same schedules;
-   --send-runs runs, the median is kept, with the tick's own time and the send jobs' time.
+   --send-runs runs, the median is kept, with the tick's own time and the send jobs' time. Before
+   that, in turns: the floor (the same composed messages sent by raw smtplib over one connection),
+   then the worker sending those same rows, with the processor time a message of the worker
+   process (its work horses included) and of the SMTP server.
 
 Exits 1 when a target is missed: empty tick median under 50 ms, at least 100 messages/s.
 """
@@ -318,16 +321,23 @@ def start_worker(args, smtp_port: int) -> subprocess.Popen:
         command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log
     )
     WORKERS.append(process)  # stopped by `main` whatever happens from here on
-    connection = Redis.from_url(args.redis_url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        workers = Worker.all(connection=connection)
-        if any(w.pid == process.pid and w.get_state() == "idle" for w in workers):
-            print(f"rq worker pid {process.pid}, idle", flush=True)
-            return process
-        time.sleep(0.1)
-    log.seek(0)
-    raise SystemExit("the rq worker did not start: " + log.read().decode(errors="replace"))
+    if not worker_idle(args.redis_url, process.pid):
+        log.seek(0)
+        raise SystemExit("the rq worker did not start: " + log.read().decode(errors="replace"))
+    print(f"rq worker pid {process.pid}, idle", flush=True)
+    return process
+
+
+def worker_idle(redis_url: str, pid: int) -> bool:
+    """Whether the worker `pid` says it is idle within 60 s. Its Redis connection is closed and
+    gone when this returns: a finaliser running when Ctrl-C comes would swallow the interrupt."""
+    with Redis.from_url(redis_url) as connection:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(w.pid == pid and w.get_state() == "idle" for w in Worker.all(connection=connection)):
+                return True
+            time.sleep(0.1)
+    return False
 
 
 # --- Runs ------------------------------------------------------------------------------------------
@@ -469,11 +479,25 @@ def floor_run(app, handler: SmtpServer, message_ids: list[int]) -> float:
     return elapsed
 
 
-def worker_run(app, handler: SmtpServer, queue: Queue, schedule_ids, message_ids) -> tuple[float, float]:
+def cpu_seconds(pid: int) -> float:
+    """The processor time of a process and of its children it waited for (its work horses)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_run(
+    app, handler: SmtpServer, queue: Queue, schedule_ids, message_ids
+) -> tuple[float, float, float, float]:
     """Sending alone: the clock runs from a tick that finds the composed messages pending and hands
-    them to the worker, until every message and schedule is SENT. Returns (seconds, job seconds)."""
+    them to the worker, until every message and schedule is SENT. Returns (seconds, job seconds,
+    processor seconds of the workers, of the SMTP server)."""
     run_started = datetime.now(UTC)
     before = handler.count
+    cpu_before = sum(cpu_seconds(process.pid) for process in WORKERS)
+    smtp_before = cpu_seconds(handler.pid)
     with app.app_context():
         started = time.perf_counter()
         counts = delivery.dispatch_tick(commit)
@@ -482,7 +506,8 @@ def worker_run(app, handler: SmtpServer, queue: Queue, schedule_ids, message_ids
         raise SystemExit(f"expected {len(message_ids)} messages handed out, the tick did {counts}")
     elapsed = wait_sent(app, schedule_ids, len(message_ids), handler, before, started)
     _jobs, busy = job_seconds(queue, run_started, counts.get("jobs", 0))
-    return elapsed, busy
+    workers = sum(cpu_seconds(process.pid) for process in WORKERS) - cpu_before
+    return elapsed, busy, workers, cpu_seconds(handler.pid) - smtp_before
 
 
 def stop_process(process: subprocess.Popen) -> None:
@@ -558,15 +583,18 @@ def run(args, handler: SmtpServer) -> list[str]:
     for _ in range(max(1, args.workers)):
         start_worker(args, smtp_port)
     # In turns: the raw smtplib floor, the worker sending the same composed messages, tick + sending.
-    floors, sends, ends = [], [], []
+    floors, sends, ends, cpus, smtp_cpus = [], [], [], [], []
     for _ in range(args.send_runs):
         schedule_ids, message_ids = prepared_outbox(app, args)
         floors.append(len(message_ids) / floor_run(app, handler, message_ids))
-        elapsed, busy = worker_run(app, handler, queue, schedule_ids, message_ids)
+        elapsed, busy, cpu, smtp_cpu = worker_run(app, handler, queue, schedule_ids, message_ids)
         sends.append(len(message_ids) / elapsed)
+        cpus.append(cpu * 1000 / len(message_ids))
+        smtp_cpus.append(smtp_cpu * 1000 / len(message_ids))
         print(
             f"  floor (raw smtplib, one connection): {floors[-1]:.0f} messages/s; worker: {elapsed:.2f} s, "
-            f"{sends[-1]:.0f} messages/s ({len(message_ids) / max(busy, 1e-9):.0f}/s of job time)"
+            f"{sends[-1]:.0f} messages/s ({len(message_ids) / max(busy, 1e-9):.0f}/s of job time; "
+            f"processor time a message: worker {cpus[-1]:.2f} ms, SMTP server {smtp_cpus[-1]:.2f} ms)"
         )
         elapsed, count = send_run(app, args, handler, queue)
         ends.append(count / elapsed)
@@ -576,6 +604,10 @@ def run(args, handler: SmtpServer) -> list[str]:
     print(f"  raw smtplib floor:              {statistics.median(floors):.0f} messages/s")
     sending = "sending per worker:" if args.workers <= 1 else f"sending ({workers}):"
     print(f"  {sending:<32}{statistics.median(sends):.0f} messages/s")
+    print(
+        f"  {'processor time a message:':<32}worker {statistics.median(cpus):.2f} ms, "
+        f"SMTP server {statistics.median(smtp_cpus):.2f} ms"
+    )
     print(f"  tick (composing) + sending:     {statistics.median(ends):.0f} messages/s")
     print(f"  ({make_url(args.database_url).database})")
 

@@ -21,7 +21,6 @@ from redis.exceptions import RedisError
 
 from ...extensions import db
 from ...models import (
-    EmailKind,
     EmailRule,
     EmailSchedule,
     OutboxMessage,
@@ -33,9 +32,10 @@ from ...models import (
     utcnow,
 )
 from ...queue import get_queue
-from . import calendar, claims, compose, events, outbox, sending
+from . import calendar, claims, compose, outbox, sending
 from .outcomes import INFRASTRUCTURE_ERRORS
 from .sending import describe, stale_after
+from .settling import settle_schedules
 from .wake import Checkpoint, dispatching
 
 log = logging.getLogger(__name__)
@@ -311,53 +311,3 @@ def send_messages(
     counts["follow_ups"] += settle_schedules(schedule_ids)
     checkpoint()
     return {name: value for name, value in counts.items() if value}
-
-
-# --- Schedules -------------------------------------------------------------------------------------
-
-
-def settle_schedules(schedule_ids: Iterable[int]) -> int:
-    """A prepared schedule whose messages are all handled becomes SENT, or FAILED with an error of
-    its failed messages. Returns the messages this queued in turn (calendar updates after a
-    convocation)."""
-    ids = sorted(set(schedule_ids))
-    if not ids:
-        return 0
-    follow_ups = 0
-    schedules = db.session.scalars(
-        sa.select(EmailSchedule).where(
-            EmailSchedule.id.in_(ids),
-            EmailSchedule.state == ScheduleState.PLANNED,
-            EmailSchedule.prepared_at.is_not(None),
-        )
-    ).all()
-    for schedule in schedules:
-        prefix = outbox.scheduled_prefix(schedule.rule_id, schedule.sequence_id, schedule.due_at)
-        pending, failed, error = db.session.execute(
-            sa.select(
-                sa.func.count().filter(OutboxMessage.state == OutboxState.PENDING),
-                sa.func.count().filter(OutboxMessage.state == OutboxState.FAILED),
-                sa.func.min(OutboxMessage.recipient + " — " + OutboxMessage.error).filter(
-                    OutboxMessage.state == OutboxState.FAILED
-                ),
-            ).where(
-                OutboxMessage.schedule_id == schedule.id,
-                OutboxMessage.dedup_key.startswith(prefix, autoescape=True),
-            )
-        ).one()
-        if pending:
-            continue
-        values = (
-            {"state": ScheduleState.FAILED, "last_error": error}
-            if failed
-            else {"state": ScheduleState.SENT, "sent_at": utcnow(), "last_error": None}
-        )
-        changed = db.session.execute(
-            sa.update(EmailSchedule)
-            .where(EmailSchedule.id == schedule.id, EmailSchedule.state == ScheduleState.PLANNED)
-            .values(**values),
-            execution_options={"synchronize_session": "fetch"},
-        ).rowcount
-        if changed and not failed and schedule.rule.kind == EmailKind.CONVOCATION:
-            follow_ups += events.on_convocation_sent(schedule)
-    return follow_ups

@@ -52,6 +52,7 @@ def _sender_parts(sender: str) -> tuple[str, str]:
     return one_line(name), match.group(2).strip()
 
 
+@lru_cache(maxsize=256)  # a rule's subject is the same for each of its recipients
 def unstructured(name: str, text: str) -> str:
     """The value of an unstructured header (Subject), folded to lines of at most 78 characters."""
     room = MAX_LINE - len(name) - 2  # "Name: "
@@ -62,6 +63,7 @@ def unstructured(name: str, text: str) -> str:
     return FOLD.join(encoded_words(text, room)) if text else ""
 
 
+@lru_cache(maxsize=64)  # the sender, the same for every message
 def mailbox(name: str, display_name: str | None, address: str) -> str:
     """`Display name <address>` for an address header, folded at its spaces. An ASCII name is
     written as it is (quoted when it needs it); otherwise its ASCII words stay plain and each run

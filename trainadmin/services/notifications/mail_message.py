@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email import quoprimime
 from email.message import EmailMessage
@@ -129,6 +131,28 @@ def deliver(connection, message: EmailMessage | bytes, sender: str, recipients: 
     if connection.host is not None:
         data = message if isinstance(message, bytes) else message.as_bytes()
         connection.host.sendmail(sender, recipients, data)
+
+
+@contextmanager
+def data_after(connection, wait: Callable[[], None]) -> Iterator[None]:
+    """While open, each message's content (SMTP DATA, after its envelope was accepted) is handed
+    over only once `wait()` has returned: what must be done before the next message is sent — the
+    previous one's outcome written — is done while its envelope goes. Should `wait` raise, the
+    message is not sent and the server forgets its envelope when the connection ends."""
+    host = connection.host
+    if host is None:
+        yield
+        return
+
+    def data(content):
+        wait()
+        return type(host).data(host, content)
+
+    host.data = data
+    try:
+        yield
+    finally:
+        del host.data
 
 
 def _add_invitation(message: EmailMessage, subject: str, body: str, calendar: str) -> None:

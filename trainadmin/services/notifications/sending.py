@@ -27,7 +27,7 @@ from flask_babel import force_locale, gettext
 from ...extensions import db, mail
 from ...models import Document, OutboxMessage, OutboxState, TrainingSession, utcnow
 from . import reconcile
-from .mail_message import MessageError, deliver, envelope, message_bytes, message_id
+from .mail_message import MessageError, data_after, deliver, envelope, message_bytes, message_id
 from .outcomes import ClaimLost, Outcomes, log_outcome, outcomes
 from .wake import Checkpoint
 
@@ -208,7 +208,8 @@ def _reconcile(
 
 def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, checkpoint: Checkpoint) -> None:
     """Compose the messages, COMPOSE_AHEAD at a time (so that attachments never all sit in memory),
-    then hand them over one after the other, each outcome written right after the server's answer."""
+    then hand them over one after the other, each outcome written right after the server's answer:
+    the next message's envelope goes meanwhile, its content only once that outcome is written."""
     config = current_app.config
     sender = config["MAIL_DEFAULT_SENDER"]
     max_attempts = config["TRAINADMIN_MAIL_MAX_ATTEMPTS"]
@@ -216,7 +217,11 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, ch
     left = list(rows)  # not handled yet, in order
     in_flight = False  # between handing a message over and the server's answer
     try:
-        with outcomes(checkpoint) as recorder, mail.connect() as connection:
+        with (
+            outcomes(checkpoint) as recorder,
+            mail.connect() as connection,
+            data_after(connection, recorder.wait),
+        ):
             if connection.host is not None and connection.host.sock is not None:
                 connection.host.sock.settimeout(SMTP_TIMEOUT)
             while left:
@@ -235,6 +240,7 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, ch
                         counts["sent"] += 1
                     in_flight = False
                     left.remove(row)
+            recorder.wait()
     except ClaimLost as exc:
         log.warning("notifications: %s; this sender stops", exc)
         counts["taken_over"] += len(left)
