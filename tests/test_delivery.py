@@ -546,7 +546,8 @@ def test_with_redis_waking_the_dispatcher_enqueues_a_tick_and_a_burst_worker_sen
     assert schedule.state == ScheduleState.SENT
 
 
-def test_each_full_batch_goes_to_the_workers_while_the_tick_goes_on(app, db, smtp, redis_queue):
+def test_each_full_batch_goes_to_the_workers_while_the_tick_goes_on(app, db, smtp, redis_queue, monkeypatch):
+    monkeypatch.setattr(delivery, "SEND_BATCH", 100)  # batches of 250 in production: the same with fewer rows
     for _ in range(3):
         due_schedule(published_session(participants=60))
 

@@ -40,7 +40,7 @@ from .wake import Checkpoint, dispatching
 
 log = logging.getLogger(__name__)
 
-SEND_BATCH = 100  # messages per send job (and per SMTP connection)
+SEND_BATCH = 250  # messages per send job (and per SMTP connection): docs/benchmarks.md « Jobs of 250 »
 LEASE_LIMIT = 5_000  # pending messages handed out by one tick
 PREPARE_LIMIT = 5_000  # due schedules prepared by one tick
 FOLLOW_UP_ROUNDS = 3  # inline: messages queued by what was just sent (calendar updates) go too
