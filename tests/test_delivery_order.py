@@ -16,6 +16,7 @@ from trainadmin.services.notifications import delivery
 from trainadmin.services.notifications.wake import dispatching
 from trainadmin.transaction import commit
 
+from .conftest import need
 from .delivery_support import due_schedule, published_session
 
 
@@ -23,7 +24,7 @@ from .delivery_support import due_schedule, published_session
 def pending(app, committed_db) -> list[int]:
     """Four messages written to the outbox, not sent yet."""
     if committed_db.engine.dialect.name != "postgresql":
-        pytest.skip("the outcomes' own connection is PostgreSQL's")
+        need("PostgreSQL", "the outcomes' own connection and thread are PostgreSQL's")
     due_schedule(published_session(participants=4))
     committed_db.session.commit()
     with dispatching():
