@@ -41,6 +41,11 @@ def test_mail_attempts_from_the_environment(tmp_path):
     assert load(tmp_path, environ={"TRAINADMIN_MAIL_MAX_ATTEMPTS": "8"})["TRAINADMIN_MAIL_MAX_ATTEMPTS"] == 8
 
 
+def test_smtp_connections_per_send_job_from_the_environment(tmp_path):
+    assert load(tmp_path, environ={})["TRAINADMIN_MAIL_CONNECTIONS"] == 2
+    assert load(tmp_path, environ={"TRAINADMIN_MAIL_CONNECTIONS": "1"})["TRAINADMIN_MAIL_CONNECTIONS"] == 1
+
+
 def test_trusted_proxies_and_import_folder_from_the_environment(tmp_path):
     config = load(
         tmp_path, environ={"TRAINADMIN_TRUSTED_PROXIES": "1", "TRAINADMIN_IMPORT_DIR": "/srv/feeds"}
@@ -71,6 +76,8 @@ def test_postgres_url_uses_psycopg(tmp_path):
         ({"TRAINADMIN_MAX_UPLOAD_MB": "5000"}, "TRAINADMIN_MAX_UPLOAD_MB must be .* from 1 to 1024"),
         ({"TRAINADMIN_MAIL_MAX_ATTEMPTS": "often"}, "TRAINADMIN_MAIL_MAX_ATTEMPTS must be a whole number"),
         ({"TRAINADMIN_MAIL_MAX_ATTEMPTS": "0"}, "TRAINADMIN_MAIL_MAX_ATTEMPTS must be .* from 1 to 100"),
+        ({"TRAINADMIN_MAIL_CONNECTIONS": "0"}, "TRAINADMIN_MAIL_CONNECTIONS must be .* from 1 to 8"),
+        ({"TRAINADMIN_MAIL_CONNECTIONS": "many"}, "TRAINADMIN_MAIL_CONNECTIONS must be a whole number"),
         ({"TRAINADMIN_TRUSTED_PROXIES": "yes"}, "TRAINADMIN_TRUSTED_PROXIES must be a whole number"),
         ({"TRAINADMIN_TRUSTED_PROXIES": "-1"}, "TRAINADMIN_TRUSTED_PROXIES must be .* from 0 to 5"),
         ({"TRAINADMIN_IMPORT_DIR": "imports"}, "TRAINADMIN_IMPORT_DIR must be an absolute path"),

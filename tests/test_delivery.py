@@ -73,7 +73,9 @@ def test_a_tick_with_nothing_due_and_redis_runs_five_reads(app, db, count_querie
     assert all(s.upper().startswith("SELECT") for s in statements), statements
     assert len(statements) == 5, statements
     assert "outbox_message.claimed_by" in statements[3] and "DISTINCT" in statements[3]
-    assert "FROM outbox_message" in statements[4] and "FOR UPDATE SKIP LOCKED" in statements[4]
+    assert "FROM outbox_message" in statements[4]
+    if db.engine.dialect.name == "postgresql":  # SQLite has no row locks: one writer at a time
+        assert "FOR UPDATE SKIP LOCKED" in statements[4]
 
 
 def test_a_due_schedule_is_written_once_and_kept_in_the_demo(any_app, any_db):

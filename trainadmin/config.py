@@ -32,6 +32,7 @@ ENV_KEYS = (
     "TRAINADMIN_STORAGE",
     "TRAINADMIN_MAX_UPLOAD_MB",
     "TRAINADMIN_MAIL_MAX_ATTEMPTS",
+    "TRAINADMIN_MAIL_CONNECTIONS",
     "TRAINADMIN_MAIL_LOG",
     "TRAINADMIN_TZ",
     "BABEL_DEFAULT_LOCALE",
@@ -56,12 +57,14 @@ INT_KEYS = {
     "TRAINADMIN_EMAIL_RENDER_MS",
     "TRAINADMIN_EMAIL_RENDER_KB",
     "TRAINADMIN_MAIL_MAX_ATTEMPTS",
+    "TRAINADMIN_MAIL_CONNECTIONS",
     "TRAINADMIN_IDLE_MINUTES",
     "TRAINADMIN_TRUSTED_PROXIES",
 }
 MAX_UPLOAD_MB = 1024
 MAX_GRACE_HOURS = 24 * 30
 MAX_PROXIES = 5
+MAX_SMTP = 8  # SMTP connections per send job: relays limit a client's connections
 #: The budget of one e-mail rendering: (key, lowest, highest).
 RENDER_LIMITS = (("TRAINADMIN_EMAIL_RENDER_MS", 10, 10_000), ("TRAINADMIN_EMAIL_RENDER_KB", 16, 10_240))
 MIB = 1024 * 1024
@@ -99,6 +102,7 @@ def default_config(instance_path: Path) -> dict:
         "TRAINADMIN_STORAGE": str(instance_path / "files"),
         "TRAINADMIN_MAX_UPLOAD_MB": 10,
         "TRAINADMIN_MAIL_MAX_ATTEMPTS": 5,
+        "TRAINADMIN_MAIL_CONNECTIONS": 2,
         #: The SMTP server's log, readable here (Postfix's mail.log…): a message whose send was in
         #: doubt after a crash is looked up there by Message-ID before it is sent again.
         "TRAINADMIN_MAIL_LOG": "",
@@ -225,11 +229,10 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
         value = config.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
             raise ConfigError(f"{key} must be a whole number from {lowest} to {highest}, got {value!r}")
-    attempts = config.get("TRAINADMIN_MAIL_MAX_ATTEMPTS")
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 100:
-        raise ConfigError(
-            f"TRAINADMIN_MAIL_MAX_ATTEMPTS must be a whole number from 1 to 100, got {attempts!r}"
-        )
+    for key, highest in (("TRAINADMIN_MAIL_MAX_ATTEMPTS", 100), ("TRAINADMIN_MAIL_CONNECTIONS", MAX_SMTP)):
+        value = config.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= highest:
+            raise ConfigError(f"{key} must be a whole number from 1 to {highest}, got {value!r}")
 
     for key in ("TRAINADMIN_LOGIN_LIMIT_ACCOUNT", "TRAINADMIN_LOGIN_LIMIT_ADDRESS"):
         try:

@@ -10,7 +10,7 @@ It also runs a first query in the worker process (SQLAlchemy's dialect asking Po
 and settings, the session's events set up: about half a second), instead of once per job in each
 work horse.
 
-Send jobs (`notifications.send_batch`, a hundred messages at most) run in the worker process
+Send jobs (`notifications.send_batch`, 250 messages at most) run in the worker process
 itself, without a work horse: no fork, and the database connections of one job serve the next.
 RQ's semantics stay: the job timeout (the same alarm as in a work horse), failure and retry, and a
 heartbeat every 10 seconds while the job runs (from a thread of the worker). A worker killed during

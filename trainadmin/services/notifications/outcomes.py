@@ -203,11 +203,18 @@ def log_outcome(row, values: dict) -> None:
     email_log.log(level, "e-mail %s %s", row.id, outcome, extra=fields)
 
 
+def outcomes_engine() -> sa.Engine | None:
+    """The engine on which outcomes get connections of their own: PostgreSQL's, when the session is
+    not joined to an outer transaction."""
+    bind = db.session.get_bind()
+    return bind if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql" else None
+
+
 @contextmanager
 def outcomes(checkpoint: Checkpoint) -> Iterator[Outcomes]:
-    bind = db.session.get_bind()
-    if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
-        outcomes = Outcomes(checkpoint, bind)
+    engine = outcomes_engine()
+    if engine is not None:
+        outcomes = Outcomes(checkpoint, engine)
         try:
             yield outcomes
         finally:

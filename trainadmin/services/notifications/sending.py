@@ -1,5 +1,5 @@
-"""The SMTP sending of outbox rows: claimed, sent over one connection per batch, each outcome
-recorded right after its own send.
+"""The SMTP sending of outbox rows: claimed, sent over one connection per batch or dealt out to a
+few (`connections.py`), each outcome recorded right after its own send.
 
 A batch's rows are claimed in one transaction, in the name of their sender (the RQ job's id): a
 second job with the same rows gets none, while a retry of the same job (RQ retries a failed or
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -26,9 +27,9 @@ from flask_babel import force_locale, gettext
 
 from ...extensions import db, mail
 from ...models import Document, OutboxMessage, OutboxState, TrainingSession, utcnow
-from . import reconcile
+from . import connections, reconcile
 from .mail_message import MessageError, data_after, deliver, envelope, message_bytes, message_id
-from .outcomes import ClaimLost, Outcomes, log_outcome, outcomes
+from .outcomes import ClaimLost, Outcomes, log_outcome, outcomes, outcomes_engine
 from .wake import Checkpoint
 
 log = logging.getLogger(__name__)
@@ -206,14 +207,57 @@ def _reconcile(
     return [row for row in rows if row.id not in done]
 
 
+@dataclass(frozen=True)
+class Cut:
+    """What a connection left when it was cut off: its rows not handled yet, in order — the first
+    one « in doubt » when it was in flight (handed over, no answer) — and why."""
+
+    left: list[OutgoingMessage]
+    in_flight: bool
+    error: str
+
+
 def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, checkpoint: Checkpoint) -> None:
-    """Compose the messages, COMPOSE_AHEAD at a time (so that attachments never all sit in memory),
-    then hand them over one after the other, each outcome written right after the server's answer:
-    the next message's envelope goes meanwhile, its content only once that outcome is written."""
+    """Over one SMTP connection, or dealt out to TRAINADMIN_MAIL_CONNECTIONS of them, each in a
+    thread with its own outcomes' connection (`connections.py`; PostgreSQL only). What a cut
+    connection left is given back here, in this job's own transaction."""
+    attached = _documents(rows)
+    count = current_app.config["TRAINADMIN_MAIL_CONNECTIONS"] if outcomes_engine() is not None else 1
+    parts = connections.shares(rows, count)
+    if len(parts) == 1:
+        results = [_send_part(parts[0], claim, checkpoint, attached)]
+    else:
+        results = connections.in_threads(
+            lambda part, stop: _send_part(part, claim, checkpoint, attached, stop), parts
+        )
+    for part_counts, cut in results:
+        counts.update(part_counts)
+        if cut is not None:
+            for row in cut.left:
+                log_outcome(row, {"error": cut.error})
+            if cut.in_flight:  # cut off before the answer: the server may have it
+                release([cut.left[0].id], claim, in_doubt=True, error=cut.error)
+            release([row.id for row in cut.left[cut.in_flight :]], claim, error=cut.error)
+            checkpoint()
+            counts["unreachable"] += len(cut.left)
+
+
+def _send_part(
+    rows: list[OutgoingMessage],
+    claim: datetime,
+    checkpoint: Checkpoint,
+    attached: dict,
+    stop: threading.Event | None = None,
+) -> tuple[Counter, Cut | None]:
+    """Over one connection: compose the messages, COMPOSE_AHEAD at a time (so that attachments never
+    all sit in memory), then hand them over one after the other, each outcome written right after
+    the server's answer: the next message's envelope goes meanwhile, its content only once that
+    outcome is written. Stops before its next message once `stop` is set (the job's timeout), its
+    rows left claimed as a killed job's are. Returns what happened and what a cut left."""
     config = current_app.config
     sender = config["MAIL_DEFAULT_SENDER"]
     max_attempts = config["TRAINADMIN_MAIL_MAX_ATTEMPTS"]
-    attached = _documents(rows)
+    counts: Counter[str] = Counter()
     left = list(rows)  # not handled yet, in order
     in_flight = False  # between handing a message over and the server's answer
     try:
@@ -224,10 +268,12 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, ch
         ):
             if connection.host is not None and connection.host.sock is not None:
                 connection.host.sock.settimeout(SMTP_TIMEOUT)
-            while left:
+            while left and not (stop is not None and stop.is_set()):
                 for row, from_address, recipients, data in _compose(
                     left, sender, attached, recorder, claim, counts
                 ):
+                    if stop is not None and stop.is_set():
+                        break
                     try:
                         in_flight = True
                         deliver(connection, data, from_address, recipients)
@@ -246,17 +292,12 @@ def _send_rows(rows: list[OutgoingMessage], claim: datetime, counts: Counter, ch
         counts["taken_over"] += len(left)
     except (OSError, smtplib.SMTPException) as exc:  # refused, dropped, timed out: try the rest later
         if not left:  # only the goodbye failed
-            return
+            return counts, None
         with force_locale(config["BABEL_DEFAULT_LOCALE"]):
             error = gettext("SMTP server unreachable: %(error)s", error=describe(exc))
         log.warning("notifications: SMTP server unreachable: %s", exc)
-        for row in left:
-            log_outcome(row, {"error": error})
-        if in_flight:  # cut off before the answer: the server may have it
-            release([left[0].id], claim, in_doubt=True, error=error)
-        release([row.id for row in left[in_flight:]], claim, error=error)
-        checkpoint()
-        counts["unreachable"] += len(left)
+        return counts, Cut(left, in_flight, error)
+    return counts, None
 
 
 def _compose(
