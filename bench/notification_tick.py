@@ -5,7 +5,7 @@ a tick that sends 1,000 due e-mails to a local SMTP server through one RQ worker
         [--database-url postgresql://postgres@127.0.0.1/trainadmin_bench_notifications] \
         [--redis-url redis://127.0.0.1:6379/12] [--sessions 100000] [--schedules 500000] \
         [--due-sessions 100 --participants 10] [--runs 100] [--send-runs 5] \
-        [--worker-class trainadmin.jobs.worker.Worker | rq.Worker]
+        [--worker-class trainadmin.jobs.worker.Worker | rq.Worker] [--mail-connections 2]
 
 The database is created if missing; its sessions come from bench/seed_sessions.py (kept when it
 already holds --sessions sessions), then each session gets 4 e-mail rules and the non-pre-work
@@ -100,6 +100,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=1,
         help="rq worker processes sharing the send jobs (README « Scaling »)",
+    )
+    parser.add_argument(
+        "--mail-connections",
+        type=int,
+        default=2,
+        help="TRAINADMIN_MAIL_CONNECTIONS of the workers: SMTP connections per send job (1 = one ping-pong)",
     )
     parser.add_argument(
         "--quick",
@@ -314,6 +320,7 @@ def start_worker(args, smtp_port: int) -> subprocess.Popen:
         "SECRET_KEY": "bench",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
+        "TRAINADMIN_MAIL_CONNECTIONS": str(args.mail_connections),
     }
     rq = str(Path(sys.executable).parent / "rq")
     command = [rq, "worker", "-u", args.redis_url, "-w", args.worker_class, QUEUE_NAME]
@@ -602,7 +609,10 @@ def run(args, handler: SmtpServer) -> list[str]:
         ends.append(count / elapsed)
     count = len(message_ids)
     workers = "one worker" if args.workers <= 1 else f"{args.workers} workers"
-    print(f"\n{count} due e-mails, {workers} ({args.worker_class}), {args.send_runs} runs, medians:")
+    print(
+        f"\n{count} due e-mails, {workers} ({args.worker_class}, {args.mail_connections} SMTP connection(s) "
+        f"a job), {args.send_runs} runs, medians:"
+    )
     print(f"  raw smtplib floor:              {statistics.median(floors):.0f} messages/s")
     sending = "sending per worker:" if args.workers <= 1 else f"sending ({workers}):"
     print(f"  {sending:<32}{statistics.median(sends):.0f} messages/s")
