@@ -77,12 +77,14 @@ def insert_rows_with_ids(table: sa.Table, rows: list[dict]) -> list[int]:
     if dialect.name != "postgresql" or dialect.driver != "psycopg":
         statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(connection.execute(statement, rows).scalars())
-    ids = list(
+    ids = (
         connection.execute(
             sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(table.name, "id"))).select_from(
                 sa.func.generate_series(1, len(rows))
             )
-        ).scalars()
+        )
+        .scalars()
+        .all()  # one fetch for all the ids (iterating fetches them one by one)
     )
     insert_rows(table, [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)])
     return ids
