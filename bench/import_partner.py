@@ -97,13 +97,16 @@ def prepare(app) -> int:
 
 
 def backend_cpu(app) -> float:
-    """CPU seconds used so far by the PostgreSQL backends connected to the bench database (read from
-    /proc: the server runs on this machine); 0 where it cannot be read."""
+    """CPU seconds used so far by the PostgreSQL backends of the clients connected to the bench
+    database (read from /proc: the server runs on this machine); 0 where it cannot be read."""
     with app.app_context():
         connection = db.engine.raw_connection()  # not through SQLAlchemy: not a statement counted
         try:
             cursor = connection.cursor()
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            cursor.execute(  # not the autovacuum workers, which come and go
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend'"
+            )
             pids = [row[0] for row in cursor.fetchall()]
             cursor.close()
         finally:
