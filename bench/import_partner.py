@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import time
@@ -95,13 +96,43 @@ def prepare(app) -> int:
         return partner.id
 
 
+def backend_cpu(app) -> float:
+    """CPU seconds used so far by the PostgreSQL backends of the clients connected to the bench
+    database (read from /proc: the server runs on this machine); 0 where it cannot be read."""
+    with app.app_context():
+        connection = db.engine.raw_connection()  # not through SQLAlchemy: not a statement counted
+        try:
+            cursor = connection.cursor()
+            cursor.execute(  # not the autovacuum workers, which come and go
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend'"
+            )
+            pids = [row[0] for row in cursor.fetchall()]
+            cursor.close()
+        finally:
+            connection.close()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 def import_once(
     app, partner_id: int, data: bytes, timer: StatementTimer, profile: str | None = None
-) -> tuple[float, object]:
+) -> tuple[float, object, tuple[float, float]]:
+    """(wall seconds, the run's result, (CPU seconds of this process, of its PostgreSQL backends))."""
+    server_before = backend_cpu(app)
     with app.app_context():
         partner = db.session.get(Partner, partner_id)
         timer.reset()
         profiler = cProfile.Profile() if profile else None
+        cpu_started = time.process_time()
         started = time.perf_counter()
         if profiler:
             profiler.enable()
@@ -111,11 +142,12 @@ def import_once(
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         if profiler:
             show_profile(profiler, profile)
         result = (run.status, run.created_count, run.updated_count, run.unchanged_count, run.rejected_count)
         db.session.remove()
-    return elapsed, result
+    return elapsed, result, (cpu, backend_cpu(app) - server_before)
 
 
 def show_profile(profiler: cProfile.Profile, name: str) -> None:
@@ -164,10 +196,14 @@ def main() -> None:
     with app.app_context():
         timer.attach(db.engine)
 
-    first, first_result = import_once(app, partner_id, data, timer, "first" if args.profile else None)
+    first, first_result, first_cpu = import_once(
+        app, partner_id, data, timer, "first" if args.profile else None
+    )
     first_statements = len(timer.statements)
     first_writes = writes(timer)
-    second, second_result = import_once(app, partner_id, data, timer, "second" if args.profile else None)
+    second, second_result, second_cpu = import_once(
+        app, partner_id, data, timer, "second" if args.profile else None
+    )
     second_statements = len(timer.statements)
     second_writes = writes(timer)
     with app.app_context():
@@ -175,20 +211,25 @@ def main() -> None:
         dates = db.session.scalar(sa.select(sa.func.count()).select_from(SlotDate))
 
     size = len(data) / 1024 / 1024
+    print("load average: " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
     print(
         f"file: {args.sessions} sessions, {args.sessions * args.slots} lines, {size:.1f} MB; "
         f"in the database: {sessions} sessions, {dates} slot dates"
     )
     print(
-        "| import | seconds | result (created, updated, unchanged, rejected) | SQL statements | "
-        "writes to sessions | writes to the run log |"
+        "| import | seconds | CPU: Python + PostgreSQL (s) | result (created, updated, unchanged, "
+        "rejected) | "
+        "SQL statements | writes to sessions | writes to the run log |"
     )
-    print("|---|---:|---|---:|---:|---:|")
-    for name, seconds, result, statements, (session_writes, log_writes) in (
-        ("first (all new)", first, first_result, first_statements, first_writes),
-        ("same file again", second, second_result, second_statements, second_writes),
+    print("|---|---:|---|---|---:|---:|---:|")
+    for name, seconds, (python, server), result, statements, (session_writes, log_writes) in (
+        ("first (all new)", first, first_cpu, first_result, first_statements, first_writes),
+        ("same file again", second, second_cpu, second_result, second_statements, second_writes),
     ):
-        print(f"| {name} | {seconds:.2f} | {result[1:]} | {statements} | {session_writes} | {log_writes} |")
+        print(
+            f"| {name} | {seconds:.2f} | {python:.2f} + {server:.2f} | {result[1:]} | {statements} | "
+            f"{session_writes} | {log_writes} |"
+        )
 
     misses = []
     if first_result[0] != ImportStatus.SUCCEEDED or second_result[0] != ImportStatus.SUCCEEDED:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 
 from trainadmin.extensions import db as _db
-from trainadmin.models import FeedFormat, Role, TrainingSession
+from trainadmin.models import FeedFormat, ImportStatus, Publication, Role, SessionType, TrainingSession
+from trainadmin.services.imports import perform_run, queue_run
 from trainadmin.services.sessions import update_session
 
 from . import factories
@@ -142,3 +144,30 @@ def test_rows_written_in_bulk_read_back_as_written_with_their_defaults(world):  
     assert [codes[i] for i in ids] == ["Z-0", "Z-1", "Z-2"]
     copy = _db.session.get(TrainingSession, ids[0])
     assert copy.version == 1 and copy.session_type is not None and copy.created_at is not None
+    # The constant defaults (an enum, a boolean) converted as an INSERT converts them.
+    assert copy.session_type == SessionType.INTRA and copy.publication == Publication.DRAFT
+    assert copy.missing_from_feed is False and copy.calendar_invitations is True
+
+
+def test_a_run_pauses_the_garbage_collector_and_gives_it_back(world):  # noqa: F811
+    partner = world["partner"]
+    seen = []
+
+    def checkpoint():
+        seen.append(gc.isenabled())
+        _db.session.commit()
+
+    assert gc.isenabled()
+    run = queue_run(partner, data=many_sessions(3).encode(), filename="feed.csv")
+    perform_run(run.id, checkpoint=checkpoint)
+    assert counts(run)[0] == 3
+    assert False in seen and gc.isenabled()
+    run = queue_run(partner, data=b"reference;training\n\x00\xff;", filename="bad.csv")
+    perform_run(run.id, checkpoint=_db.session.commit)  # a file that cannot be imported
+    assert run.status == ImportStatus.FAILED and gc.isenabled()
+    gc.disable()  # a process that had paused it keeps it paused
+    try:
+        run_feed(partner, many_sessions(3))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

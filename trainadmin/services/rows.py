@@ -32,9 +32,18 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
         for column in table.columns
         if column.key not in rows[0] and column.default is not None and not column.default.is_sequence
     ]
-    names = [*given, *(column.key for column in defaults)]
+    # A callable default (a time) is called for each row, as an INSERT would; a constant one is
+    # converted once for the whole COPY.
+    computed = [column for column in defaults if column.default.is_callable]
+    constant = [column for column in defaults if not column.default.is_callable]
+    names = [*given, *(column.key for column in computed)]
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
     processed = [(index, process) for index, process in enumerate(processors) if process is not None]
+    fixed = []
+    for column in constant:
+        process = column.type._cached_bind_processor(dialect)
+        fixed.append(process(column.default.arg) if process is not None else column.default.arg)
+    names.extend(column.key for column in constant)
     take = operator.itemgetter(*given)
     quote = dialect.identifier_preparer.quote
     copy_sql = (
@@ -43,13 +52,16 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
     cursor = connection.connection.driver_connection.cursor()
     try:
         with cursor.copy(copy_sql) as copy:
+            write_row = copy.write_row
             for row in rows:
                 values = list(take(row)) if len(given) > 1 else [row[given[0]]]
-                if defaults:
-                    values.extend(_default(column) for column in defaults)
+                if computed:
+                    values.extend(column.default.arg(None) for column in computed)
                 for index, process in processed:
                     values[index] = process(values[index])
-                copy.write_row(values)
+                if fixed:
+                    values.extend(fixed)
+                write_row(values)
     finally:
         cursor.close()
 
@@ -65,17 +77,14 @@ def insert_rows_with_ids(table: sa.Table, rows: list[dict]) -> list[int]:
     if dialect.name != "postgresql" or dialect.driver != "psycopg":
         statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(connection.execute(statement, rows).scalars())
-    ids = list(
+    ids = (
         connection.execute(
             sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence(table.name, "id"))).select_from(
                 sa.func.generate_series(1, len(rows))
             )
-        ).scalars()
+        )
+        .scalars()
+        .all()  # one fetch for all the ids (iterating fetches them one by one)
     )
     insert_rows(table, [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)])
     return ids
-
-
-def _default(column: sa.Column):
-    default = column.default
-    return default.arg(None) if default.is_callable else default.arg

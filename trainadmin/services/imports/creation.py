@@ -84,6 +84,7 @@ class BulkCreator:
                 )
             )
         }
+        self.defaults: dict[int, dict] = {}  # `training_defaults`, by formation
 
     def training(self, training_id: int) -> dict:
         if training_id not in self.trainings:  # created by this import
@@ -102,8 +103,10 @@ class BulkCreator:
         training = self.training(fields.pop("training_id"))
         first_day = entry.first_day()
         year = fields.pop("year", None) or (first_day.year if first_day else date.today().year)
+        if training["id"] not in self.defaults:
+            self.defaults[training["id"]] = training_defaults(SimpleNamespace(**training))
         values = {
-            **training_defaults(SimpleNamespace(**training)),
+            **self.defaults[training["id"]],
             **fields,
             "year": year,
             "training_id": training["id"],

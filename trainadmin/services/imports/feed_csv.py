@@ -56,29 +56,87 @@ def parse_csv(feed: FeedText, known: dict[str, str] | None = None) -> list[FeedS
             )
         )
     groups = _session_lines(reader, columns.index("reference"), read_as)
-    given = set(columns)
     salt = "\x1e".join(["csv-1", *columns])
     known = known or {}
+    rows = _Rows(columns)
     sessions: list[FeedSession] = []
     for reference, lines in groups:
         digest = feed_digest(salt, ("\x1f".join(row) for _line, row in lines))
         if known.get(reference) == digest:
             sessions.append(FeedSession(where=lines[0][0], reference=reference, digest=digest, known=True))
             continue
-        line = lines[0][0]
-        current = FeedSession(where=line, reference=reference, digest=digest)
-        check_reference(reference, current.errors, line)
+        session = FeedSession(where=lines[0][0], reference=reference, digest=digest)
+        rows.read(session, lines)
+        sessions.append(session)
+    return sessions
+
+
+class _Rows:
+    """Reads a session's lines into its values, sequences, slots and dates."""
+
+    def __init__(self, columns: list[str]):
+        self.columns = columns
+        self.given = set(columns)
+        # The columns repeated on a session's, a sequence's and a slot's lines that the file has: a
+        # following line whose values are those of the first one needs no comparison (`_check_same`).
+        self.repeated = {
+            names: [name for name in names if name in self.given]
+            for names in (SESSION_COLUMNS, SEQUENCE_COLUMNS, SLOT_COLUMNS)
+        }
+
+    def read(self, session: FeedSession, lines: list[tuple[str, list]]) -> None:
+        check_reference(session.reference, session.errors, session.where)
+        columns, given, session_columns = self.columns, self.given, self.repeated[SESSION_COLUMNS]
+        strip = str.strip
         first_lines: dict[str, tuple[str, str]] = {}
         for line, row in lines:
-            raw = dict(zip(columns, (cell.strip() for cell in row), strict=False))
+            raw = dict(zip(columns, map(strip, row), strict=False))
             if not first_lines:
-                current.values = session_values(raw, given, current.errors, lambda _name, line=line: line)
+                session.values = session_values(raw, given, session.errors, lambda _name, line=line: line)
                 first_lines = {name: (raw.get(name, ""), line) for name in SESSION_COLUMNS}
-            else:
-                _check_same(current, raw, first_lines, SESSION_COLUMNS, line)
-            _add_csv_row(current, raw, given, line)
-        sessions.append(current)
-    return sessions
+            elif any(raw.get(name, "") != first_lines[name][0] for name in session_columns):
+                _check_same(session, raw, first_lines, SESSION_COLUMNS, line)
+            self.add_row(session, raw, line)
+
+    def add_row(self, session: FeedSession, raw: dict, line: str) -> None:
+        errors, given = session.errors, self.given
+        label = (
+            raw.get("sequence", "") or session.values.get("title") or session.values.get("training") or "1"
+        )
+        for sequence in session.sequences:
+            if sequence.label == label:
+                if any(
+                    raw.get(name, "") != sequence.first[name][0] for name in self.repeated[SEQUENCE_COLUMNS]
+                ):
+                    _check_same(session, raw, sequence.first, SEQUENCE_COLUMNS, line)
+                break
+        else:
+            sequence = FeedSequence(where=line, label=label)
+            if "teaching_mode" in given:
+                sequence.values["teaching_mode"] = raw.get("teaching_mode") or None
+            if "prework" in given:
+                sequence.values["prework"] = parse_bool(raw.get("prework"), errors, line, "prework")
+            sequence.first = {name: (raw.get(name, ""), line) for name in SEQUENCE_COLUMNS}
+            session.sequences.append(sequence)
+        key = raw.get("slot", "") or "1"
+        for slot in sequence.slots:
+            if slot.key == key:
+                if any(raw.get(name, "") != slot.first[name][0] for name in self.repeated[SLOT_COLUMNS]):
+                    _check_same(session, raw, slot.first, SLOT_COLUMNS, line)
+                break
+        else:
+            slot = FeedSlot(where=line, key=key, values=slot_values(raw, given))
+            slot.first = {name: (raw.get(name, ""), line) for name in SLOT_COLUMNS}
+            sequence.slots.append(slot)
+        slot.dates.append(
+            FeedDate(
+                line,
+                parse_day(raw.get("date"), errors, line),
+                parse_time(raw.get("start_time"), errors, line, MISSING_START),
+                parse_time(raw.get("end_time"), errors, line, MISSING_END),
+                parse_break(raw.get("break_minutes"), errors, line),
+            )
+        )
 
 
 def _session_lines(reader, reference_column: int, read_as: dict) -> list[tuple[str, list[tuple[str, list]]]]:
@@ -126,36 +184,3 @@ def _check_same(owner, raw: dict, first: dict, names, line: str) -> None:
             )
         elif value and name in first and not first[name][0]:
             first[name] = (value, line)
-
-
-def _add_csv_row(session: FeedSession, raw: dict, given: set[str], line: str) -> None:
-    errors = session.errors
-    label = raw.get("sequence", "") or session.values.get("title") or session.values.get("training") or "1"
-    sequence = next((s for s in session.sequences if s.label == label), None)
-    if sequence is None:
-        sequence = FeedSequence(where=line, label=label)
-        if "teaching_mode" in given:
-            sequence.values["teaching_mode"] = raw.get("teaching_mode") or None
-        if "prework" in given:
-            sequence.values["prework"] = parse_bool(raw.get("prework"), errors, line, "prework")
-        sequence.first = {name: (raw.get(name, ""), line) for name in SEQUENCE_COLUMNS}
-        session.sequences.append(sequence)
-    else:
-        _check_same(session, raw, sequence.first, SEQUENCE_COLUMNS, line)
-    key = raw.get("slot", "") or "1"
-    slot = next((s for s in sequence.slots if s.key == key), None)
-    if slot is None:
-        slot = FeedSlot(where=line, key=key, values=slot_values(raw, given))
-        slot.first = {name: (raw.get(name, ""), line) for name in SLOT_COLUMNS}
-        sequence.slots.append(slot)
-    else:
-        _check_same(session, raw, slot.first, SLOT_COLUMNS, line)
-    slot.dates.append(
-        FeedDate(
-            where=line,
-            day=parse_day(raw.get("date"), errors, line),
-            start=parse_time(raw.get("start_time"), errors, line, MISSING_START),
-            end=parse_time(raw.get("end_time"), errors, line, MISSING_END),
-            break_minutes=parse_break(raw.get("break_minutes"), errors, line),
-        )
-    )

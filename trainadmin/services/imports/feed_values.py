@@ -35,6 +35,19 @@ TIME_RE = re.compile(r"^(\d{1,2})\s*(?::\s*(\d{2})(?:\s*:\s*(00))?|[hH]\s*(\d{2}
 MIDNIGHT = r"(?:[ T]+00:00(?::00)?)?"
 ISO_DATE_RE = re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){MIDNIGHT}$")
 FRENCH_DATE_RE = re.compile(rf"^(\d{{1,2}})/(\d{{1,2}})/(\d{{4}}|\d{{2}}){MIDNIGHT}$")
+# A feed writes the same dates, hours and breaks on many lines: each text is converted once (the
+# texts that convert; a wrong one is reported on every line it is on).
+CACHED = 20_000
+_days: dict[str, date] = {}
+_times: dict[str, time] = {}
+_breaks: dict[str, int] = {}
+
+
+def _remember(cache: dict, text: str, value):
+    if len(cache) >= CACHED:
+        cache.clear()
+    cache[text] = value
+    return value
 
 
 def clean(value) -> str:
@@ -46,6 +59,9 @@ def clean(value) -> str:
 def parse_day(value, errors: list, where: str) -> date | None:
     """15/03/2027, 15/03/27 (20YY), 2027-03-15, each possibly followed by Excel's 00:00:00."""
     text = clean(value)
+    day = _days.get(text)
+    if day is not None:
+        return day
     if not text:
         errors.append((where, gettext("Enter the date.")))
         return None
@@ -58,7 +74,7 @@ def parse_day(value, errors: list, where: str) -> date | None:
     try:
         if parts is None:
             raise ValueError
-        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        return _remember(_days, text, date(int(parts[0]), int(parts[1]), int(parts[2])))
     except ValueError:
         errors.append(
             (
@@ -73,6 +89,9 @@ def parse_time(value, errors: list, where: str, missing) -> time | None:
     """`missing` is the message when there is no time: a string, or a lazy string (`lazy_gettext`),
     translated only when it is needed."""
     text = clean(value)
+    known = _times.get(text)
+    if known is not None:
+        return known
     if not text:
         errors.append((where, str(missing)))
         return None
@@ -80,7 +99,7 @@ def parse_time(value, errors: list, where: str, missing) -> time | None:
     try:
         if match is None:
             raise ValueError
-        return time(int(match.group(1)), int(match.group(2) or match.group(4) or 0))
+        return _remember(_times, text, time(int(match.group(1)), int(match.group(2) or match.group(4) or 0)))
     except ValueError:
         errors.append(
             (
@@ -104,6 +123,11 @@ def parse_int(value, errors: list, where: str, name: str) -> int | None:
 
 
 def parse_break(value, errors: list, where: str) -> int:
+    text = value if isinstance(value, str) else None
+    known = _breaks.get(text) if text is not None else None
+    if known is not None:
+        return known
+    problems = len(errors)
     minutes = parse_int(value, errors, where, "break_minutes")
     if minutes is not None and minutes < 0:
         errors.append(
@@ -115,6 +139,8 @@ def parse_break(value, errors: list, where: str) -> int:
             )
         )
         return 0
+    if text is not None and len(errors) == problems:
+        _remember(_breaks, text, minutes or 0)
     return minutes or 0
 
 

