@@ -18,7 +18,7 @@ from ..models import Origin, Publication, Training, TrainingSession
 from ..queue import enqueue
 from ..services.sessions import set_publication
 from ..transaction import after_commit
-from .base import SecureModelView
+from .base import SecureModelView, current_role
 from .field_labels import SESSION_LABELS
 from .labels import enum_label
 from .list_queries import BoundedCountMixin
@@ -194,6 +194,14 @@ class SessionListView(BoundedCountMixin, SecureModelView):
             return self.list_page.render()
         finally:
             g.bounded_count = False
+
+    def list_scope_key(self) -> tuple:
+        """What the rows of the list depend on besides the search, the order and the page: the role,
+        the export scope and the view's scoping methods as they are now. The list page keeps its
+        compiled statements per key (list_statements.py): a scope that reads more of the request
+        (the user, the day) adds it here."""
+        methods = (getattr(self, name) for name in ("get_query", "get_count_query", "_scoped"))
+        return (current_role(), g.get("export_scope"), *(getattr(m, "__func__", m) for m in methods))
 
     def get_query(self):
         """Scoped as every list query (SecureModelView, exports); the own list page reads plain rows

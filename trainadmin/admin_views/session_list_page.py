@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 
 from ..models import Training, TrainingSession
 from .labels import enum_label
+from .list_statements import ListStatements
 from .session_rows import PageCells, plain_rows_html
 
 PART_MARKER = "<!--ta-part-->"
@@ -77,6 +78,7 @@ class SessionListPage:
     def __init__(self, view) -> None:
         self.view = view
         self.chromes: dict[tuple, dict] = {}
+        self.statements = ListStatements()
 
     def supports(self) -> bool:
         """The cases Flask-Admin's page draws and this one does not (inline editing, modal forms,
@@ -171,22 +173,12 @@ class SessionListPage:
         chrome = self.chrome()
         args = view._get_list_extra_args()
         sort_column = view._get_column_by_idx(args.sort)
+        sort_column = sort_column[0] if sort_column is not None else None
         page_size = view.get_safe_page_size(args.page_size)
-        g.list_page_rows = True
-        try:
-            count, query = view.get_list(
-                args.page,
-                sort_column[0] if sort_column is not None else None,
-                args.sort_desc,
-                args.search,
-                args.filters,
-                execute=False,
-                page_size=page_size,
-            )
-            # Plain rows, read on the session's connection without the ORM's result machinery.
-            rows = query.session.connection().execute(query.statement).all()
-        finally:
-            g.list_page_rows = False
+        if self.statements.supports(view, args):
+            count, rows, fields = self.statements.read(view, args, sort_column, page_size)
+        else:
+            count, rows, fields = self._read(args, sort_column, page_size)
         num_pages = int(ceil(count / float(page_size))) if page_size else 0
         list_url = view._get_list_url
         nonce = view.admin.csp_nonce_generator() if view.admin.csp_nonce_generator else None
@@ -234,11 +226,35 @@ class SessionListPage:
             clear_search_url=list_url(args.clone(page=0, search=None, filters=None)),
             export_note=view.export_note(),
             headers=self._headers(chrome, args),
-            rows=plain_rows_html(rows, names, urls, chrome["texts"]["select_record"], chrome["actions"])
+            rows=plain_rows_html(
+                rows, fields, names, urls, chrome["texts"]["select_record"], chrome["actions"]
+            )
             if rows
             else None,
             pager=pager_links(args.page or 0, num_pages, lambda p: list_url(args.clone(page=p or None))),
         )
+
+    def _read(self, args, sort_column, page_size: int) -> tuple[int, list, tuple[str, ...]]:
+        """Through Flask-Admin's `get_list` (a list with filters): the count, the rows and their fields."""
+        view = self.view
+        g.list_page_rows = True
+        try:
+            count, query = view.get_list(
+                args.page,
+                sort_column,
+                args.sort_desc,
+                args.search,
+                args.filters,
+                execute=False,
+                page_size=page_size,
+            )
+            # Plain rows, read on the session's connection without the ORM's result machinery.
+            result = query.session.connection().execute(query.statement)
+            fields = tuple(result.keys())
+            rows = result.all()
+        finally:
+            g.list_page_rows = False
+        return count, rows, fields
 
     def _headers(self, chrome: dict, args) -> list[tuple]:
         """(class, label, link, title, arrow) of each column: arrow is "down", "up" or ""."""

@@ -189,14 +189,16 @@ def cell_tables() -> dict[str, CellTexts]:
     return tables
 
 
-def plain_rows_html(rows, names: list[str], urls: dict, select_title: str, with_checkbox) -> Markup:
-    """The same <tr> as `rows_html`, from plain rows (`id` first, then a field per name of `names`):
-    the list's own page (session_list_page.py) reads rows, not sessions."""
+def plain_rows_html(rows, fields, names: list[str], urls: dict, select_title: str, with_checkbox) -> Markup:
+    """The same <tr> as `rows_html`, from plain rows (tuples whose fields are named by `fields`:
+    `id` and one per name of `names`): the list's own page (session_list_page.py) reads rows, not
+    sessions."""
     cell_texts = cell_tables()
     head, opens = _row_markup(names, urls, select_title, with_checkbox)
     if not rows:
         return Markup("")
-    fields = {field: index for index, field in enumerate(rows[0]._fields)}
+    fields = {field: index for index, field in enumerate(fields)}
+    pk = fields["id"]
     # Free text (None) is escaped as it comes; the other columns through their table of texts.
     draw = [
         (open_cell, cell_texts.get(name), fields[name]) for open_cell, name in zip(opens, names, strict=True)
@@ -204,7 +206,7 @@ def plain_rows_html(rows, names: list[str], urls: dict, select_title: str, with_
     parts: list[str] = []
     append = parts.append
     for row in rows:
-        append(head.replace("{pk}", str(int(row.id))))
+        append(head.replace("{pk}", str(int(row[pk]))))
         for open_cell, texts, index in draw:
             value = row[index]
             append(open_cell)
