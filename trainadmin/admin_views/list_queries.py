@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from flask_admin import expose
 from flask_admin.contrib.sqla import tools
-from flask_babel import format_number, gettext
+from flask_babel import format_number, get_locale, gettext
 from sqlalchemy.orm import Query
 
 from ..extensions import db
@@ -159,15 +159,34 @@ class BoundedCountMixin:
         return count, data
 
     def count_text(self, count: int | None) -> str:
-        return count_text(count)
+        if not is_capped(count):
+            return count_text(count)
+        return self._said(("more than",), count_text, count)
 
     def export_note(self) -> str | None:
         left_out = g.pop("list_left_out", None)
         if left_out is None:
             left_out = self.export_left_out() if self.can_export else 0
+        if not left_out:
+            return None
+        return self._said(("left out", left_out if not is_capped(left_out) else None), self._note, left_out)
+
+    def _note(self, left_out: int) -> str:
         if is_capped(left_out):
             return self.export_left_out_many_text(format_number(count_limit()))
-        return self.export_left_out_text(left_out) if left_out else None
+        return self.export_left_out_text(left_out)
+
+    def _said(self, key: tuple, make, value) -> str:
+        """A text of the list that only depends on a number and the language, made once (a count,
+        « plus de 10 000 », the export note): a translation and a number formatted by Babel each."""
+        texts = self.__dict__.setdefault("_ta_said", {})
+        key = (*key, str(get_locale()), count_limit())
+        text = texts.get(key)
+        if text is None:
+            if len(texts) > 1000:
+                texts.clear()
+            text = texts[key] = make(value)
+        return text
 
     def export_left_out_many_text(self, limit: str) -> str:
         return gettext("More than %(num)s rows left out of this export.", num=limit)

@@ -133,6 +133,8 @@ class SessionListPage:
         for index, (name, label) in enumerate(view._list_columns):
             sortable = view.is_sortable(name)
             title = admin_gettext("Sort by %(name)s", name=label) if sortable else ""
+            # The label as Jinja drew the lazy translation (its `__html__`, the text as it is), once.
+            label = Markup(str(label)) if hasattr(label, "__html__") else label  # noqa: S704
             columns.append((index, name.replace(".", "-"), label, sortable, title))
         other = "en" if locale == "fr" else "fr"
         parts.update(

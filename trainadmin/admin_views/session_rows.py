@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 
 from flask_babel import get_locale
 from markupsafe import Markup, escape
@@ -112,7 +113,13 @@ def _row_action(url: str, title: str, icon: str) -> Markup:
 
 def _row_markup(names: list[str], urls: dict, select_title: str, with_checkbox) -> tuple[str, list[str]]:
     """The start of each row (checkbox, row actions: « {pk} » stands for the id) and the opening of
-    each cell."""
+    each cell; made once for each set of columns, actions and language."""
+    return _row_markup_of(tuple(names), tuple(urls.items()), str(select_title), bool(with_checkbox))
+
+
+@lru_cache(maxsize=64)
+def _row_markup_of(names: tuple, url_items: tuple, select_title: str, with_checkbox: bool):
+    urls = dict(url_items)
     checkbox = Markup(
         '\n  <td><input type="checkbox" name="rowid" class="action-checkbox" value="{{pk}}"'
         ' title="{}" /></td>'
@@ -128,7 +135,7 @@ def _row_markup(names: list[str], urls: dict, select_title: str, with_checkbox) 
             Markup("  </td>"),
         ]
     )
-    return str(head), [str(Markup('\n  <td class="col-{}">').format(name)) for name in names]
+    return str(head), tuple(str(Markup('\n  <td class="col-{}">').format(name)) for name in names)
 
 
 def rows_html(
