@@ -4,11 +4,13 @@ to the pages as the session's own object, which can be changed and saved."""
 
 from __future__ import annotations
 
+import psycopg
 import sqlalchemy as sa
 
 from trainadmin.models import Role, User
 
 from .conftest import csrf_token, login
+from .test_faults import committed_client, need_postgresql
 
 
 def _forget(db) -> None:
@@ -55,3 +57,22 @@ def test_the_user_of_a_request_is_the_sessions_own_object_and_is_saved(client, u
     _forget(db)
     assert db.session.scalar(sa.select(User.locale).where(User.id == ident)) == "en"
     assert "Dashboard" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_a_pooled_connection_dropped_while_idle_is_replaced_and_the_page_is_shown(app, committed_db):
+    """PostgreSQL restarted, or an idle connection cut by a firewall: the connections waiting in the
+    pool are dead. The next request gets a live one, with no error page."""
+    plain_url = need_postgresql(app)
+    client = committed_client(app)
+    for _ in range(2):
+        assert client.get("/admin/sessions/").status_code == 200
+        committed_db.session.remove()  # the request's connection back to the pool, as at its end
+        with psycopg.connect(plain_url, autocommit=True) as other:
+            killed = other.execute(
+                "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+        assert killed
+        assert client.get("/admin/sessions/").status_code == 200
+        assert client.get("/admin/").status_code == 200
+        committed_db.session.remove()

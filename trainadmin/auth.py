@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from .driver_sql import Prepared, run
+from .driver_sql import Prepared, run_first
 from .extensions import db
 from .i18n import LOCALES
 from .ids import parse_id
@@ -70,9 +70,9 @@ def _read_user(session, number: int, token: str) -> User | None:
     without the ORM's loading machinery: a third of its time); a row that is refused is never made
     an object. The user the pages get is the session's own object, as if loaded by a query: it can
     be changed and saved (a new language, the end of its sessions)."""
-    connection = session.connection(bind_arguments={"mapper": User.__mapper__})
-    prepared = _user_row(connection.dialect)
-    rows = run(connection, prepared, {"user_id": number})
+    prepared = _user_row(session.get_bind(User.__mapper__).dialect)
+    # The request's first statement: on a connection the pool gives without its ping (run_first).
+    rows = run_first(session, prepared, {"user_id": number}, bind_arguments={"mapper": User.__mapper__})
     if not rows:
         return None
     values = dict(zip(prepared.fields, rows[0], strict=True))
