@@ -188,8 +188,10 @@ class SessionListPage:
         names = [name for name, _label in view._list_columns]
         urls = view.row_action_urls()
         drafts_active = request.args.get("flt0_publication_enumequal") == "DRAFT"
-        return render_template(
-            "admin/sessions/list_page.html",
+        # The template reads nothing of Flask's context processors (g, session, current_user,
+        # csrf_token) but the request, given here: rendered without running them.
+        return current_app.jinja_env.get_template("admin/sessions/list_page.html").render(
+            request=request,
             chrome=chrome,
             texts=chrome["texts"],
             head=chrome["head"].replace(NONCE_PLACEHOLDER, nonce_attribute),

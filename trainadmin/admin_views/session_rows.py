@@ -196,6 +196,22 @@ def cell_tables() -> dict[str, CellTexts]:
     return tables
 
 
+#: The whole cell (`<td class="col-…">text</td>`) of each value, per language and column: a row is
+#: then one lookup per cell. Emptied past MAX_TEXTS entries, as the texts.
+CELL_TABLES: dict[tuple[str, str], CellTexts] = {}
+
+
+def _cells(locale: str, open_cell: str, texts: CellTexts) -> CellTexts:
+    cells = CELL_TABLES.get((locale, open_cell))
+    if cells is None or cells.texts is not texts or len(cells) > MAX_TEXTS:
+        # Pieces of markup written here and a text of `texts` (escaped).
+        cells = CELL_TABLES[(locale, open_cell)] = CellTexts(
+            lambda value: Markup(f"{open_cell}{texts[value]}</td>")  # noqa: S704
+        )
+        cells.texts = texts
+    return cells
+
+
 def plain_rows_html(rows, fields, names: list[str], urls: dict, select_title: str, with_checkbox) -> Markup:
     """The same <tr> as `rows_html`, from plain rows (tuples whose fields are named by `fields`:
     `id` and one per name of `names`): the list's own page (session_list_page.py) reads rows, not
@@ -204,26 +220,26 @@ def plain_rows_html(rows, fields, names: list[str], urls: dict, select_title: st
     head, opens = _row_markup(names, urls, select_title, with_checkbox)
     if not rows:
         return Markup("")
+    locale = str(get_locale())
     fields = {field: index for index, field in enumerate(fields)}
     pk = fields["id"]
-    # Free text (None) is escaped as it comes; the other columns through their table of texts.
-    draw = [
-        (open_cell, cell_texts.get(name), fields[name]) for open_cell, name in zip(opens, names, strict=True)
-    ]
+    # Free text (no table) is escaped as it comes; the other columns are whole cells of a table.
+    draw = []
+    for open_cell, name in zip(opens, names, strict=True):
+        texts = cell_texts.get(name)
+        draw.append((open_cell, None if texts is None else _cells(locale, open_cell, texts), fields[name]))
     parts: list[str] = []
     append = parts.append
     for row in rows:
         append(head.replace("{pk}", str(int(row[pk]))))
-        for open_cell, texts, index in draw:
+        for open_cell, cells, index in draw:
             value = row[index]
-            append(open_cell)
-            if texts is None:
-                append("" if value is None else str(value).translate(HTML_ESCAPES))
+            if cells is None:
+                append(f"{open_cell}{'' if value is None else str(value).translate(HTML_ESCAPES)}</td>")
             else:
-                append(texts[value])
-            append("</td>")
+                append(cells[value])
         append("\n</tr>\n  ")
-    # Every piece is markup written above, a text of CellTexts (escaped) or escaped free text.
+    # Every piece is markup written above, a cell of CellTexts (escaped) or escaped free text.
     return Markup("".join(parts))  # noqa: S704
 
 
