@@ -183,6 +183,7 @@ class SessionListPage:
             count, rows, fields = self._read(args, sort_column, page_size)
         num_pages = int(ceil(count / float(page_size))) if page_size else 0
         list_url = view._get_list_url
+        links = view.list_links(args)
         nonce = view.admin.csp_nonce_generator() if view.admin.csp_nonce_generator else None
         nonce_attribute = Markup('nonce="{}"').format(nonce) if nonce else Markup("")
         names = [name for name, _label in view._list_columns]
@@ -229,13 +230,15 @@ class SessionListPage:
             return_url=list_url(args),
             clear_search_url=list_url(args.clone(page=0, search=None, filters=None)),
             export_note=view.export_note(),
-            headers=self._headers(chrome, args),
+            headers=self._headers(chrome, args, links),
             rows=plain_rows_html(
                 rows, fields, names, urls, chrome["texts"]["select_record"], chrome["actions"]
             )
             if rows
             else None,
-            pager=pager_links(args.page or 0, num_pages, lambda p: list_url(args.clone(page=p or None))),
+            pager=pager_links(
+                args.page or 0, num_pages, lambda p: links(p or None, args.sort, args.sort_desc)
+            ),
         )
 
     def _read(self, args, sort_column, page_size: int) -> tuple[int, list, tuple[str, ...]]:
@@ -260,19 +263,17 @@ class SessionListPage:
             g.list_page_rows = False
         return count, rows, fields
 
-    def _headers(self, chrome: dict, args) -> list[tuple]:
+    def _headers(self, chrome: dict, args, links) -> list[tuple]:
         """(class, label, link, title, arrow) of each column: arrow is "down", "up" or ""."""
         headers = []
         for index, css, label, sortable, title in chrome["columns"]:
             if not sortable:
                 headers.append((css, label, None, "", ""))
             elif args.sort == index:
-                desc = 1 if not args.sort_desc else None
-                link = self.view._get_list_url(args.clone(sort=index, sort_desc=desc))
+                link = links(args.page, index, not args.sort_desc)
                 headers.append((css, label, link, title, "down" if args.sort_desc else "up"))
             else:
-                link = self.view._get_list_url(args.clone(sort=index, sort_desc=None))
-                headers.append((css, label, link, title, ""))
+                headers.append((css, label, links(args.page, index, None), title, ""))
         return headers
 
 
