@@ -26,6 +26,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import aliased
 
 from ..models import Training, TrainingSession
+from ..security import allowed_handler_hashes, content_security_policy, csp_nonce
 from .labels import enum_label
 from .list_statements import ListStatements
 from .session_rows import PageCells, plain_rows_html
@@ -137,6 +138,12 @@ class SessionListPage:
             label = Markup(str(label)) if hasattr(label, "__html__") else label  # noqa: S704
             columns.append((index, name.replace(".", "-"), label, sortable, title))
         other = "en" if locale == "fr" else "fr"
+        # The inline handlers a page can hold are those of these parts and of the page's template:
+        # what each request adds (counts, links, rows, messages, the search) is escaped text or
+        # addresses, never an `on…` attribute. The policy's hashes are found here once.
+        env = current_app.jinja_env
+        template = env.loader.get_source(env, "admin/sessions/list_page.html")[0]
+        parts["handler_hashes"] = allowed_handler_hashes("".join([template, *map(str, parts.values())]))
         parts.update(
             actions=bool(actions),
             columns=columns,
@@ -170,7 +177,8 @@ class SessionListPage:
 
     # --- Each request -------------------------------------------------------------------------------
 
-    def render(self) -> str:
+    def render(self):
+        """The page, with its Content-Security-Policy (its handlers' hashes found with the chrome)."""
         view = self.view
         chrome = self.chrome()
         args = view._get_list_extra_args()
@@ -182,6 +190,14 @@ class SessionListPage:
         else:
             count, rows, fields = self._read(args, sort_column, page_size)
         num_pages = int(ceil(count / float(page_size))) if page_size else 0
+        html = self._page(chrome, view, args, count, rows, fields, page_size, num_pages)
+        response = current_app.make_response(html)
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            csp_nonce(), chrome["handler_hashes"]
+        )
+        return response
+
+    def _page(self, chrome, view, args, count, rows, fields, page_size, num_pages) -> str:
         list_url = view._get_list_url
         links = view.list_links(args)
         nonce = view.admin.csp_nonce_generator() if view.admin.csp_nonce_generator else None
