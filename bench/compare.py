@@ -70,12 +70,18 @@ FLOOR_TABLE = jinja2.Environment(autoescape=True).from_string(
 @dataclass
 class Runs:
     durations: list[float] = field(default_factory=list)
+    #: CPU time of this process (ms): Python's share, without PostgreSQL's; less moved by the load.
+    cpu: list[float] = field(default_factory=list)
     statements: set[int] = field(default_factory=set)
     size: int = 0
 
     @property
     def median(self) -> float:
         return statistics.median(self.durations)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
 
 
 class Recorder:
@@ -187,9 +193,11 @@ def measure(url: str, runs: int) -> dict[str, dict[str, Runs]]:
         for name, _query in CASES:
             for who, call in calls[name].items():
                 recorder.statements.clear()
+                cpu = time.process_time()
                 started = time.perf_counter()
                 page = call()
                 results[name][who].durations.append((time.perf_counter() - started) * 1000)
+                results[name][who].cpu.append((time.process_time() - cpu) * 1000)
                 results[name][who].size = len(page)
                 count = len(floors[name].statements) if who == "floor" else len(recorder.statements)
                 results[name][who].statements.add(count)
@@ -207,18 +215,19 @@ def report(results: dict[str, dict[str, Runs]], runs: int) -> list[str]:
     print(f"\n#### Session list: TrainAdmin, its peer and its floor ({runs} runs per case, medians)\n")
     print(
         "| case | TrainAdmin ms | peer ms | floor ms | / floor | / peer | SQL statements (TA / peer / floor)"
-        " | HTML KiB (TA / peer / floor) |"
+        " | HTML KiB (TA / peer / floor) | CPU ms of this process (TA / peer / floor) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|---|")
+    print("|---|---:|---:|---:|---:|---:|---|---|---|")
     misses = []
     for name, by in results.items():
         ours, peer, floor = by["TrainAdmin"], by["peer"], by["floor"]
         to_floor, to_peer = ours.median / floor.median, ours.median / peer.median
         statements = " / ".join("/".join(map(str, sorted(r.statements))) for r in (ours, peer, floor))
         sizes = " / ".join(f"{r.size / 1024:.0f}" for r in (ours, peer, floor))
+        cpu = " / ".join(f"{r.cpu_median:.1f}" for r in (ours, peer, floor))
         print(
             f"| {name} | {ours.median:.1f} | {peer.median:.1f} | {floor.median:.1f} | {to_floor:.2f}× "
-            f"| {to_peer:.2f}× | {statements} | {sizes} |"
+            f"| {to_peer:.2f}× | {statements} | {sizes} | {cpu} |"
         )
         if to_floor > MAX_FLOOR_RATIO:
             misses.append(f"{name}: {to_floor:.2f}× the floor")

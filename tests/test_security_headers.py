@@ -129,3 +129,22 @@ def test_hsts_on_every_response_when_served_over_https(app, tmp_path):
         response = client.get(path, base_url="https://localhost")
         assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains", path
     close(https_app)
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.VIEWER])
+def test_the_session_lists_policy_is_the_one_its_page_calls_for(login_as, db, role):
+    """The session list gives its policy itself (its handlers' hashes found once with the parts
+    drawn per role and language): the same policy as the one found by reading the whole page."""
+    from trainadmin.security import allowed_handler_hashes, content_security_policy
+
+    factories.make_session(label='Piège <a onclick="return false;">« return false; »</a>')
+    client = login_as(role)
+    for query in ("", "?search=return+false%3B", '?search="return+false;"', "?page_size=50&sort=1&desc=1"):
+        response = client.get("/admin/sessions/" + query)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+        assert f'nonce="{nonce}"' in page
+        expected = content_security_policy(nonce, allowed_handler_hashes(page))
+        assert response.headers["Content-Security-Policy"] == expected, query
+        assert_hardened(response)

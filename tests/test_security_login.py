@@ -181,3 +181,17 @@ def test_session_cookie_is_secure_behind_https(app, tmp_path, setting):
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
     close(https_app)
+
+
+def test_a_default_limit_set_by_configuration_still_applies_to_every_page(app, tmp_path):
+    """Only the login has limits, so only the login is checked against them; a default limit set
+    by configuration (RATELIMIT_DEFAULT) makes every page checked again."""
+    config = {**_test_config(app.config["DATABASE_URL"], str(tmp_path)), "RATELIMIT_STORAGE_URI": "memory://"}
+    limited_app = create_app({**config, "RATELIMIT_DEFAULT": "2/minute"})
+    client = limited_app.test_client()
+    assert [client.get("/admin/").status_code for _ in range(3)] == [302, 302, 429]
+    close(limited_app)
+    free_app = create_app(config)
+    client = free_app.test_client()
+    assert {client.get("/admin/").status_code for _ in range(3)} == {302}
+    close(free_app)

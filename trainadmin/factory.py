@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 from . import config as config_module
+from .driver_sql import ping_on_checkout
 from .extensions import babel, csrf, db, login_manager, mail
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .services import documents
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_on_checkout(engine)  # the pool's pre-ping, left out for a request's first statement
     csrf.init_app(app)
     mail.init_app(app)
     babel.init_app(

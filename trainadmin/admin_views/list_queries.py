@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from flask_admin import expose
 from flask_admin.contrib.sqla import tools
-from flask_babel import format_number, gettext
+from flask_babel import format_number, get_locale, gettext
 from sqlalchemy.orm import Query
 
 from ..extensions import db
@@ -29,28 +29,39 @@ class BoundedCountQuery(Query):
     def scalar(self):
         if not g.get("bounded_count"):
             return super().scalar()
+        # Read on the session's connection, without the ORM's result machinery.
+        row = self.session.connection().execute(self.bounded_statement()).one()
+        return read_bounded_count(row, self.left_out is not None)
+
+    def bounded_statement(self):
+        """`SELECT count(*) FROM (SELECT 1 … LIMIT bound + 1)`, with the rows left out when given."""
         limit = count_limit()
         columns = [sa.literal_column("1").label("row")]
         if self.left_out is not None:
             columns.append(sa.case((self.left_out, 1), else_=0).label("left_out"))
         rows = self.with_entities(*columns).limit(limit + 1).subquery()
         if self.left_out is None:
-            return self.session.query(sa.func.count()).select_from(rows).scalar()
+            return sa.select(sa.func.count()).select_from(rows)
         # Past the bound the rows read do not tell how many the exports leave out: a second
         # bounded count of those, in the same statement, which PostgreSQL only runs when needed.
         left_out_rows = (
             self.filter(self.left_out).with_entities(sa.literal_column("1")).limit(limit + 1).subquery()
         )
         left_out_past_bound = sa.select(sa.func.count()).select_from(left_out_rows).scalar_subquery()
-        counts = sa.select(
+        return sa.select(
             sa.func.count(),
             sa.func.coalesce(sa.func.sum(rows.c.left_out), 0),
             sa.case((sa.func.count() > limit, left_out_past_bound)),
         ).select_from(rows)
-        # Three numbers: read on the session's connection, without the ORM's result machinery.
-        total, left_out, left_out_many = self.session.connection().execute(counts).one()
-        g.list_left_out = int(left_out_many if is_capped(total) else left_out)
-        return total
+
+
+def read_bounded_count(row, left_out: bool) -> int:
+    """The count of a `bounded_statement` row; the rows left out go to `g.list_left_out`."""
+    if not left_out:
+        return row[0]
+    total, left_out_count, left_out_many = row
+    g.list_left_out = int(left_out_many if is_capped(total) else left_out_count)
+    return total
 
 
 def is_capped(count: int | None) -> bool:
@@ -85,10 +96,15 @@ class LiteralSearchMixin:
         return sa.cast(column, sa.Unicode).ilike(pattern)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        for term in search.split(" "):
-            if not term:
-                continue
-            pattern = sa.literal(tools.parse_like_term(term), sa.Unicode, literal_execute=True)
+        patterns = [
+            sa.literal(tools.parse_like_term(term), sa.Unicode, literal_execute=True)
+            for term in search_terms(search)
+        ]
+        return self._apply_search_patterns(query, count_query, joins, count_joins, patterns)
+
+    def _apply_search_patterns(self, query, count_query, joins, count_joins, patterns):
+        """Each pattern (a term of the search) must match one of the searched columns."""
+        for pattern in patterns:
             conditions, count_conditions = [], []
             # The lower-case copies first: a row they match needs no ILIKE on the other columns.
             fields = sorted(
@@ -108,6 +124,11 @@ class LiteralSearchMixin:
             if count_query is not None:
                 count_query = count_query.filter(sa.or_(*count_conditions))
         return query, count_query, joins, count_joins
+
+
+def search_terms(search: str) -> list[str]:
+    """The words of a search, as Flask-Admin splits them (on spaces, empty ones skipped)."""
+    return [term for term in search.split(" ") if term]
 
 
 class BoundedCountMixin:
@@ -138,15 +159,34 @@ class BoundedCountMixin:
         return count, data
 
     def count_text(self, count: int | None) -> str:
-        return count_text(count)
+        if not is_capped(count):
+            return count_text(count)
+        return self._said(("more than",), count_text, count)
 
     def export_note(self) -> str | None:
         left_out = g.pop("list_left_out", None)
         if left_out is None:
             left_out = self.export_left_out() if self.can_export else 0
+        if not left_out:
+            return None
+        return self._said(("left out", left_out if not is_capped(left_out) else None), self._note, left_out)
+
+    def _note(self, left_out: int) -> str:
         if is_capped(left_out):
             return self.export_left_out_many_text(format_number(count_limit()))
-        return self.export_left_out_text(left_out) if left_out else None
+        return self.export_left_out_text(left_out)
+
+    def _said(self, key: tuple, make, value) -> str:
+        """A text of the list that only depends on a number and the language, made once (a count,
+        « plus de 10 000 », the export note): a translation and a number formatted by Babel each."""
+        texts = self.__dict__.setdefault("_ta_said", {})
+        key = (*key, str(get_locale()), count_limit())
+        text = texts.get(key)
+        if text is None:
+            if len(texts) > 1000:
+                texts.clear()
+            text = texts[key] = make(value)
+        return text
 
     def export_left_out_many_text(self, limit: str) -> str:
         return gettext("More than %(num)s rows left out of this export.", num=limit)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import functools
 
-from flask import flash, g, has_app_context
+from flask import flash, g, has_app_context, request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -18,7 +18,7 @@ from ..models import Origin, Publication, Training, TrainingSession
 from ..queue import enqueue
 from ..services.sessions import set_publication
 from ..transaction import after_commit
-from .base import SecureModelView
+from .base import SecureModelView, current_role
 from .field_labels import SESSION_LABELS
 from .labels import enum_label
 from .list_queries import BoundedCountMixin
@@ -195,6 +195,14 @@ class SessionListView(BoundedCountMixin, SecureModelView):
         finally:
             g.bounded_count = False
 
+    def list_scope_key(self) -> tuple:
+        """What the rows of the list depend on besides the search, the order and the page: the role,
+        the export scope and the view's scoping methods as they are now. The list page keeps its
+        compiled statements per key (list_statements.py): a scope that reads more of the request
+        (the user, the day) adds it here."""
+        methods = (getattr(self, name) for name in ("get_query", "get_count_query", "_scoped"))
+        return (current_role(), g.get("export_scope"), *(getattr(m, "__func__", m) for m in methods))
+
     def get_query(self):
         """Scoped as every list query (SecureModelView, exports); the own list page reads plain rows
         of it (`rows_query`), so the same rows are shown to the same roles."""
@@ -269,17 +277,21 @@ class SessionListView(BoundedCountMixin, SecureModelView):
         return gettext("More than %(num)s draft sessions left out of this export.", num=limit)
 
     def row_action_urls(self) -> dict:
-        """Address prefixes of the row actions, computed once per request."""
-        if "session_row_urls" not in g:
-            g.session_row_urls = {
+        """Address prefixes and titles of the row actions: they depend on what the role may do,
+        the language and the address the app is mounted at, and are made once for each."""
+        can_edit, can_create = self.can_edit, self.can_create
+        key = (can_edit, can_create, str(get_locale()), request.script_root)
+        urls = self.__dict__.setdefault("_ta_row_urls", {})
+        if key not in urls:
+            urls[key] = {
                 "details": self.get_url(".details_view") + "?id=",
                 "details_title": gettext("Open the session"),
-                "edit": self.get_url(".edit_view") + "?id=" if self.can_edit else "",
+                "edit": self.get_url(".edit_view") + "?id=" if can_edit else "",
                 "edit_title": gettext("Edit the session"),
-                "duplicate": self.get_url(".duplicate_view") + "?source=" if self.can_create else "",
+                "duplicate": self.get_url(".duplicate_view") + "?source=" if can_create else "",
                 "duplicate_title": gettext("Duplicate"),
             }
-        return g.session_row_urls
+        return urls[key]
 
     def page_rows(self, sessions, list_columns) -> list[tuple[int, list[object]]]:
         """The cells of the page, for the list template's row macro."""
@@ -301,4 +313,8 @@ class SessionListView(BoundedCountMixin, SecureModelView):
         )
 
     def get_drafts_url(self) -> str:
-        return self.filter_url("publication", "enumequal", "DRAFT")
+        urls = self.__dict__.setdefault("_ta_drafts_urls", {})
+        root = request.script_root
+        if root not in urls:
+            urls[root] = self.filter_url("publication", "enumequal", "DRAFT")
+        return urls[root]

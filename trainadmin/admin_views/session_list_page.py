@@ -26,7 +26,9 @@ from markupsafe import Markup
 from sqlalchemy.orm import aliased
 
 from ..models import Training, TrainingSession
+from ..security import allowed_handler_hashes, content_security_policy, csp_nonce
 from .labels import enum_label
+from .list_statements import ListStatements
 from .session_rows import PageCells, plain_rows_html
 
 PART_MARKER = "<!--ta-part-->"
@@ -77,6 +79,7 @@ class SessionListPage:
     def __init__(self, view) -> None:
         self.view = view
         self.chromes: dict[tuple, dict] = {}
+        self.statements = ListStatements()
 
     def supports(self) -> bool:
         """The cases Flask-Admin's page draws and this one does not (inline editing, modal forms,
@@ -131,8 +134,16 @@ class SessionListPage:
         for index, (name, label) in enumerate(view._list_columns):
             sortable = view.is_sortable(name)
             title = admin_gettext("Sort by %(name)s", name=label) if sortable else ""
+            # The label as Jinja drew the lazy translation (its `__html__`, the text as it is), once.
+            label = Markup(str(label)) if hasattr(label, "__html__") else label  # noqa: S704
             columns.append((index, name.replace(".", "-"), label, sortable, title))
         other = "en" if locale == "fr" else "fr"
+        # The inline handlers a page can hold are those of these parts and of the page's template:
+        # what each request adds (counts, links, rows, messages, the search) is escaped text or
+        # addresses, never an `on…` attribute. The policy's hashes are found here once.
+        env = current_app.jinja_env
+        template = env.loader.get_source(env, "admin/sessions/list_page.html")[0]
+        parts["handler_hashes"] = allowed_handler_hashes("".join([template, *map(str, parts.values())]))
         parts.update(
             actions=bool(actions),
             columns=columns,
@@ -166,36 +177,38 @@ class SessionListPage:
 
     # --- Each request -------------------------------------------------------------------------------
 
-    def render(self) -> str:
+    def render(self):
+        """The page, with its Content-Security-Policy (its handlers' hashes found with the chrome)."""
         view = self.view
         chrome = self.chrome()
         args = view._get_list_extra_args()
         sort_column = view._get_column_by_idx(args.sort)
+        sort_column = sort_column[0] if sort_column is not None else None
         page_size = view.get_safe_page_size(args.page_size)
-        g.list_page_rows = True
-        try:
-            count, query = view.get_list(
-                args.page,
-                sort_column[0] if sort_column is not None else None,
-                args.sort_desc,
-                args.search,
-                args.filters,
-                execute=False,
-                page_size=page_size,
-            )
-            # Plain rows, read on the session's connection without the ORM's result machinery.
-            rows = query.session.connection().execute(query.statement).all()
-        finally:
-            g.list_page_rows = False
+        if self.statements.supports(view, args):
+            count, rows, fields = self.statements.read(view, args, sort_column, page_size)
+        else:
+            count, rows, fields = self._read(args, sort_column, page_size)
         num_pages = int(ceil(count / float(page_size))) if page_size else 0
+        html = self._page(chrome, view, args, count, rows, fields, page_size, num_pages)
+        response = current_app.make_response(html)
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            csp_nonce(), chrome["handler_hashes"]
+        )
+        return response
+
+    def _page(self, chrome, view, args, count, rows, fields, page_size, num_pages) -> str:
         list_url = view._get_list_url
+        links = view.list_links(args)
         nonce = view.admin.csp_nonce_generator() if view.admin.csp_nonce_generator else None
         nonce_attribute = Markup('nonce="{}"').format(nonce) if nonce else Markup("")
         names = [name for name, _label in view._list_columns]
         urls = view.row_action_urls()
         drafts_active = request.args.get("flt0_publication_enumequal") == "DRAFT"
-        return render_template(
-            "admin/sessions/list_page.html",
+        # The template reads nothing of Flask's context processors (g, session, current_user,
+        # csrf_token) but the request, given here: rendered without running them.
+        return current_app.jinja_env.get_template("admin/sessions/list_page.html").render(
+            request=request,
             chrome=chrome,
             texts=chrome["texts"],
             head=chrome["head"].replace(NONCE_PLACEHOLDER, nonce_attribute),
@@ -233,26 +246,50 @@ class SessionListPage:
             return_url=list_url(args),
             clear_search_url=list_url(args.clone(page=0, search=None, filters=None)),
             export_note=view.export_note(),
-            headers=self._headers(chrome, args),
-            rows=plain_rows_html(rows, names, urls, chrome["texts"]["select_record"], chrome["actions"])
+            headers=self._headers(chrome, args, links),
+            rows=plain_rows_html(
+                rows, fields, names, urls, chrome["texts"]["select_record"], chrome["actions"]
+            )
             if rows
             else None,
-            pager=pager_links(args.page or 0, num_pages, lambda p: list_url(args.clone(page=p or None))),
+            pager=pager_links(
+                args.page or 0, num_pages, lambda p: links(p or None, args.sort, args.sort_desc)
+            ),
         )
 
-    def _headers(self, chrome: dict, args) -> list[tuple]:
+    def _read(self, args, sort_column, page_size: int) -> tuple[int, list, tuple[str, ...]]:
+        """Through Flask-Admin's `get_list` (a list with filters): the count, the rows and their fields."""
+        view = self.view
+        g.list_page_rows = True
+        try:
+            count, query = view.get_list(
+                args.page,
+                sort_column,
+                args.sort_desc,
+                args.search,
+                args.filters,
+                execute=False,
+                page_size=page_size,
+            )
+            # Plain rows, read on the session's connection without the ORM's result machinery.
+            result = query.session.connection().execute(query.statement)
+            fields = tuple(result.keys())
+            rows = result.all()
+        finally:
+            g.list_page_rows = False
+        return count, rows, fields
+
+    def _headers(self, chrome: dict, args, links) -> list[tuple]:
         """(class, label, link, title, arrow) of each column: arrow is "down", "up" or ""."""
         headers = []
         for index, css, label, sortable, title in chrome["columns"]:
             if not sortable:
                 headers.append((css, label, None, "", ""))
             elif args.sort == index:
-                desc = 1 if not args.sort_desc else None
-                link = self.view._get_list_url(args.clone(sort=index, sort_desc=desc))
+                link = links(args.page, index, not args.sort_desc)
                 headers.append((css, label, link, title, "down" if args.sort_desc else "up"))
             else:
-                link = self.view._get_list_url(args.clone(sort=index, sort_desc=None))
-                headers.append((css, label, link, title, ""))
+                headers.append((css, label, links(args.page, index, None), title, ""))
         return headers
 
 

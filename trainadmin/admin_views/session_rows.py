@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 
 from flask_babel import get_locale
 from markupsafe import Markup, escape
@@ -112,7 +113,13 @@ def _row_action(url: str, title: str, icon: str) -> Markup:
 
 def _row_markup(names: list[str], urls: dict, select_title: str, with_checkbox) -> tuple[str, list[str]]:
     """The start of each row (checkbox, row actions: « {pk} » stands for the id) and the opening of
-    each cell."""
+    each cell; made once for each set of columns, actions and language."""
+    return _row_markup_of(tuple(names), tuple(urls.items()), str(select_title), bool(with_checkbox))
+
+
+@lru_cache(maxsize=64)
+def _row_markup_of(names: tuple, url_items: tuple, select_title: str, with_checkbox: bool):
+    urls = dict(url_items)
     checkbox = Markup(
         '\n  <td><input type="checkbox" name="rowid" class="action-checkbox" value="{{pk}}"'
         ' title="{}" /></td>'
@@ -128,7 +135,7 @@ def _row_markup(names: list[str], urls: dict, select_title: str, with_checkbox) 
             Markup("  </td>"),
         ]
     )
-    return str(head), [str(Markup('\n  <td class="col-{}">').format(name)) for name in names]
+    return str(head), tuple(str(Markup('\n  <td class="col-{}">').format(name)) for name in names)
 
 
 def rows_html(
@@ -189,32 +196,50 @@ def cell_tables() -> dict[str, CellTexts]:
     return tables
 
 
-def plain_rows_html(rows, names: list[str], urls: dict, select_title: str, with_checkbox) -> Markup:
-    """The same <tr> as `rows_html`, from plain rows (`id` first, then a field per name of `names`):
-    the list's own page (session_list_page.py) reads rows, not sessions."""
+#: The whole cell (`<td class="col-…">text</td>`) of each value, per language and column: a row is
+#: then one lookup per cell. Emptied past MAX_TEXTS entries, as the texts.
+CELL_TABLES: dict[tuple[str, str], CellTexts] = {}
+
+
+def _cells(locale: str, open_cell: str, texts: CellTexts) -> CellTexts:
+    cells = CELL_TABLES.get((locale, open_cell))
+    if cells is None or cells.texts is not texts or len(cells) > MAX_TEXTS:
+        # Pieces of markup written here and a text of `texts` (escaped).
+        cells = CELL_TABLES[(locale, open_cell)] = CellTexts(
+            lambda value: Markup(f"{open_cell}{texts[value]}</td>")  # noqa: S704
+        )
+        cells.texts = texts
+    return cells
+
+
+def plain_rows_html(rows, fields, names: list[str], urls: dict, select_title: str, with_checkbox) -> Markup:
+    """The same <tr> as `rows_html`, from plain rows (tuples whose fields are named by `fields`:
+    `id` and one per name of `names`): the list's own page (session_list_page.py) reads rows, not
+    sessions."""
     cell_texts = cell_tables()
     head, opens = _row_markup(names, urls, select_title, with_checkbox)
     if not rows:
         return Markup("")
-    fields = {field: index for index, field in enumerate(rows[0]._fields)}
-    # Free text (None) is escaped as it comes; the other columns through their table of texts.
-    draw = [
-        (open_cell, cell_texts.get(name), fields[name]) for open_cell, name in zip(opens, names, strict=True)
-    ]
+    locale = str(get_locale())
+    fields = {field: index for index, field in enumerate(fields)}
+    pk = fields["id"]
+    # Free text (no table) is escaped as it comes; the other columns are whole cells of a table.
+    draw = []
+    for open_cell, name in zip(opens, names, strict=True):
+        texts = cell_texts.get(name)
+        draw.append((open_cell, None if texts is None else _cells(locale, open_cell, texts), fields[name]))
     parts: list[str] = []
     append = parts.append
     for row in rows:
-        append(head.replace("{pk}", str(int(row.id))))
-        for open_cell, texts, index in draw:
+        append(head.replace("{pk}", str(int(row[pk]))))
+        for open_cell, cells, index in draw:
             value = row[index]
-            append(open_cell)
-            if texts is None:
-                append("" if value is None else str(value).translate(HTML_ESCAPES))
+            if cells is None:
+                append(f"{open_cell}{'' if value is None else str(value).translate(HTML_ESCAPES)}</td>")
             else:
-                append(texts[value])
-            append("</td>")
+                append(cells[value])
         append("\n</tr>\n  ")
-    # Every piece is markup written above, a text of CellTexts (escaped) or escaped free text.
+    # Every piece is markup written above, a cell of CellTexts (escaped) or escaped free text.
     return Markup("".join(parts))  # noqa: S704
 
 
