@@ -86,6 +86,33 @@ def test_a_statement_run_on_the_connection_is_counted_and_fails_as_sqlalchemy_do
     with count_queries() as queries:
         assert run(connection, prepared, {"number": 41}) == [(42,)]
     assert queries.count == 1
-    failing = Prepared(sa.select(sa.literal_column("1") / number), connection.dialect, params=("number",))
+    failing = Prepared(
+        sa.select(sa.literal_column("no_such_column") + number), connection.dialect, params=("number",)
+    )
     with pytest.raises(sa.exc.DBAPIError), db.session.begin_nested():
         run(db.session.connection(), failing, {"number": 0})
+
+
+def test_hostile_search_words_are_answered_as_the_text_typed(db, login_as):
+    """Words written into the kept statement's text are quoted as SQLAlchemy quotes literals: quotes,
+    backslashes, a NUL, comments and very long words give a page, never a 500 or another query."""
+    slash = factories.make_session(label=r"Chemin C:\Formations\2027").id
+    quote = factories.make_session(label="L'atelier « sécurité »").id
+    client = login_as(Role.ADMIN)
+    for words, expected in (
+        ("Formations", {slash}),
+        ("L'atelier", {quote}),
+        ("'; DROP TABLE training_session; --", set()),
+        ("\x00", {slash, quote}),  # no character at all: no search
+        ("L'at\x00elier", {quote}),
+        ("é" * 2000, set()),
+        ("$$", set()),
+    ):
+        response = client.get(LIST, query_string={"search": words})
+        assert response.status_code == 200, words
+        assert shown(response.get_data(as_text=True)) == expected, words
+    for name in ("training_name_like", "training_name_equal"):  # filters with a NUL too
+        assert client.get(LIST, query_string={f"flt0_{name}": "a\x00"}).status_code == 200, name
+    for words in (r"C:\Formations", "\\", "\\'", "'\\"):  # LIKE's escape character: a page, no error
+        assert client.get(LIST, query_string={"search": words}).status_code == 200, words
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession)) == 2

@@ -93,6 +93,12 @@ class ExportsMixin:
         if self.endpoint not in cache:
             args = super()._get_list_extra_args()
             args.page = max(args.page or 0, 0)  # a negative page is the first (no negative OFFSET)
+            # A NUL cannot be in a database text: searched or filtered for, it is no character at all.
+            args.search = args.search.replace("\x00", "") or None if args.search else args.search
+            args.filters = [
+                (index, name, value.replace("\x00", "") if isinstance(value, str) else value)
+                for index, name, value in args.filters or []
+            ]
             cache[self.endpoint] = args
         return cache[self.endpoint]
 
