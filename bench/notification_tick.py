@@ -5,7 +5,8 @@ a tick that sends 1,000 due e-mails to a local SMTP server through one RQ worker
         [--database-url postgresql://postgres@127.0.0.1/trainadmin_bench_notifications] \
         [--redis-url redis://127.0.0.1:6379/12] [--sessions 100000] [--schedules 500000] \
         [--due-sessions 100 --participants 10] [--runs 100] [--send-runs 5] \
-        [--worker-class trainadmin.jobs.worker.Worker | rq.Worker] [--mail-connections 2]
+        [--worker-class trainadmin.jobs.worker.Worker | rq.Worker] [--mail-connections 2] \
+        [--relay-accept-ms 0]
 
 The database is created if missing; its sessions come from bench/seed_sessions.py (kept when it
 already holds --sessions sessions), then each session gets 4 e-mail rules and the non-pre-work
@@ -32,6 +33,7 @@ messages/s, sending alone at least 800 messages/s per worker.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import multiprocessing
 import os
@@ -106,6 +108,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=2,
         help="TRAINADMIN_MAIL_CONNECTIONS of the workers: SMTP connections per send job (1 = one ping-pong)",
+    )
+    parser.add_argument(
+        "--relay-accept-ms",
+        type=float,
+        default=0.0,
+        help="ms the SMTP server takes to accept each message, as a relay writing it to disk does",
     )
     parser.add_argument(
         "--quick",
@@ -254,32 +262,36 @@ def prepare_due(app, sessions: int, participants: int) -> list[int]:
 
 
 class CountingHandler:
-    def __init__(self, count):
+    def __init__(self, count, accept_ms: float = 0.0):
         self.count = count
+        self.accept_seconds = accept_ms / 1000
 
     async def handle_DATA(self, server, session, envelope):
+        if self.accept_seconds:  # a relay that writes the message to its disk before answering
+            await asyncio.sleep(self.accept_seconds)
         with self.count.get_lock():
             self.count.value += 1
         return "250 OK"
 
 
-def serve_smtp(port: int, count, stop) -> None:
+def serve_smtp(port: int, count, stop, accept_ms: float = 0.0) -> None:
     """The SMTP server, in a process of its own: in the bench's process it would wait for the
     interpreter lock while the tick composes, and slow the worker down for nothing."""
-    controller = Controller(CountingHandler(count), hostname="127.0.0.1", port=port, ready_timeout=10)
+    handler = CountingHandler(count, accept_ms)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
     controller.start()
     stop.wait()
     controller.stop()
 
 
 class SmtpServer:
-    def __init__(self):
+    def __init__(self, accept_ms: float = 0.0):
         context = multiprocessing.get_context("spawn")
         self.port = free_port()
         self.received = context.Value("i", 0)
         self._stop = context.Event()
         self._process = context.Process(
-            target=serve_smtp, args=(self.port, self.received, self._stop), daemon=True
+            target=serve_smtp, args=(self.port, self.received, self._stop, accept_ms), daemon=True
         )
         self._process.start()
         deadline = time.monotonic() + 30
@@ -553,7 +565,7 @@ def main(argv: list[str] | None = None) -> None:
     seed(args.database_url, args.sessions, reuse=True)
     handler = None
     try:
-        handler = SmtpServer()
+        handler = SmtpServer(args.relay_accept_ms)
         print(f"SMTP server pid {handler.pid}", flush=True)
         missed = run(args, handler)
     finally:
