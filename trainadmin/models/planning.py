@@ -127,7 +127,8 @@ class SlotDate(db.Model):
 
     __tablename__ = "slot_date"
     id: Mapped[int] = mapped_column(primary_key=True)
-    slot_id: Mapped[int] = mapped_column(sa.ForeignKey("slot.id", ondelete="CASCADE"), index=True)
+    # Its index is the unique (slot_id, day): no second index on slot_id alone.
+    slot_id: Mapped[int] = mapped_column(sa.ForeignKey("slot.id", ondelete="CASCADE"))
     day: Mapped[date]
     start_time: Mapped[time]
     end_time: Mapped[time]

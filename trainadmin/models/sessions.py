@@ -62,7 +62,7 @@ class TrainingSession(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
-    year: Mapped[int] = mapped_column(index=True)
+    year: Mapped[int]  # indexed by (year, id): ix_training_session_year_id
     training_id: Mapped[int] = mapped_column(sa.ForeignKey("training.id", ondelete="RESTRICT"), index=True)
     certification_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("certification.id", ondelete="SET NULL"), index=True
