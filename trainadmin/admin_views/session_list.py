@@ -24,7 +24,7 @@ from .labels import enum_label
 from .list_queries import BoundedCountMixin
 from .session_filters import MissingSetupFilter, UnderMinimumFilter
 from .session_list_page import SessionListPage, rows_query
-from .session_rows import page_rows, rows_html
+from .session_rows import SESSION_COLUMNS, page_rows, rows_html
 
 RECOMPUTE_JOB = "trainadmin.jobs.sessions.recompute_session_dates"
 
@@ -82,19 +82,7 @@ class SessionListView(BoundedCountMixin, SecureModelView):
     list_template = "admin/sessions/list.html"
     create_template = "admin/sessions/create.html"
     edit_template = "admin/sessions/edit.html"
-    column_list = (
-        "code",
-        "label",
-        "training",
-        "session_type",
-        "start_date",
-        "end_date",
-        "duration_days",
-        "sequence_count",
-        "enrolled_count",
-        "publication",
-        "status",
-    )
+    column_list = SESSION_COLUMNS
     column_searchable_list = ("code", "label")
     column_search_lowered = {"label": "label_search"}
     column_sortable_list = (

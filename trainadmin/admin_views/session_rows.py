@@ -21,25 +21,27 @@ from .labels import enum_label
 Cell = Callable[[TrainingSession], object]
 
 
+#: The session list's columns, in their order: what its rows draw and what the view lists.
+SESSION_COLUMNS = (
+    "code",
+    "label",
+    "training",
+    "session_type",
+    "start_date",
+    "end_date",
+    "duration_days",
+    "sequence_count",
+    "enrolled_count",
+    "publication",
+    "status",
+)
+
+
 class PageCells:
     """Formatting shared by the rows of one page: labels and badges computed once."""
 
     #: The columns drawn here (a session or a plain row with these attributes).
-    NAMES = frozenset(
-        (
-            "code",
-            "label",
-            "training",
-            "session_type",
-            "start_date",
-            "end_date",
-            "duration_days",
-            "sequence_count",
-            "enrolled_count",
-            "publication",
-            "status",
-        )
-    )
+    NAMES = frozenset(SESSION_COLUMNS)
 
     def __init__(self) -> None:
         self.french = str(get_locale()) == "fr"
