@@ -140,7 +140,7 @@ def make_email_template(kind: EmailKind = EmailKind.CONVOCATION) -> EmailTemplat
     """The default template of a kind (the kinds are fixed: they exist once, as after init-db)."""
     from sqlalchemy import select
 
-    from trainadmin.services.notifications.rules import ensure_templates
+    from trainadmin.services.notifications.default_rules import ensure_templates
 
     ensure_templates()
     return db.session.scalars(select(EmailTemplate).where(EmailTemplate.kind == kind)).one()

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from trainadmin.models import EmailKind, EmailRule, EmailTemplate, Role, TrainingSession
+from trainadmin.models import EmailKind, EmailRule, EmailTemplate, Publication, Role, TrainingSession
 from trainadmin.services import sessions as session_service
 from trainadmin.services.errors import ValidationFailed
 from trainadmin.services.notifications.compose import messages_for_schedule
@@ -127,6 +127,32 @@ def test_the_template_form_keeps_the_sessions_text(login_as, db):
     db.session.expire_all()
     assert template.subject == "Autre objet {{ session.code }}"
     assert rule_text(rule_of(session, EmailKind.CONVOCATION)).subject == TEMPLATE_SUBJECT
+
+
+def test_a_template_change_leaves_a_session_following_the_defaults_as_it_was(login_as, db):
+    """An import's draft has no rules of its own until it needs them; a template change first gives
+    it the defaults as they stood, as it leaves the sessions that have their rules."""
+    template = convocation_template()
+    following = complex_session(date(2027, 5, 15), published=False, following_defaults=True)
+    data = {
+        "name": template.name,
+        "enabled": "y",
+        "recipients": ["participants"],
+        "delay_days": "-3",
+        "send_time": "",
+        "subject": "Autre objet {{ session.code }}",
+        "body": TEMPLATE_BODY,
+    }
+    response = post_form(login_as(Role.ADMIN), f"/admin/email_templates/edit/?id={template.id}", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    kept = rule_of(following, EmailKind.CONVOCATION)
+    assert (kept.delay_days, rule_text(kept).subject) == (-7, TEMPLATE_SUBJECT)
+    assert not following.emails_follow_defaults
+    later = complex_session(date(2027, 5, 15), published=False, following_defaults=True)
+    session_service.set_publication([later], Publication.PUBLISHED, None)
+    new = rule_of(later, EmailKind.CONVOCATION)
+    assert (new.delay_days, rule_text(new).subject) == (-3, "Autre objet {{ session.code }}")
 
 
 def test_editing_one_sessions_text_changes_only_it(login_as, db):

@@ -22,6 +22,7 @@ from trainadmin.models import (
     EmailRule,
     EmailSchedule,
     EmailTemplate,
+    OutboxMessage,
     Publication,
     Role,
     ScheduleState,
@@ -40,11 +41,11 @@ from trainadmin.services.notifications.compose import (
     messages_for_event,
     messages_for_schedule,
 )
+from trainadmin.services.notifications.default_rules import ensure_templates
+from trainadmin.services.notifications.defaults import DEFAULT_TEMPLATES
 from trainadmin.services.notifications.rule_texts import rule_text
 from trainadmin.services.notifications.rules import (
-    DEFAULT_TEMPLATES,
     copy_rules,
-    ensure_templates,
     save_email_template,
     update_rule,
     update_rules,
@@ -84,17 +85,25 @@ def add_slot(sequence, *days: date, **kw) -> Slot:
     return slot
 
 
-def complex_session(*first_days: date, published=True, **kw):
-    """A published session with one sequence per given day (one slot each), and its e-mail rules."""
+def complex_session(*first_days: date, published=True, following_defaults=False, **kw):
+    """A published session with one sequence per given day (one slot each), and its e-mail rules;
+    `following_defaults`: none of its own yet, as a partner import leaves its drafts."""
     session = factories.make_session(
-        publication=Publication.PUBLISHED if published else Publication.DRAFT, **kw
+        publication=Publication.PUBLISHED if published else Publication.DRAFT,
+        emails_follow_defaults=following_defaults,
+        **kw,
     )
     for position, day in enumerate(first_days):
         sequence = factories.make_sequence(session, label=f"Séquence {position + 1}", position=position)
         add_slot(sequence, day)
     planning.refresh_session(session)
-    copy_rules(session, now=NOW)
+    if not following_defaults:
+        copy_rules(session, now=NOW)
     return session
+
+
+def rules_of(session) -> list[EmailRule]:
+    return _db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == session.id)).all()
 
 
 # --- The templates and each session's copy --------------------------------------------------
@@ -243,6 +252,29 @@ def test_drafts_and_cancelled_sessions_plan_nothing_until_published(db):
     session_service.change_status(session, WorkflowStatus.CANCELLED, admin, datetime(2027, 1, 10), "Annulée")
     states = {row.state for row in db.session.scalars(sa.select(EmailSchedule))}
     assert states == {ScheduleState.CANCELLED}
+
+
+def test_a_draft_following_the_defaults_gets_its_rules_when_published(db):
+    ensure_templates()
+    session = complex_session(date(2027, 5, 15), published=False, following_defaults=True)
+    assert rules_of(session) == []
+    session_service.set_publication([session], Publication.PUBLISHED, factories.make_user(role=Role.ADMIN))
+    assert {rule.kind for rule in rules_of(session)} == set(EmailKind)
+    assert not session.emails_follow_defaults
+    [row] = rows_of(rule_of(session, EmailKind.CONVOCATION))
+    assert (row.state, row.due_at) == (ScheduleState.PLANNED, utc(2027, 5, 8, 6, 0))
+
+
+def test_a_draft_following_the_defaults_sends_its_cancellation(db):
+    """A cancellation is the one e-mail a draft sends: the default one, when it has none of its own."""
+    ensure_templates()
+    session = complex_session(date(2027, 5, 15), published=False, following_defaults=True)
+    request = factories.enrol(session)
+    admin = factories.make_user(role=Role.ADMIN)
+    session_service.change_status(session, WorkflowStatus.CANCELLED, admin, datetime(2027, 1, 10), "Annulée")
+    sent = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.request_id == request.id)).all()
+    assert [message.kind for message in sent] == [EmailKind.CANCELLATION.value]
+    assert rule_of(session, EmailKind.CANCELLATION).id == sent[0].rule_id
 
 
 def test_a_cancelled_sequence_gets_no_email(db):
@@ -797,6 +829,28 @@ def test_the_tab_runs_a_constant_number_of_queries(login_as, db, count_queries):
             tab(client, session)
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_a_session_following_the_defaults_shows_them_and_saves_a_change(login_as, db):
+    """An import's draft has no rules of its own: its tab shows the default e-mails, ready to be
+    changed for that session only; showing them is no edit of the session."""
+    ensure_templates()
+    session = complex_session(date(2027, 5, 15), published=False, following_defaults=True)
+    version = session.version
+    client = login_as(Role.MANAGER)
+    page = tab(client, session)
+    assert 'id="no-email-rules"' not in page
+    convocation = rule_of(session, EmailKind.CONVOCATION)
+    assert f'name="rule-{convocation.id}-delay_days" value="-7"' in page
+    data = form_of(session)
+    data[f"rule-{convocation.id}-delay_days"] = "-3"
+    response = post_form(client, f"/admin/sessions/emails/rules/?id={session.id}", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert rule_of(session, EmailKind.CONVOCATION).delay_days == -3
+    assert (session.emails_follow_defaults, session.version) == (False, version)
+    other = complex_session(date(2027, 5, 15), published=False)
+    assert rule_of(other, EmailKind.CONVOCATION).delay_days == -7
 
 
 def test_a_session_without_rules_takes_the_defaults(login_as, db):

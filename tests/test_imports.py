@@ -40,6 +40,7 @@ from trainadmin.models import (
 from trainadmin.services.errors import DomainError
 from trainadmin.services.imports.runs import perform_run, queue_run, rerun
 from trainadmin.services.notifications.rule_texts import rule_text
+from trainadmin.services.sessions import set_publication
 from trainadmin.services.sessions.lock import lock_message
 
 from . import factories
@@ -189,6 +190,21 @@ def test_imported_sessions_get_their_e_mail_rules_and_published_ones_their_sched
     ).all()
     classroom = session.sequences[1]
     assert planned and {row.sequence_id for row in planned} == {classroom.id}  # pre-work: no e-mail
+
+
+def test_imported_drafts_follow_the_default_e_mails_until_they_need_their_own(world):
+    """No rule rows for an import's drafts: they take their copy of the defaults when published."""
+    from trainadmin.models import EmailRule
+
+    partner = world["partner"]
+    run = run_feed(partner, (EXAMPLES / "partner-sessions.csv").read_bytes())
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    session = session_of(partner, "CP-2027-101")
+    assert session.publication == Publication.DRAFT and session.emails_follow_defaults
+    assert count_rows(_db, EmailRule) == 0
+    set_publication([session], Publication.PUBLISHED, None)
+    rules = _db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == session.id)).all()
+    assert len(rules) == 9 and not session.emails_follow_defaults
 
 
 def test_both_formats_give_the_same_sessions(world):

@@ -33,7 +33,7 @@ from trainadmin.models import (
 )
 from trainadmin.services import sessions as service
 from trainadmin.services.errors import DomainError, ValidationFailed
-from trainadmin.services.notifications.rules import ensure_templates
+from trainadmin.services.notifications.default_rules import ensure_templates
 from trainadmin.services.sessions.creation import FORM_FIELDS
 
 from . import factories

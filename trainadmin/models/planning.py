@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .reference import Evaluation, Location, Room, TeachingMode, Trainer, TrainingOrganisation
 from .sessions import TrainingSession
-from .types import UTCDateTime, enum_column, utcnow
+from .types import UTCDateTime, enum_column, sparse_index, utcnow
 
 
 class SequenceStatus(enum.StrEnum):
@@ -39,12 +39,12 @@ class Sequence(db.Model):
 
     hot_survey_enabled: Mapped[bool] = mapped_column(default=False)
     hot_survey_evaluation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("evaluation.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("evaluation.id", ondelete="SET NULL")
     )
     hot_survey_delay_days: Mapped[int] = mapped_column(default=0)
     cold_survey_enabled: Mapped[bool] = mapped_column(default=False)
     cold_survey_evaluation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("evaluation.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("evaluation.id", ondelete="SET NULL")
     )
     cold_survey_delay_days: Mapped[int] = mapped_column(default=60)
 
@@ -61,6 +61,8 @@ class Sequence(db.Model):
 
     __table_args__ = (
         sa.Index("ix_sequence_session_id_position", "session_id", "position"),
+        sparse_index("sequence", "hot_survey_evaluation_id"),
+        sparse_index("sequence", "cold_survey_evaluation_id"),
         sa.CheckConstraint("hot_survey_delay_days BETWEEN -365 AND 365", name="hot_delay"),
         sa.CheckConstraint("cold_survey_delay_days BETWEEN -365 AND 365", name="cold_delay"),
     )
@@ -88,13 +90,11 @@ class Slot(db.Model):
         sa.ForeignKey("location.id", ondelete="RESTRICT"), index=True
     )
     room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="RESTRICT"), index=True)
-    co_trainer_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("trainer.id", ondelete="SET NULL"), index=True
-    )
+    co_trainer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trainer.id", ondelete="SET NULL"))
     host_name: Mapped[str | None] = mapped_column(sa.String(120))
     host_email: Mapped[str | None] = mapped_column(sa.String(254))
     organisation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("training_organisation.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("training_organisation.id", ondelete="SET NULL")
     )
     organisation_comment: Mapped[str | None] = mapped_column(sa.Text)
     location_comment: Mapped[str | None] = mapped_column(sa.Text)
@@ -113,6 +113,8 @@ class Slot(db.Model):
     )
 
     __table_args__ = (
+        sparse_index("slot", "co_trainer_id"),
+        sparse_index("slot", "organisation_id"),
         sa.CheckConstraint("duration_days IS NULL OR duration_days >= 0", name="duration_days_positive"),
         sa.CheckConstraint("duration_hours IS NULL OR duration_hours >= 0", name="duration_hours_positive"),
     )

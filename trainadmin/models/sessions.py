@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .reference import Certification, Dispositif, Evaluation, Population, TrainingOrganisation
 from .trainings import SessionType, Training, capacity_checks
-from .types import UTCDateTime, enum_column, utcnow
+from .types import UTCDateTime, enum_column, sparse_index, utcnow
 from .users import User
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class TrainingSession(db.Model):
     year: Mapped[int]  # indexed by (year, id): ix_training_session_year_id
     training_id: Mapped[int] = mapped_column(sa.ForeignKey("training.id", ondelete="RESTRICT"), index=True)
     certification_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("certification.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("certification.id", ondelete="SET NULL")
     )
     session_type: Mapped[SessionType] = mapped_column(
         enum_column(SessionType, "session_type"), default=SessionType.INTRA
@@ -82,9 +82,7 @@ class TrainingSession(db.Model):
     capacity_min: Mapped[int | None]
     capacity_target: Mapped[int | None]
     capacity_max: Mapped[int | None]
-    dispositif_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("dispositif.id", ondelete="SET NULL"), index=True
-    )
+    dispositif_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dispositif.id", ondelete="SET NULL"))
     funding_eligible: Mapped[bool] = mapped_column(default=False)
     comments: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -94,12 +92,13 @@ class TrainingSession(db.Model):
     status: Mapped[WorkflowStatus] = mapped_column(
         enum_column(WorkflowStatus, "workflow_status"), default=WorkflowStatus.CREATED, index=True
     )
-    evaluation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("evaluation.id", ondelete="SET NULL"), index=True
-    )
+    evaluation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evaluation.id", ondelete="SET NULL"))
     convocation_comment: Mapped[str | None] = mapped_column(sa.Text)
     organisation_comment: Mapped[str | None] = mapped_column(sa.Text)
     calendar_invitations: Mapped[bool] = mapped_column(default=True)
+    # No e-mail rules of its own yet: the default ones (« Modèles d'e-mails ») are copied when it
+    # needs them (services/notifications/default_rules.py). An import's drafts start so.
+    emails_follow_defaults: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     # Dates given before any slot exists (the duplicate wizard's « Date de début / de fin »).
@@ -116,7 +115,7 @@ class TrainingSession(db.Model):
 
     origin: Mapped[Origin] = mapped_column(enum_column(Origin, "session_origin"), default=Origin.CREATED)
     duplicated_from_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("training_session.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("training_session.id", ondelete="SET NULL")
     )
     partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id", ondelete="SET NULL"))
     external_ref: Mapped[str | None] = mapped_column(sa.String(120))
@@ -128,9 +127,7 @@ class TrainingSession(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
-    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
 
     training: Mapped[Training] = relationship()
     certification: Mapped[Certification | None] = relationship()
@@ -158,13 +155,18 @@ class TrainingSession(db.Model):
         sa.UniqueConstraint("partner_id", "external_ref"),
         sa.Index("ix_training_session_label", "label"),
         sa.Index("ix_training_session_year_id", "year", "id"),
-        # Text search in the list (ILIKE '%…%') on PostgreSQL: trigram indexes, one per searched column.
-        sa.Index(
-            "ix_training_session_label_trgm",
-            "label",
-            postgresql_using="gin",
-            postgresql_ops={"label": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
+        *(
+            sparse_index("training_session", column)
+            for column in (
+                "certification_id",
+                "dispositif_id",
+                "evaluation_id",
+                "duplicated_from_id",
+                "created_by_id",
+            )
+        ),
+        # Text search (ILIKE '%…%') on PostgreSQL: trigram indexes, one per searched column (the
+        # label through its lower-case copy).
         sa.Index(
             "ix_training_session_label_search_trgm",
             "label_search",

@@ -47,6 +47,13 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
+def sparse_index(table: str, column: str) -> sa.Index:
+    """The index of a reference most rows leave empty, holding only the rows that have one: what a
+    lookup by value or a delete of the referenced row reads, and no entry to write for the others."""
+    where = sa.text(f"{column} IS NOT NULL")
+    return sa.Index(f"ix_{table}_{column}", column, postgresql_where=where, sqlite_where=where)
+
+
 def schema_filter(dialect_name: str):
     """Alembic `include_object`: skip what is declared for another database (e.g. PostgreSQL-only
     trigram indexes when comparing an SQLite schema)."""

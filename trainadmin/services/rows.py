@@ -88,3 +88,12 @@ def insert_rows_with_ids(table: sa.Table, rows: list[dict]) -> list[int]:
     )
     insert_rows(table, [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)])
     return ids
+
+
+def insert_ignoring_duplicates(model, index_elements: list[str]):
+    """INSERT … ON CONFLICT DO NOTHING on the unique columns, on PostgreSQL and SQLite."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model).on_conflict_do_nothing(index_elements=index_elements)

@@ -13,9 +13,10 @@ from ...extensions import db
 from ...ids import parse_id
 from ...models import EmailSchedule, TrainingSession
 from ...services.errors import DomainError, ValidationFailed
-from ...services.notifications import copy_rules, field_key, session_rules, update_rules
+from ...services.notifications import copy_rules, field_key, own_rules, session_rules, update_rules
 from ...services.notifications import schedule as schedule_service
 from ...services.sessions import set_calendar_invitations
+from ...transaction import unit_of_work
 from .emails_table import RULE_FIELDS, emails_context
 from .part import SessionTab, route
 
@@ -47,6 +48,11 @@ class EmailsTab(SessionTab):
     label = _l("E-mails")
 
     def context(self, session: TrainingSession, posted=None, errors=None) -> dict:
+        if session.emails_follow_defaults and request.method == "GET":
+            # The tab names each rule by its id: a session following the defaults gets its own
+            # copy of them when it is first shown, kept for the form that follows.
+            with unit_of_work():
+                own_rules(session)
         context = emails_context(session, posted, errors)
         context["emails_back_url"] = self.url(".details_view", id=session.id, tab="emails")
         return context

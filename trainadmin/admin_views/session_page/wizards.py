@@ -53,7 +53,8 @@ def search_sessions(term: str | None):
     query = sa.select(TrainingSession.id, TrainingSession.code, TrainingSession.label)
     if term:
         pattern = "%" + term.replace("\\", "").replace("%", "").replace("_", "") + "%"
-        query = query.where(sa.or_(TrainingSession.code.ilike(pattern), TrainingSession.label.ilike(pattern)))
+        label = TrainingSession.label_search.like(sa.func.lower(pattern))  # (as the list: its trigram index)
+        query = query.where(sa.or_(TrainingSession.code.ilike(pattern), label))
     return db.session.execute(query.order_by(TrainingSession.code.desc()).limit(SEARCH_LIMIT)).all()
 
 

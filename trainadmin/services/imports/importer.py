@@ -32,6 +32,7 @@ from ...models import (
     ImportRejection,
     ImportRun,
     Partner,
+    Publication,
     TrainingSession,
     WorkflowStatus,
 )
@@ -146,7 +147,8 @@ class Importer:
         try:
             with db.session.begin_nested():
                 ids = self.creator.write(accepted, self.run.id)
-                copy_default_rules(ids)  # their e-mail rules, in one insert for the batch
+                if self.partner.publication == Publication.PUBLISHED:
+                    copy_default_rules(ids)  # their e-mail rules (drafts follow the defaults)
         except sa.exc.DBAPIError:
             # A row the checks let through and the database refuses: each session of the batch
             # then goes through the services alone, so that only the faulty one is rejected.

@@ -52,6 +52,7 @@ def write_sessions(partner, sessions: list, run_id: int) -> list[int]:
                 "duration_days": derived.days,
                 "duration_hours": derived.hours,
                 "sequence_count": len(new.sequences),
+                "emails_follow_defaults": True,  # rules of its own when it needs them
             }
         )
     columns = set().union(*rows)  # every row with every column (those a feed leaves out: NULL)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from .calendar import cancel, invite, invite_all, process_slot_changes, refresh_invitations, sync_session
 from .compose import Draft, messages_for_event, messages_for_schedule
+from .default_rules import ensure_templates, own_rules
 from .delivery import dispatch_tick, send_messages
 from .events import on_enrolment, on_enrolment_cancelled, on_sequence_cancelled, on_session_cancelled
 from .mail_message import message_id
@@ -41,7 +42,6 @@ from .rules import (
     check_email_template,
     copy_default_rules,
     copy_rules,
-    ensure_templates,
     field_key,
     save_email_template,
     session_rules,
@@ -82,6 +82,7 @@ __all__ = [
     "dispatch_tick",
     "due_time",
     "ensure_templates",
+    "own_rules",
     "event_key",
     "field_key",
     "grace",

@@ -28,6 +28,7 @@ from ...models import (
     WorkflowStatus,
 )
 from . import calendar, compose, outbox
+from .default_rules import own_rules
 from .outcomes import INFRASTRUCTURE_ERRORS
 from .rule_texts import rule_text
 from .sending import describe
@@ -98,6 +99,7 @@ def _sends(session: TrainingSession) -> bool:
 
 
 def _event_rules(session: TrainingSession, anchor: EmailAnchor) -> list[EmailRule]:
+    own_rules(session)
     return list(
         db.session.scalars(
             sa.select(EmailRule)

@@ -1,7 +1,8 @@
 """The global defaults (« Modèles d'e-mails ») and each session's own rules, and their checks.
 
 Each session gets its own rules made from the templates (`copy_rules`), duplicated with the session;
-a later change to a template does not touch the sessions that already have their rules. A rule made
+a later change to a template does not touch the sessions that already have their rules. An import's
+drafts follow the templates until they need rules of their own (`default_rules.py`). A rule made
 from a template reads the template's subject and body until they change (`rule_texts.py`: no copy
 of the text per session). The templates' attachments are sent with every session's e-mail of their
 kind, after the rule's own. The default templates' settings and texts are in `defaults.py`.
@@ -12,7 +13,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...ids import parse_id
@@ -27,56 +27,25 @@ from ...models import (
 from .. import documents, history
 from ..errors import ValidationFailed
 from ..history import snapshots
-from .defaults import DEFAULT_TEMPLATES, default_templates, kind_position
+from ..rows import insert_ignoring_duplicates
+from .default_rules import (
+    RULE_FIELDS,
+    own_rules,
+    take_defaults,
+    take_defaults_before_change,
+    templates_by_kind,
+)
+from .defaults import kind_position
 from .recipients import RECIPIENT_KINDS, recipient_kinds, split_addresses
 from .render import check_template
 from .rule_texts import RuleText, keep_session_texts, rule_text, rule_texts, text_changes
-from .schedule import insert_ignoring_duplicates, refresh_schedule
+from .schedule import refresh_schedule
 
 MAX_ADDRESSES = 50
 MAX_DELAY = 365
 
-#: Fields a session's rule takes from its template; its subject and body stay NULL: the template's.
-RULE_FIELDS = ("kind", "enabled", "anchor", "delay_days", "send_time", "recipients")
 #: Fields a duplicated session's rule takes from the source's (a NULL text: the template's, as there).
 COPIED_FIELDS = (*RULE_FIELDS, "extra_recipients", "bcc", "subject", "body")
-
-
-# --- Templates ---------------------------------------------------------------------------------
-
-
-def ensure_templates() -> int:
-    """Create the missing default templates (never changes an existing one); returns how many."""
-    existing = set(db.session.scalars(sa.select(EmailTemplate.kind)))
-    missing = [
-        {"enabled": True, "send_time": None, **values}
-        for values in default_templates()
-        if values["kind"] not in existing
-    ]
-    if not missing:
-        return 0
-    try:
-        with db.session.begin_nested():
-            db.session.execute(sa.insert(EmailTemplate), missing)
-    except IntegrityError:  # another process created some meanwhile: add the others one by one
-        created = 0
-        for values in missing:
-            try:
-                with db.session.begin_nested():
-                    db.session.execute(sa.insert(EmailTemplate), [values])
-            except IntegrityError:
-                continue
-            created += 1
-        return created
-    return len(missing)
-
-
-def templates_by_kind() -> dict[EmailKind, EmailTemplate]:
-    templates = {template.kind: template for template in db.session.scalars(sa.select(EmailTemplate))}
-    if len(templates) < len(DEFAULT_TEMPLATES):
-        ensure_templates()
-        templates = {template.kind: template for template in db.session.scalars(sa.select(EmailTemplate))}
-    return templates
 
 
 # --- Checks ------------------------------------------------------------------------------------
@@ -150,10 +119,21 @@ def check_email_template(template: EmailTemplate) -> None:
     template.recipients = check_recipient_kinds(template.recipients, {})
 
 
+def _changes_rules(template: EmailTemplate) -> bool:
+    """Whether saving `template` changes what a session made from it now would get."""
+    state = sa.inspect(template)
+    return state.persistent and any(
+        state.attrs[field].history.has_changes() for field in (*RULE_FIELDS, "subject", "body")
+    )
+
+
 def save_email_template(template: EmailTemplate) -> None:
-    """A global template changed in « Modèles d'e-mails », before it is saved: checked, and the
-    sessions whose rules still read its former text keep it."""
+    """A global template changed in « Modèles d'e-mails », before it is saved: checked; the
+    sessions following the defaults take their copy of them first, and the sessions whose rules
+    still read its former text keep it."""
     check_email_template(template)
+    if _changes_rules(template):
+        take_defaults_before_change()
     keep_session_texts(template)
     db.session.flush()
 
@@ -162,6 +142,7 @@ def save_email_template(template: EmailTemplate) -> None:
 
 
 def session_rules(session: TrainingSession) -> list[EmailRule]:
+    own_rules(session)
     rules = db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == session.id)).all()
     return sorted(rules, key=lambda rule: kind_position(rule.kind))
 
@@ -207,28 +188,20 @@ def _copy_attachments(session: TrainingSession, source_rules: dict[int, EmailKin
 
 
 def copy_default_rules(session_ids: list[int], now=None) -> None:
-    """Many sessions just created (a partner import's batch), none with rules yet: the default rules
-    in one INSERT … SELECT from the templates (no row goes through Python, no text is copied), and
-    the e-mails of the published ones planned; a draft's are planned when it is published."""
+    """Many sessions just created (a partner import's batch), none with rules yet, all following
+    the defaults: the published ones take their rules (one INSERT … SELECT) and their e-mails are
+    planned; the drafts keep following the defaults until they need rules of their own."""
     if not session_ids:
         return
-    ensure_templates()
-    columns = ["session_id", *RULE_FIELDS]
-    db.session.execute(
-        sa.insert(EmailRule).from_select(
-            columns,
-            sa.select(TrainingSession.id, *(getattr(EmailTemplate, field) for field in RULE_FIELDS))
-            .join(EmailTemplate, sa.true())
-            .where(TrainingSession.id.in_(session_ids))
-            .order_by(TrainingSession.id, EmailTemplate.id),
-        )
-    )
-    published = db.session.scalars(
+    sessions = TrainingSession.__table__
+    published = sa.and_(sessions.c.id.in_(session_ids), sessions.c.publication == Publication.PUBLISHED)
+    if not take_defaults(published):
+        return
+    for session in db.session.scalars(
         sa.select(TrainingSession).where(
             TrainingSession.id.in_(session_ids), TrainingSession.publication == Publication.PUBLISHED
         )
-    )
-    for session in published:
+    ):
         refresh_schedule(session, now)
 
 

@@ -40,6 +40,8 @@ from ...models import (
 from .. import history
 from ..errors import DomainError
 from ..history import snapshots
+from ..rows import insert_ignoring_duplicates
+from .default_rules import own_rules
 from .outbox import cancel_pending
 from .wake import wake_after_commit
 
@@ -146,6 +148,8 @@ def refresh_schedule(session: TrainingSession, now: datetime | None = None) -> N
     changed rows' update, one insert."""
     if session.id is None:
         return
+    if session.emails_follow_defaults and session_is_sending(session):
+        own_rules(session)  # published: its e-mails are planned from its own rules
     now = now or utcnow()
     zone = local_zone()
     pairs = db.session.execute(
@@ -218,15 +222,6 @@ def _state(row) -> ScheduleState:
 
 def _due(row) -> datetime | None:
     return row["due_at"] if isinstance(row, dict) else row.due_at
-
-
-def insert_ignoring_duplicates(model, index_elements: list[str]):
-    """INSERT … ON CONFLICT DO NOTHING on the unique columns, on PostgreSQL and SQLite."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def refresh_schedules(sessions: list[TrainingSession], now: datetime | None = None) -> None:
