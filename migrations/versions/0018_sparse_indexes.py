@@ -1,9 +1,9 @@
-"""sparse references indexed where they are set; the session label's second trigram index dropped
+"""sparse references indexed where they are set
 
 A session's certification, dispositif, evaluation, source session and author, a slot's co-trainer
 and organisation, a sequence's surveys are mostly empty: their indexes now hold only the rows that
 have one (what a lookup by value or a delete of the referenced row reads), so a new row without one
-costs no index entry. The label's trigram index on `label` is dropped: searches read `label_search`.
+costs no index entry.
 
 Revision ID: 0018
 Revises: 0017
@@ -35,16 +35,9 @@ def upgrade():
             op.drop_index(name, table_name=table)
             where = sa.text(f'{column} IS NOT NULL')
             op.create_index(name, table, [column], postgresql_where=where, sqlite_where=where)
-    if op.get_bind().dialect.name == 'postgresql':
-        op.drop_index('ix_training_session_label_trgm', table_name='training_session')
 
 
 def downgrade():
-    if op.get_bind().dialect.name == 'postgresql':
-        op.create_index(
-            'ix_training_session_label_trgm', 'training_session', ['label'],
-            postgresql_using='gin', postgresql_ops={'label': 'gin_trgm_ops'},
-        )
     for table, columns in SPARSE.items():
         for column in columns:
             name = f'ix_{table}_{column}'

@@ -166,7 +166,13 @@ class TrainingSession(db.Model):
             )
         ),
         # Text search (ILIKE '%…%') on PostgreSQL: trigram indexes, one per searched column (the
-        # label through its lower-case copy).
+        # label through its lower-case copy; the label's own serves any other ILIKE on it).
+        sa.Index(
+            "ix_training_session_label_trgm",
+            "label",
+            postgresql_using="gin",
+            postgresql_ops={"label": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         sa.Index(
             "ix_training_session_label_search_trgm",
             "label_search",

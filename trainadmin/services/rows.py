@@ -2,7 +2,7 @@
 one executemany.
 
 psycopg sends an INSERT without RETURNING given many rows as one prepared statement per row: for a
-batch of 200 imported sessions, some 3,600 of them. COPY sends the rows as one stream, in the same
+batch of 500 imported sessions, some 9,000 of them. COPY sends the rows as one stream, in the same
 transaction (and savepoint) as the rest of the flush. The values go through the columns' own bind
 processors (enums, JSON, UTC times) and the columns' Python defaults fill what a row leaves out, as
 an INSERT through SQLAlchemy would.
