@@ -43,6 +43,8 @@ ENV_KEYS = (
     "TRAINADMIN_LOG_FORMAT",
     "TRAINADMIN_LOGIN_LIMIT_ACCOUNT",
     "TRAINADMIN_LOGIN_LIMIT_ADDRESS",
+    "TRAINADMIN_LINK_LIMIT",
+    "TRAINADMIN_LINK_FAILURE_LIMIT",
     "TRAINADMIN_IDLE_MINUTES",
     "TRAINADMIN_HTTPS",
     "TRAINADMIN_TRUSTED_PROXIES",
@@ -128,6 +130,8 @@ def default_config(instance_path: Path) -> dict:
         "PASSWORD_HASH_METHOD": "scrypt",
         "TRAINADMIN_LOGIN_LIMIT_ACCOUNT": "5/minute;30/hour",
         "TRAINADMIN_LOGIN_LIMIT_ADDRESS": "60/hour",
+        "TRAINADMIN_LINK_LIMIT": "60/minute;600/hour",
+        "TRAINADMIN_LINK_FAILURE_LIMIT": "20/hour",
         "TRAINADMIN_IDLE_MINUTES": 60,
         "TRAINADMIN_HTTPS": False,
         "TRAINADMIN_TRUSTED_PROXIES": 0,
@@ -234,7 +238,12 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= highest:
             raise ConfigError(f"{key} must be a whole number from 1 to {highest}, got {value!r}")
 
-    for key in ("TRAINADMIN_LOGIN_LIMIT_ACCOUNT", "TRAINADMIN_LOGIN_LIMIT_ADDRESS"):
+    for key in (
+        "TRAINADMIN_LOGIN_LIMIT_ACCOUNT",
+        "TRAINADMIN_LOGIN_LIMIT_ADDRESS",
+        "TRAINADMIN_LINK_LIMIT",
+        "TRAINADMIN_LINK_FAILURE_LIMIT",
+    ):
         try:
             if not parse_many(str(config.get(key) or "")):
                 raise ValueError

@@ -46,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from . import errors, form_tokens, i18n, logs, security, transaction
     from .auth import auth_bp, load_user
+    from .links import links_bp
     from .services import documents
 
     db.init_app(app)
@@ -72,6 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     transaction.init_app(app)
     documents.install()
     app.register_blueprint(auth_bp)
+    app.register_blueprint(links_bp)
     security.init_app(app)
     form_tokens.init_app(app)  # after the login and idle checks: a claim needs the user
     from .api import api_bp

@@ -72,6 +72,31 @@ def configure(log_format: str) -> None:
         logger.setLevel(logging.INFO)
 
 
+#: A link's token in a path (`/l/<token>…`): never written to a log.
+_LINK_TOKEN = re.compile(r"^/l/[^/]+")
+
+
+def redacted_path(path: str) -> str:
+    """The path as logs write it: a link's token replaced by `…`."""
+    return _LINK_TOKEN.sub("/l/…", path)
+
+
+class RedactLinkTokens(logging.Filter):
+    """For the loggers that write a request's path themselves: the development server's access log
+    (werkzeug: `GET /l/<token> HTTP/1.1`) and Flask's « Exception on /l/<token> [GET] »."""
+
+    _IN_LINE = re.compile(r"(\s/l/)[^/\s?\]]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "/l/" in record.msg:
+            record.msg = self._IN_LINE.sub(r"\1…", record.msg)
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(
+                self._IN_LINE.sub(r"\1…", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
 def _request_id() -> str:
     incoming = request.headers.get("X-Request-ID", "")
     return incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
@@ -90,6 +115,9 @@ def _user() -> str | None:
 
 def init_app(app: Flask) -> None:
     configure(app.config["TRAINADMIN_LOG_FORMAT"])
+    for logger in (logging.getLogger("werkzeug"), app.logger):
+        if not any(isinstance(f, RedactLinkTokens) for f in logger.filters):
+            logger.addFilter(RedactLinkTokens())
 
     @app.before_request
     def _start():
@@ -101,7 +129,7 @@ def init_app(app: Flask) -> None:
         started = g.get("request_started")
         fields = {
             "method": request.method,
-            "path": request.path,
+            "path": redacted_path(request.path),
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
             "user": _user(),
@@ -111,7 +139,7 @@ def init_app(app: Flask) -> None:
             fields["session_code"] = g.session_code
         if g.get("request_id"):
             response.headers["X-Request-ID"] = g.request_id
-        request_log.info("%s %s %s", request.method, request.path, response.status_code, extra=fields)
+        request_log.info("%s %s %s", request.method, fields["path"], response.status_code, extra=fields)
         return response
 
 

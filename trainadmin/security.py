@@ -69,6 +69,28 @@ def limit_login(limiter: Limiter, view):
     return limiter.limit(account_limit, key_func=login_browser_key, scope="login-browser", **known)(view)
 
 
+def link_limit() -> str:
+    return current_app.config["TRAINADMIN_LINK_LIMIT"]
+
+
+def link_failure_limit() -> str:
+    return current_app.config["TRAINADMIN_LINK_FAILURE_LIMIT"]
+
+
+def _link_refused(response) -> bool:
+    return response.status_code in (400, 404, 410)
+
+
+def limit_links(limiter: Limiter, view):
+    """Every request on a link's pages counts against the address's limit; refused links (unknown,
+    expired, used, replaced) against a stricter one, shared by all the link pages: an address
+    guessing tokens is stopped after a few dozen tries."""
+    view = limiter.limit(link_limit, key_func=login_address_key, scope="links")(view)
+    return limiter.limit(
+        link_failure_limit, key_func=login_address_key, scope="links-refused", deduct_when=_link_refused
+    )(view)
+
+
 def trust_proxies(app: Flask) -> None:
     """With N trusted proxies in front, the client address (and scheme) is the N-th hop from the end
     of X-Forwarded-For (X-Forwarded-Proto), as the nearest proxy appended it; with none, these headers
@@ -167,12 +189,18 @@ def init_app(app: Flask) -> None:
     limiter = Limiter(key_func=get_remote_address, key_prefix="trainadmin-limits", app=app)
     app.extensions["trainadmin_limiter"] = limiter
     app.view_functions["auth.login"] = limit_login(limiter, app.view_functions["auth.login"])
-    check_only_limited_endpoints(app, limiter, {"auth.login"})
+    link_endpoints = {endpoint for endpoint in app.view_functions if endpoint.startswith("links.")}
+    for endpoint in link_endpoints:
+        app.view_functions[endpoint] = limit_links(limiter, app.view_functions[endpoint])
+    check_only_limited_endpoints(app, limiter, {"auth.login", *link_endpoints})
 
     @app.errorhandler(429)
     def too_many_attempts(exc):
         from .auth import LoginForm
 
+        if request.blueprint == "links":
+            message = gettext("Too many requests from your connection. Wait a few minutes, then try again.")
+            return render_template("links/refused.html", message=message, refusal="limited"), 429
         message = gettext("Too many login attempts. Wait a few minutes before trying again.")
         if request.endpoint == "auth.login":
             return render_template("auth/login.html", form=LoginForm(), error=message, next=None), 429

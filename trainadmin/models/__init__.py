@@ -3,6 +3,7 @@
 from .costs import Cost, CostSplit, Financing, FinancingStatus
 from .documents import Document
 from .form_tokens import FormToken
+from .links import AccessLink, LinkPurpose
 from .notifications import (
     CalendarInvitation,
     EmailAnchor,
@@ -68,6 +69,7 @@ from .types import utcnow
 from .users import Role, User
 
 __all__ = [
+    "AccessLink",
     "Attendance",
     "CalendarInvitation",
     "Certification",
@@ -89,6 +91,7 @@ __all__ = [
     "FeedSource",
     "Financing",
     "FormToken",
+    "LinkPurpose",
     "FinancingStatus",
     "HalfDay",
     "ImportedSession",

@@ -32,6 +32,15 @@ class OrganisationSettings(db.Model):
     logo_content_type: Mapped[str | None] = mapped_column(sa.String(20))
     logo_name: Mapped[str | None] = mapped_column(sa.String(255))
     logo_size: Mapped[int | None]
+    # Links sent to people without an account (« Paramètres › Organisation », « Liens »).
+    #: A manager who has not answered gets a reminder after this many days (0: none).
+    manager_reminder_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    #: A manager's link works this many days.
+    manager_link_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    #: A participant who has not answered a survey gets a reminder after this many days (0: none).
+    survey_reminder_days: Mapped[int] = mapped_column(default=5, server_default="5")
+    #: A signature is taken this many minutes before a half-day begins and after it ends.
+    signin_tolerance_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
@@ -39,6 +48,11 @@ class OrganisationSettings(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint(f"id = {SINGLETON_ID}", name="singleton"),
+        sa.CheckConstraint(
+            "manager_reminder_days BETWEEN 0 AND 60 AND manager_link_days BETWEEN 1 AND 90"
+            " AND survey_reminder_days BETWEEN 0 AND 60 AND signin_tolerance_minutes BETWEEN 0 AND 240",
+            name="link_delays",
+        ),
         sa.CheckConstraint(
             "(logo IS NULL) = (logo_content_type IS NULL)"
             " AND (logo IS NULL) = (logo_name IS NULL) AND (logo IS NULL) = (logo_size IS NULL)",

@@ -1,0 +1,15 @@
+"""Links for the people who never log in: tokens bound to a purpose, a person and an object."""
+
+from .tokens import MESSAGES, LinkRefused, Refusal, find, issue, live_links, revoke_links, token_hash, use
+
+__all__ = [
+    "MESSAGES",
+    "LinkRefused",
+    "Refusal",
+    "find",
+    "issue",
+    "live_links",
+    "revoke_links",
+    "token_hash",
+    "use",
+]
