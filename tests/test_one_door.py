@@ -338,6 +338,14 @@ RECIPES: dict[str, Recipe] = {
     "demandes.refuse_view": lambda c, w: post_form(
         c, f"/admin/demandes/refuse/?id={w['pending'].id}", {"comment": "Pas cette année"}
     ),
+    "demandes.manager_link_view": lambda c, w: post_form(
+        c, f"/admin/demandes/manager-link/?id={w['pending'].id}", {}
+    ),
+    "demandes_todo.manager_link_view": lambda c, w: post_form(
+        c, f"/admin/demandes_todo/manager-link/?id={w['pending'].id}", {}
+    ),
+    "links.page": lambda c, w: post_form(c, f"/l/{manager_token(w)}", {}),
+    "links.subpage": lambda c, w: post_form(c, f"/l/{manager_token(w)}/accept", {"comment": "D'accord"}),
     "demandes.cancel_view": lambda c, w: post_form(
         c,
         f"/admin/demandes/cancel/?id={w['enrolled'].id}",
@@ -387,6 +395,15 @@ READ_ONLY_VIEWS = ("slots", "outbox", "imports", "demandes", "demandes_todo")
 GENERIC = ("create_view", "edit_view", "delete_view", "ajax_update")
 #: Endpoints that write no session data.
 OUTSIDE_THE_SESSIONS = ("auth.login", "auth.logout", "auth.set_locale")
+
+
+def manager_token(world) -> str:
+    """A manager's link to the pending demande (what the « Demande au manager » e-mail carries)."""
+    from trainadmin.models import LinkPurpose
+    from trainadmin.services import links
+
+    pending = world["pending"]
+    return links.issue(LinkPurpose.MANAGER_DECISION, "chef@example.com", request_id=pending.id)[1]
 
 
 def post_endpoints(app) -> set[str]:

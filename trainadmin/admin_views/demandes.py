@@ -15,8 +15,10 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..ids import parse_id
 from ..models import Collaborator, RequestStatus, SessionType, TrainingRequest, TrainingSession
+from ..models.types import utcnow
 from ..services.documents import document_types, documents_of
 from ..services.errors import DomainError
+from ..services.history import actor_label
 from ..services.participants import (
     CANCEL_REASONS,
     OPEN,
@@ -27,6 +29,7 @@ from ..services.participants import (
     refuse,
     validate,
 )
+from ..services.participants.manager_links import manager_link_state, resend_to_manager
 from ..transaction import commits
 from .base import STAFF, SecureModelView
 from .downloads import pdf_download
@@ -47,6 +50,9 @@ DEMANDE_LABELS = {
     "waitlist_position": _l("Position on the waiting list"),
     "created_at": _l("Requested on"),
 }
+
+
+PENDING_MANAGER = RequestStatus.PENDING_MANAGER
 
 
 def may_download_convocation(demande: TrainingRequest) -> bool:
@@ -80,7 +86,7 @@ class DemandeView(SecureModelView):
     allow_create = False
     allow_edit = False
     allow_delete = False
-    extra_write_views = frozenset({"validate_view", "refuse_view", "cancel_view"})
+    extra_write_views = frozenset({"validate_view", "refuse_view", "cancel_view", "manager_link_view"})
     details_template = "admin/demandes/page.html"
     column_list = ("collaborator", "session", "status", "expected_action", "waitlist_position", "created_at")
     column_labels = DEMANDE_LABELS
@@ -163,8 +169,11 @@ class DemandeView(SecureModelView):
             may_refuse=demande.status in (*PENDING, RequestStatus.WAITLISTED),
             may_cancel=demande.status in OPEN,
             may_convocation=may_download_convocation(demande),
+            manager_link=manager_link_state(demande) if demande.status == PENDING_MANAGER else None,
+            now=utcnow(),
             cancel_reasons=CANCEL_REASONS,
             steps=sorted(demande.steps, key=lambda step: (step.at, step.id), reverse=True),
+            actor_label=actor_label,
             status_label=lambda value: enum_label(RequestStatus(value)) if value else "—",
             return_url=self.get_url(".index_view"),
             **documents,
@@ -200,6 +209,12 @@ class DemandeView(SecureModelView):
         return self._workflow_step(
             lambda demande: refuse(demande, request.form.get("comment")), gettext("Request refused.")
         )
+
+    @expose("/manager-link/", methods=("POST",))
+    @commits(refused="_refused")
+    def manager_link_view(self):
+        """« Renvoyer le lien au manager »: a new link by e-mail; the previous one stops working."""
+        return self._workflow_step(resend_to_manager, gettext("A new link was sent to the manager."))
 
     @expose("/cancel/", methods=("GET", "POST"))
     @commits(refused="_cancel_refused")

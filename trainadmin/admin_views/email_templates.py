@@ -27,6 +27,8 @@ RECIPIENT_LABELS = {
     "trainers": _l("Trainers of the sequence"),
     "organisation": _l("Training organisation"),
     "location": _l("Location contact and host"),
+    "manager": _l("Collaborator's manager"),
+    "training": _l("Training department"),
 }
 
 TEMPLATE_LABELS = {
@@ -95,9 +97,24 @@ COMMENT_HELP = {
 DELAY_HELP = _l("Days from the start (or the end) of each sequence: −7 is 7 days before.")
 
 
+REQUEST_HELP = (
+    ("demande.collaborator", _l("first and last name of the collaborator who asks")),
+    ("demande.collaborator_email", _l("the collaborator's e-mail address")),
+    ("demande.manager_email", _l("the manager's e-mail address")),
+    ("demande.place", _l("the places of the session")),
+    ("demande.cost_per_trainee", _l("cost per trainee (450,00 €), empty without costs")),
+    ("demande.decision_url", _l("the manager's personal link to accept or refuse")),
+    ("demande.link_expires_on", _l("last day the link works")),
+    ("demande.decision", _l("the manager's decision (acceptée / refusée)")),
+    ("demande.comment", _l("the manager's comment")),
+)
+
+
 def variable_help(kind: EmailKind, anchor: EmailAnchor) -> list[tuple[str, str]]:
     """The variables a template of this kind may use, with what they hold."""
     rows = [(name, str(text)) for name, text in COMMON_HELP]
+    if anchor == EmailAnchor.REQUEST:
+        rows += [(name, str(text)) for name, text in REQUEST_HELP]
     if anchor in SEQUENCE_ANCHORS:
         rows += [(name, str(text)) for name, text in SEQUENCE_HELP]
     rows += [(f"comments.{name}", str(COMMENT_HELP[name])) for name in COMMENTS_BY_KIND.get(kind, ())]

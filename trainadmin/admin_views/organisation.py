@@ -14,6 +14,7 @@ from flask_login import current_user
 from ..services.errors import DomainError, ValidationFailed
 from ..services.organisation import (
     ADDRESS_MAX_LINES,
+    DELAY_FIELDS,
     FIELDS,
     current_settings,
     logo_image,
@@ -32,7 +33,13 @@ LABELS = {
     "signatory_name": _l("Signatory's name"),
     "signatory_title": _l("Signatory's title"),
     "logo": _l("Logo"),
+    "manager_reminder_days": _l("Remind the manager after (days; 0: never)"),
+    "manager_link_days": _l("A manager's link works for (days)"),
+    "survey_reminder_days": _l("Remind a participant who has not answered a survey after (days; 0: never)"),
+    "signin_tolerance_minutes": _l("Signing is open before and after each half-day for (minutes)"),
 }
+#: Every field of the form: the texts, then the links' delays.
+FORM_FIELDS = (*FIELDS, *DELAY_FIELDS)
 
 
 class OrganisationView(SecureView):
@@ -45,6 +52,7 @@ class OrganisationView(SecureView):
         return self.render(
             "admin/organisation.html",
             fields=FIELDS,
+            delay_fields=DELAY_FIELDS,
             labels=LABELS,
             values=values,
             errors=errors,
@@ -59,11 +67,15 @@ class OrganisationView(SecureView):
     def index(self):
         settings = current_settings()
         values = {field: (getattr(settings, field) or "") if settings else "" for field in FIELDS}
+        defaults = {"manager_reminder_days": 3, "manager_link_days": 14, "survey_reminder_days": 5}
+        for field in DELAY_FIELDS:
+            value = getattr(settings, field) if settings else defaults.get(field, 30)
+            values[field] = str(value)
         return self._page(values, {})
 
     def _refused(self, exc: DomainError):
         errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "name": exc.message}
-        values = {field: request.form.get(field, "") for field in FIELDS}
+        values = {field: request.form.get(field, "") for field in FORM_FIELDS}
         return self._page(values, errors, remove_logo=bool(request.form.get("remove_logo")))
 
     @expose("/", methods=("POST",))
@@ -72,7 +84,7 @@ class OrganisationView(SecureView):
         logo = request.files.get("logo")
         try:
             update_organisation(
-                {field: request.form.get(field, "") for field in FIELDS},
+                {field: request.form[field] for field in FORM_FIELDS if field in request.form},
                 logo=logo,
                 remove_logo=bool(request.form.get("remove_logo")),
                 user=current_user,

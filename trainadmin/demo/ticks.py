@@ -1,5 +1,5 @@
-"""Without Redis (the demo), a thread of the web process runs the e-mail dispatcher every minute, as
-`rq cron` does in production."""
+"""Without Redis (the demo), a thread of the web process runs the e-mail dispatcher and the managers'
+reminders every minute, as `rq cron` does in production (the reminders hourly there)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import Flask
 
 from ..extensions import db
 from ..services.notifications import delivery
+from ..services.participants.manager_links import remind_managers
 from ..transaction import commit
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,8 @@ def run_periodic_ticks(app: Flask, stop: threading.Event, interval: float = TICK
     while not stop.wait(interval):
         with app.app_context():
             try:
+                remind_managers()
+                commit()
                 delivery.dispatch_tick(commit)
             except Exception:
                 log.exception("notifications: periodic tick failed")

@@ -24,6 +24,9 @@ class EmailKind(enum.StrEnum):
     HOT_SURVEY = "hot_survey"
     COLD_SURVEY = "cold_survey"
     CANCELLATION = "cancellation"
+    MANAGER_REQUEST = "manager_request"
+    MANAGER_REMINDER = "manager_reminder"
+    MANAGER_DECISION = "manager_decision"
 
 
 class EmailAnchor(enum.StrEnum):
@@ -31,6 +34,8 @@ class EmailAnchor(enum.StrEnum):
     SEQUENCE_START = "sequence_start"
     SEQUENCE_END = "sequence_end"
     CANCELLATION = "cancellation"
+    #: A demande waiting for the collaborator's manager: the request, its reminder, the decision.
+    REQUEST = "request"
 
 
 class EmailTemplate(db.Model):

@@ -51,6 +51,10 @@ RULE_FIELDS = ("enabled", "delay_days", "extra_recipients", "bcc", "subject", "b
 ANCHOR_TEXTS = {
     EmailAnchor.ENROLMENT: _l("Sent to each participant at enrolment."),
     EmailAnchor.CANCELLATION: _l("Sent to each participant when the session is cancelled."),
+    EmailAnchor.REQUEST: _l(
+        "Sent for each request waiting for the collaborator's manager: the request with the manager's"
+        " link, its reminder, the decision to the training department (delays in « Paramètres »)."
+    ),
     EmailAnchor.SEQUENCE_START: _l("Days from the start of each sequence (−7 = 7 days before)."),
     EmailAnchor.SEQUENCE_END: _l("Days from the end of each sequence (60 = 60 days after)."),
 }

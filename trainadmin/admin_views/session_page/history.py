@@ -15,7 +15,7 @@ from ... import models
 from ...i18n import show_date, show_decimal
 from ...ids import parse_id
 from ...models import EmailKind, SessionHistory, TrainingSession
-from ...services.history import SYSTEM_ACTOR, session_history
+from ...services.history import actor_label, session_history
 from ..field_labels import FIELD_LABELS
 from ..labels import enum_label
 from .part import SessionTab
@@ -197,7 +197,7 @@ def history_rows(session_id: int, page: int) -> dict:
         "rows": [
             HistoryRow(
                 at=row.at,
-                actor=gettext("System") if row.actor == SYSTEM_ACTOR else row.actor,
+                actor=actor_label(row.actor),
                 action=str(ACTIONS.get(row.action, row.action)),
                 target=target_text(row.target),
                 changes=change_texts(row),

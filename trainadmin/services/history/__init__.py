@@ -6,7 +6,7 @@ after as a person reads it, and the reason given."""
 from __future__ import annotations
 
 from . import snapshots
-from .context import SYSTEM_ACTOR, acting_as, change_reason, current_actor, current_reason
+from .context import SYSTEM_ACTOR, acting_as, actor_label, change_reason, current_actor, current_reason
 from .record import (
     ADDED,
     CHANGED,
@@ -29,6 +29,7 @@ __all__ = [
     "IMPORTED",
     "REMOVED",
     "SYSTEM_ACTOR",
+    "actor_label",
     "acting_as",
     "change",
     "change_reason",

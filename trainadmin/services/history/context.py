@@ -36,6 +36,18 @@ def acting_as(user_id: int | None, label: str) -> Iterator[None]:
         _actor.reset(token)
 
 
+def actor_label(actor: str | None) -> str:
+    """Who acted, as the history shows it: « Système », « <e-mail> via le lien » (a manager
+    deciding from their link), or the user's e-mail."""
+    from flask_babel import gettext
+
+    if actor == SYSTEM_ACTOR:
+        return gettext("System")
+    if actor and actor.startswith("link:"):
+        return gettext("%(email)s via the link", email=actor.removeprefix("link:"))
+    return actor or ""
+
+
 def current_reason() -> str | None:
     return _reason.get()
 

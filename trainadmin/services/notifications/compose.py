@@ -71,7 +71,11 @@ def attachment_ids(rule: EmailRule) -> list[int]:
 
 
 def _drafts(
-    rule: EmailRule, audience: Audience, sequence=None, only_request: TrainingRequest | None = None
+    rule: EmailRule,
+    audience: Audience,
+    sequence=None,
+    only_request: TrainingRequest | None = None,
+    demande: dict | None = None,
 ) -> list[Draft]:
     session = audience.session
     people = recipients(rule, audience, sequence, only_request=only_request)
@@ -114,6 +118,7 @@ def _drafts(
             recipient_email=person.email,
             recipient_name=person.name,
             with_addresses=person.sees_participant_addresses,
+            demande=demande,
         )
         try:
             draft.subject = one_line(render_template(subject_template, context, "subject"))[:250]
@@ -157,3 +162,11 @@ def messages_for_event(rule: EmailRule, request: TrainingRequest) -> list[Draft]
     ):
         return []
     return _drafts(rule, audience_for(session), None, only_request=request)
+
+
+def messages_for_demande(rule: EmailRule, request: TrainingRequest, demande: dict) -> list[Draft]:
+    """The drafts of a demande's e-mail to its collaborator's manager (or of the manager's decision
+    to the training department), with the demande's variables (its link among them)."""
+    if not rule.enabled or rule.anchor != EmailAnchor.REQUEST:
+        return []
+    return _drafts(rule, audience_for(rule.session), None, only_request=request, demande=demande)

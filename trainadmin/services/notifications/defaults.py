@@ -81,6 +81,27 @@ DEFAULT_TEMPLATES: tuple[dict, ...] = (
         "delay_days": 0,
         "recipients": "participants",
     },
+    {
+        "kind": EmailKind.MANAGER_REQUEST,
+        "name": "Demande au manager",
+        "anchor": EmailAnchor.REQUEST,
+        "delay_days": 0,
+        "recipients": "manager",
+    },
+    {
+        "kind": EmailKind.MANAGER_REMINDER,
+        "name": "Relance du manager",
+        "anchor": EmailAnchor.REQUEST,
+        "delay_days": 0,
+        "recipients": "manager",
+    },
+    {
+        "kind": EmailKind.MANAGER_DECISION,
+        "name": "Décision du manager",
+        "anchor": EmailAnchor.REQUEST,
+        "delay_days": 0,
+        "recipients": "training",
+    },
 )
 
 #: The order of the rules on the session's « E-mails » tab.

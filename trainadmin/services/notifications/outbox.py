@@ -46,6 +46,12 @@ def event_key(rule_id: int, request_id: int, email: str) -> str:
     return _key(f"rule:{rule_id}:req:{request_id}", email)
 
 
+def demande_key(key: str, email: str) -> str:
+    """The key of one e-mail about a demande's manager's link (`link:<id>` for the link it carries,
+    `decision:<id>` for the decision taken with it) to one recipient."""
+    return _key(f"demande:{key}", email)
+
+
 def calendar_key(uid: str, sequence_number: int) -> str:
     """The key of one version of one calendar invitation."""
     return f"cal:{uid}:v{sequence_number}"

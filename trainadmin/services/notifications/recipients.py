@@ -6,6 +6,8 @@ Recipient kinds (`EmailRule.recipients`, comma-separated):
 - ``trainers``: the trainers and co-trainers of the sequence's slots
 - ``organisation``: the session's organisme de formation, and the slots' own organismes
 - ``location``: the contact of each slot's lieu, and its responsable d'accueil when they have an e-mail
+- ``manager``: the manager of the demande's collaborator (the e-mails of a demande waiting for them)
+- ``training``: the training department (« Paramètres › Organisation », its e-mail address)
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import EmailRule, RequestStatus, Sequence, Slot, TrainingRequest, TrainingSession
 
-RECIPIENT_KINDS = ("participants", "trainers", "organisation", "location")
+RECIPIENT_KINDS = ("participants", "trainers", "organisation", "location", "manager", "training")
 #: Who may read the participants' e-mail addresses in `{{ participants }}`: those who run the training.
 SEES_PARTICIPANT_ADDRESSES = frozenset({"trainers", "organisation"})
 
@@ -148,6 +150,15 @@ def recipients(
                     location.contact_email, name=location.contact_name or location.name, kind="location"
                 )
             collector.add(slot.host_email, name=slot.host_name or "", kind="location")
+    if "manager" in kinds and only_request is not None:
+        manager = only_request.collaborator.manager_email
+        collector.add(manager, name=manager or "", request_id=only_request.id, kind="manager")
+    if "training" in kinds:
+        from ..organisation import current_settings
+
+        settings = current_settings()
+        if settings is not None:
+            collector.add(settings.training_email, name=settings.name, kind="training")
     for address in split_addresses(rule.extra_recipients):
         collector.add(address)
     return list(collector.found.values())

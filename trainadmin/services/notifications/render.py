@@ -82,6 +82,18 @@ def sample_context(kind: EmailKind, anchor: EmailAnchor) -> dict:
         "recipient": {"email": person["email"], "name": "Camille Martin"},
         "comments": {name: "Commentaire" for name in COMMENTS_BY_KIND.get(kind, ())},
     }
+    if anchor == EmailAnchor.REQUEST:
+        context["demande"] = {
+            "collaborator": "Camille Martin",
+            "collaborator_email": person["email"],
+            "manager_email": "dominique.leroy@example.com",
+            "place": sequence["place"],
+            "cost_per_trainee": "450,00 €",
+            "decision_url": "https://formation.example.com/l/" + "x" * 32,
+            "link_expires_on": short_date(day),
+            "decision": "acceptée",
+            "comment": "Commentaire",
+        }
     if anchor in SEQUENCE_ANCHORS:
         context["sequence"] = sequence
         context["slots"] = [

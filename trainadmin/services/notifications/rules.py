@@ -147,6 +147,25 @@ def session_rules(session: TrainingSession) -> list[EmailRule]:
     return sorted(rules, key=lambda rule: kind_position(rule.kind))
 
 
+def session_rule(session: TrainingSession, kind: EmailKind) -> EmailRule | None:
+    """The session's rule of `kind`; a session made before that kind of e-mail existed takes it
+    from its template then (none when the template is missing)."""
+    own_rules(session)
+    query = sa.select(EmailRule).where(EmailRule.session_id == session.id, EmailRule.kind == kind)
+    rule = db.session.scalars(query).first()
+    if rule is None:
+        template = templates_by_kind().get(kind)
+        if template is None:
+            return None
+        values = {field: getattr(template, field) for field in RULE_FIELDS}
+        db.session.execute(
+            insert_ignoring_duplicates(EmailRule, ["session_id", "kind"]),
+            [{**values, "session_id": session.id}],
+        )
+        rule = db.session.scalars(query).first()
+    return rule
+
+
 def copy_rules(session: TrainingSession, source: TrainingSession | None = None, now=None) -> None:
     """Give a session its own rules: a copy of the source session's when duplicating (« tous les
     paramétrages email sont repris »), of the global templates otherwise (or when the source has

@@ -24,6 +24,12 @@ have:
 - ``slots``: the sequence's slots, each with ``place``, ``room``, ``trainers``, ``co_trainer``,
   ``host`` (responsable d'accueil), ``dates``
 
+The e-mails of a demande waiting for the collaborator's manager (the request, its reminder, the
+decision told to the training department) also have ``demande``: ``collaborator`` (first and last
+name), ``collaborator_email``, ``manager_email``, ``place``, ``cost_per_trainee`` (« 450,00 € », empty
+when the session has no cost), ``decision_url`` (the manager's personal link), ``link_expires_on``,
+``decision`` (« acceptée » / « refusée ») and ``comment`` (the manager's).
+
 and ``comments`` holds the notification comments that belong to the kind of e-mail:
 ``convocation_comment`` (convocation, reminder), ``trainer_comment`` (dossier formateur),
 ``organisation_comment`` (organisme de formation: the session's and the slots'),
@@ -62,9 +68,24 @@ COMMON_VARIABLES = (
     "comments",
 )
 SEQUENCE_VARIABLES = ("sequence", "slots")
+REQUEST_VARIABLES = ("demande",)
+#: A demande's variables, all texts: what a template may read of them (rendered empty until given).
+DEMANDE_FIELDS = (
+    "collaborator",
+    "collaborator_email",
+    "manager_email",
+    "place",
+    "cost_per_trainee",
+    "decision_url",
+    "link_expires_on",
+    "decision",
+    "comment",
+)
 
 
 def variables_for(anchor: EmailAnchor) -> tuple[str, ...]:
+    if anchor == EmailAnchor.REQUEST:
+        return COMMON_VARIABLES + REQUEST_VARIABLES
     return COMMON_VARIABLES + (SEQUENCE_VARIABLES if anchor in SEQUENCE_ANCHORS else ())
 
 
@@ -219,6 +240,7 @@ def context_for(
     recipient_email: str = "",
     recipient_name: str = "",
     with_addresses: bool = False,
+    demande: dict | None = None,
 ) -> dict:
     """The variables of one message; `slots` are the sequence's (or the whole session's for the
     e-mails that are not sent per sequence), used for the comments. `with_addresses`: the message
@@ -233,6 +255,8 @@ def context_for(
         "recipient": {"email": recipient_email, "name": recipient_name},
         "comments": comment_vars(kind, session, slots),
     }
+    if anchor == EmailAnchor.REQUEST:
+        context["demande"] = {field: "" for field in DEMANDE_FIELDS} | (demande or {})
     if anchor in SEQUENCE_ANCHORS:
         context["sequence"] = sequence_vars(sequence, slots)
         context["slots"] = [slot_vars(slot) for slot in slots]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .settings import (
     ADDRESS_MAX_LINES,
+    DELAY_FIELDS,
     FIELDS,
     LOGO_MAX_BYTES,
     Sender,
@@ -19,6 +20,7 @@ from .settings import (
 
 __all__ = [
     "ADDRESS_MAX_LINES",
+    "DELAY_FIELDS",
     "FIELDS",
     "LOGO_MAX_BYTES",
     "Sender",

@@ -29,6 +29,13 @@ FIELDS = (
     "signatory_name",
     "signatory_title",
 )
+#: The delays of the links sent to people without an account: field → (lowest, highest).
+DELAY_FIELDS = {
+    "manager_reminder_days": (0, 60),
+    "manager_link_days": (1, 90),
+    "survey_reminder_days": (0, 60),
+    "signin_tolerance_minutes": (0, 240),
+}
 ADDRESS_MAX_LINES = 5
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 PHONE = re.compile(r"^\+?[0-9 .()/-]+$")
@@ -158,10 +165,19 @@ def update_organisation(
             image = check_image(logo, limit=logo_limit(), field="logo")
         except ValidationFailed as exc:
             errors.update(exc.errors)
+    delays: dict[str, int] = {}
+    for field, (lowest, highest) in DELAY_FIELDS.items():
+        if field not in values:
+            continue
+        text = (values[field] or "").strip()
+        if not text.isdigit() or not lowest <= int(text) <= highest:
+            errors[field] = gettext("Give a whole number from %(low)s to %(high)s.", low=lowest, high=highest)
+        else:
+            delays[field] = int(text)
     if errors:
         raise ValidationFailed(errors)
     row = _the_row()
-    for field, value in cleaned.items():
+    for field, value in (cleaned | delays).items():
         setattr(row, field, value)
     if image is not None:
         row.logo, row.logo_content_type = image.data, image.content_type

@@ -155,6 +155,10 @@ def enrol(
         _record(request, None)
         if request.status == RequestStatus.ENROLLED:
             events.on_enrolment(request)
+        elif request.status == RequestStatus.PENDING_MANAGER:
+            from .manager_links import ask_manager  # (it decides through this module's services)
+
+            ask_manager(request)  # the manager's link, by e-mail
     return made, refusals
 
 
