@@ -170,3 +170,29 @@ def test_the_links_table_is_empty_of_tokens_after_a_request(any_app, any_db):
     client = any_app.test_client()
     client.get("/l/" + "D" * 32)
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(AccessLink)) == 0
+
+
+def test_gunicorns_access_log_leaves_the_token_out():
+    from datetime import timedelta as span
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from trainadmin.gunicorn_logger import RedactingLogger
+
+    token = "T" * 32
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/l/{token}/calendar.ics?x=1",
+        "PATH_INFO": f"/l/{token}/calendar.ics",
+        "QUERY_STRING": "x=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "192.0.2.1",
+        "HTTP_REFERER": f"https://formation.example.com/l/{token}",
+        "HTTP_USER_AGENT": "Mozilla/5.0",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    request = SimpleNamespace(headers=[("REFERER", f"https://x/l/{token}")])
+    atoms = RedactingLogger(Config()).atoms(response, request, environ, span(milliseconds=3))
+    assert token not in str(atoms)
+    assert atoms["r"] == "GET /l/…/calendar.ics?x=1 HTTP/1.1" and atoms["U"] == "/l/…/calendar.ics"
