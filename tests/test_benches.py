@@ -81,3 +81,16 @@ def test_the_notification_bench_cut_short_stops_its_worker_and_smtp_server(bench
         time.sleep(0.1)
     assert all(gone(pid) for pid in pids), text
     assert process.returncode != 0, text
+
+
+def test_the_link_check_bench_runs_and_checks_a_token_with_one_indexed_query():
+    if not PG_URL:
+        need("PostgreSQL", "set TRAINADMIN_TEST_DATABASE_URL (the benches need PostgreSQL)")
+    url = make_url(PG_URL)
+    database = url.set(database=f"{url.database}_bench_links").render_as_string(hide_password=False)
+    command = [sys.executable, str(ROOT / "bench" / "link_check.py"), "--quick", "--database-url", database]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)  # noqa: S603
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Index Scan using uq_access_link_token_hash" in result.stdout
+    assert re.search(r"\| live token \| [\d.]+ \| [\d.]+ \| 1 \|", result.stdout), result.stdout
+    assert re.search(r"\| unknown token \| [\d.]+ \| [\d.]+ \| 1 \|", result.stdout), result.stdout

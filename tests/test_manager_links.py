@@ -198,7 +198,7 @@ def test_staff_see_who_decided_through_the_link(app, db, login_as):
     collaborator = factories.make_collaborator(manager_email="chef@acme.fr")
     [made], _ = enrol(factories.make_session(), [collaborator.id], None, one_step=False)
     from trainadmin.services import links
-    from trainadmin.services.participants.manager_links import decide
+    from trainadmin.services.participants.manager_decisions import decide
 
     link = links.find(link_in(messages("manager_request")[0]).removeprefix("/l/"))
     decide(link, True, None)
@@ -239,3 +239,21 @@ def test_the_request_e_mails_are_default_templates(any_db):
     kinds = set(any_db.session.scalars(sa.select(EmailTemplate.kind)))
     assert {EmailKind.MANAGER_REQUEST, EmailKind.MANAGER_REMINDER, EmailKind.MANAGER_DECISION} <= kinds
     assert TrainingRequest  # (the model the links are bound to)
+
+
+def test_the_manager_decided_first_the_staffs_button_says_so(app, login_as, db):
+    """The staff's page still shows « Valider (accord du manager) »; the manager accepts from the
+    link meanwhile: the staff's click must not become the training department's validation."""
+    demande = make_demande(db)
+    staff = login_as(Role.MANAGER)
+    from trainadmin.services import links
+    from trainadmin.services.participants.manager_decisions import decide
+
+    decide(links.find(link_in(messages("manager_request")[0]).removeprefix("/l/")), True, None)
+    data = {"status": "pending_manager", "comment": "Accord reçu par téléphone"}
+    response = post_form(staff, f"/admin/demandes/validate/?id={demande.id}", data)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert demande.status == RequestStatus.PENDING_TRAINING  # not enrolled by the late click
+    page = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Cette demande a déjà été traitée." in page

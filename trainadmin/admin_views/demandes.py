@@ -190,6 +190,11 @@ class DemandeView(SecureModelView):
         demande = self.get_one(request.args.get("id", ""))
         if demande is None:
             abort(404)
+        seen = request.form.get("status")
+        if seen and seen != demande.status.value:
+            # The page showed another status: someone (the manager from their link, a colleague)
+            # acted first; their decision stands.
+            raise DomainError(gettext("This request has already been dealt with."))
         change(demande)
         flash(success, "success")
         if demande.status == RequestStatus.WAITLISTED:

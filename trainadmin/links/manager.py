@@ -8,7 +8,8 @@ from flask import redirect, render_template, request, url_for
 from ..models import AccessLink, LinkPurpose, RequestStatus
 from ..services.errors import DomainError
 from ..services.links import LinkRefused, Refusal
-from ..services.participants.manager_links import already_decided, decide, demande_variables
+from ..services.participants.manager_decisions import already_decided, decide
+from ..services.participants.manager_links import demande_variables
 from ..transaction import unit_of_work
 from .blueprint import PAGE, link_view, refused_page
 

@@ -14,6 +14,7 @@ from flask_babel import gettext
 from sqlalchemy.orm import undefer
 
 from ...extensions import db
+from ...ids import parse_id
 from ...models import OrganisationSettings, User, utcnow
 from ...models.organisation import SINGLETON_ID
 from ..documents import Letterhead, Upload, check_image, is_file_chosen, max_upload_bytes
@@ -169,11 +170,11 @@ def update_organisation(
     for field, (lowest, highest) in DELAY_FIELDS.items():
         if field not in values:
             continue
-        text = (values[field] or "").strip()
-        if not text.isdigit() or not lowest <= int(text) <= highest:
+        number = parse_id(values[field], 4)
+        if number is None or not lowest <= number <= highest:
             errors[field] = gettext("Give a whole number from %(low)s to %(high)s.", low=lowest, high=highest)
         else:
-            delays[field] = int(text)
+            delays[field] = number
     if errors:
         raise ValidationFailed(errors)
     row = _the_row()

@@ -31,6 +31,7 @@ from .. import history
 from ..errors import DomainError
 from ..history import current_actor, snapshots, values
 from ..notifications import events
+from .manager_links import ask_manager
 
 CANCEL_REASONS = {
     "collaborator": lazy_gettext("Withdrawn by the collaborator"),
@@ -156,8 +157,6 @@ def enrol(
         if request.status == RequestStatus.ENROLLED:
             events.on_enrolment(request)
         elif request.status == RequestStatus.PENDING_MANAGER:
-            from .manager_links import ask_manager  # (it decides through this module's services)
-
             ask_manager(request)  # the manager's link, by e-mail
     return made, refusals
 

@@ -4,8 +4,7 @@ A demande that waits for the manager (« En attente de validation manager ») se
 `manager_email` the « Demande au manager » e-mail with a personal link (`ask_manager`). The link's
 page shows the demande and asks to confirm; the decision goes through the same service as the staff's
 « Valider (accord du manager) » / « Refuser » (`decide`), recorded « par <manager> via le lien », and
-the training department is told (« Décision du manager »). Whoever acts first wins: a demande the
-staff already decided is « déjà traitée » on the link, and a link already used cannot decide again.
+the training department is told (« Décision du manager »): `manager_decisions.py`.
 
 A manager who has not answered gets « Relance du manager » after `manager_reminder_days` with a new
 link (the previous one stops working); a link works `manager_link_days`; staff can send a new one
@@ -28,7 +27,6 @@ from ...models import AccessLink, EmailKind, LinkPurpose, RequestStatus, Trainin
 from ...models.types import utcnow
 from .. import links
 from ..errors import DomainError
-from ..history import acting_as
 from ..links.urls import link_url
 from ..money import session_costs, totals
 from ..notifications import compose, outbox
@@ -36,10 +34,6 @@ from ..notifications.places import full_place
 from ..notifications.rules import session_rule
 from ..notifications.variables import short_date
 from ..organisation import current_settings
-from . import demandes
-
-#: The history's actor for a decision taken from a manager's link (`history.actor_label` shows it).
-LINK_ACTOR = "link:{email}"
 
 
 @dataclass(frozen=True)
@@ -88,7 +82,7 @@ def demande_variables(request: TrainingRequest, **values) -> dict:
     }
 
 
-def _send(kind: EmailKind, request: TrainingRequest, demande: dict, key: str) -> int:
+def send_demande_email(kind: EmailKind, request: TrainingRequest, demande: dict, key: str) -> int:
     rule = session_rule(request.session, kind)
     if rule is None:
         return 0
@@ -133,7 +127,7 @@ def ask_manager(request: TrainingRequest, *, reminder: bool = False, now: dateti
     expires = link.expires_at.astimezone(local_zone()).date()
     demande = demande_variables(request, decision_url=link_url(token), link_expires_on=short_date(expires))
     kind = EmailKind.MANAGER_REMINDER if reminder else EmailKind.MANAGER_REQUEST
-    _send(kind, request, demande, f"link:{link.id}")
+    send_demande_email(kind, request, demande, f"link:{link.id}")
     db.session.flush()
     return True
 
@@ -145,30 +139,6 @@ def resend_to_manager(request: TrainingRequest) -> None:
     if not (request.collaborator.manager_email or "").strip():
         raise DomainError(gettext("The collaborator has no manager's e-mail address."))
     ask_manager(request)
-
-
-def already_decided(request: TrainingRequest) -> bool:
-    return request.status != RequestStatus.PENDING_MANAGER
-
-
-def decide(link: AccessLink, accept: bool, comment: str | None) -> None:
-    """The manager's decision from their link, through the staff's own services (`validate`,
-    `refuse`). DomainError « déjà traitée » when the demande no longer waits for the manager."""
-    request = link.request
-    if already_decided(request):
-        raise DomainError(gettext("This request has already been dealt with."))
-    comment = (comment or "").strip() or None
-    if not accept and not comment:
-        raise DomainError(gettext("Say why you refuse the request."), field="comment")
-    links.use(link)
-    with acting_as(None, LINK_ACTOR.format(email=link.recipient)):
-        if accept:
-            demandes.validate(request, comment)
-        else:
-            demandes.refuse(request, comment)
-    decision = "acceptée" if accept else "refusée"  # (a word of the e-mail's French text, as its dates)
-    demande = demande_variables(request, decision=decision, comment=comment or "")
-    _send(EmailKind.MANAGER_DECISION, request, demande, f"decision:{link.id}")
 
 
 def remind_managers(now: datetime | None = None) -> int:
