@@ -569,8 +569,10 @@ def test_the_cron_configuration_runs_the_tick_every_minute(app, db, smtp, redis_
     assert set(jobs) == {
         "trainadmin.jobs.notifications.dispatch",
         "trainadmin.jobs.imports.import_due_partners",
+        "trainadmin.jobs.participants.remind_managers_job",
     }
     assert jobs["trainadmin.jobs.imports.import_due_partners"].cron == "* * * * *"
+    assert jobs["trainadmin.jobs.participants.remind_managers_job"].cron == "7 * * * *"
     cron_job = jobs["trainadmin.jobs.notifications.dispatch"]
     assert cron_job.interval == 60 and cron_job.queue_name == QUEUE_NAME
     due_schedule(published_session(participants=1))

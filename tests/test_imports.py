@@ -17,6 +17,7 @@ from flask_babel import force_locale, gettext
 
 from trainadmin.extensions import db as _db
 from trainadmin.models import (
+    EmailKind,
     FeedFormat,
     FeedSource,
     ImportedSession,
@@ -181,7 +182,8 @@ def test_imported_sessions_get_their_e_mail_rules_and_published_ones_their_sched
     assert run.status == ImportStatus.SUCCEEDED, run.error
     session = session_of(partner, "CP-2027-101")
     rules = _db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == session.id)).all()
-    assert len(rules) == 9 and {rule.kind.value for rule in rules} >= {"enrolment", "convocation"}
+    assert len(rules) == len(EmailKind)
+    assert {rule.kind.value for rule in rules} >= {"enrolment", "convocation"}
     assert {(rule.subject, rule.body) for rule in rules} == {(None, None)}  # no copy of the templates' text
     convocation = next(rule for rule in rules if rule.kind.value == "convocation")
     assert rule_text(convocation).subject == factories.make_email_template(convocation.kind).subject
@@ -204,7 +206,7 @@ def test_imported_drafts_follow_the_default_e_mails_until_they_need_their_own(wo
     assert count_rows(_db, EmailRule) == 0
     set_publication([session], Publication.PUBLISHED, None)
     rules = _db.session.scalars(sa.select(EmailRule).where(EmailRule.session_id == session.id)).all()
-    assert len(rules) == 9 and not session.emails_follow_defaults
+    assert len(rules) == len(EmailKind) and not session.emails_follow_defaults
 
 
 def test_both_formats_give_the_same_sessions(world):

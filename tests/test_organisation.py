@@ -246,3 +246,27 @@ def test_the_demo_sets_a_french_organisation_with_a_logo(app, db):
     for reader, text in both_readers(data).items():
         assert "Rhône Énergies Services" in text and "45 quai Perrache" in text and "Lyon, le" in text, reader
         assert "Claire Dubois Responsable formation" in text, reader
+
+
+def test_the_delays_of_the_links_are_set_here_and_checked_next_to_their_fields(admin, db):
+    page = admin.get(URL).get_data(as_text=True)
+    field = 'name="manager_reminder_days" id="manager_reminder_days" min="0" max="60" step="1" value="3"'
+    assert field in page
+    delays = {
+        "manager_reminder_days": "5",
+        "manager_link_days": "0",
+        "survey_reminder_days": "²",
+        "signin_tolerance_minutes": "15",
+    }
+    response = save(admin, {**VALUES, **delays})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert field_errors(html, "manager_link_days") == ["Indiquez un nombre entier de 1 à 90."]
+    assert field_errors(html, "survey_reminder_days") == ["Indiquez un nombre entier de 0 à 60."]
+    assert field_errors(html, "manager_reminder_days") == []
+    assert stored() is None  # nothing half-saved
+    response = save(admin, {**VALUES, **delays, "manager_link_days": "21", "survey_reminder_days": "0"})
+    assert response.status_code == 302
+    row = stored()
+    assert (row.manager_reminder_days, row.manager_link_days) == (5, 21)
+    assert (row.survey_reminder_days, row.signin_tolerance_minutes) == (0, 15)
