@@ -1,7 +1,7 @@
 """One door per change: every POST endpoint of the back office is walked, and no request writes a
-session, its planning, its participants, its money, its documents or its e-mails except through a
-service of its domain. A room already booked and a slot move give the same answer whichever screen
-they are posted to.
+session, its planning, its participants, its money, its documents, its e-mails or the links sent
+to people without an account except through a service of its domain. A room already booked and a
+slot move give the same answer whichever screen they are posted to.
 
 The guard watches every flush: one that carries a domain object must come from code under
 `trainadmin/services/` (the service that applies the rules). Endpoints that cannot go through a
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
 from trainadmin.models import (
+    AccessLink,
     Attendance,
     CalendarInvitation,
     CertificationResult,
@@ -66,6 +67,7 @@ DOMAIN = (
     CalendarInvitation,
     SessionHistory,
     SurveyResponse,
+    AccessLink,
 )
 SERVICES = "/trainadmin/services/"
 
@@ -180,6 +182,7 @@ def world(db, storage):
         "run": run,
         "collaborator": factories.make_collaborator(),
         "training": session.training,
+        "trainer": factories.make_trainer(),
     }
 
 
@@ -388,6 +391,9 @@ RECIPES: dict[str, Recipe] = {
         },
     ),
     "imports.rerun_view": lambda c, w: post_form(c, "/admin/imports/rerun/", {"id": str(w["run"].id)}),
+    "trainers.trainer_link_view": lambda c, w: post_form(
+        c, f"/admin/trainers/link/?id={w['trainer'].id}", {}
+    ),
 }
 
 #: Screens over domain rows that cannot go through a service: they do not write.

@@ -9,6 +9,7 @@ from wtforms.validators import Email, Optional
 
 from ..models import Collaborator, Location, Room, Trainer
 from .base import AdminOnlyView, SecureModelView
+from .trainer_links import TrainerLinkMixin
 from .validators import NumberRange
 
 EMAIL = {"validators": [Optional(), Email(message=_l("Invalid e-mail address."))]}
@@ -90,7 +91,7 @@ class LocationView(ReferenceView):
     list_loader_options = (selectinload(Location.rooms),)
 
 
-class TrainerView(SecureModelView):
+class TrainerView(TrainerLinkMixin, SecureModelView):
     column_list = ("last_name", "first_name", "email", "organisation", "internal")
     column_searchable_list = ("last_name", "first_name", "email")
     column_sortable_list = ("last_name", "first_name", "email")

@@ -1,15 +1,42 @@
-"""Links for the people who never log in: tokens bound to a purpose, a person and an object."""
+"""Links for the people who never log in: tokens bound to a purpose, a person and an object.
+
+- tokens.py        issuing, finding, spending and revoking the links
+- trainers.py      a trainer's page: their upcoming slots, participants and half-days; its link
+- trainer_feed.py  the trainer's calendar feed (iCalendar, to subscribe to)"""
 
 from .tokens import MESSAGES, LinkRefused, Refusal, find, issue, live_links, revoke_links, token_hash, use
+from .trainer_feed import feed_events, feed_text
+from .trainers import (
+    TrainerDay,
+    TrainerPage,
+    current_trainer_link,
+    issue_trainer_link,
+    participant_names,
+    trainer_page,
+    trainer_page_url,
+    upcoming_days,
+    upcoming_half_days,
+)
 
 __all__ = [
     "MESSAGES",
     "LinkRefused",
     "Refusal",
+    "TrainerDay",
+    "TrainerPage",
+    "current_trainer_link",
+    "feed_events",
+    "feed_text",
     "find",
     "issue",
+    "issue_trainer_link",
     "live_links",
+    "participant_names",
     "revoke_links",
     "token_hash",
+    "trainer_page",
+    "trainer_page_url",
+    "upcoming_days",
+    "upcoming_half_days",
     "use",
 ]

@@ -1,0 +1,46 @@
+"""A trainer's pages: `/l/<token>` lists their upcoming slots, `/l/<token>/calendar.ics` is the
+calendar feed the page invites them to subscribe to. Both only read."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request, url_for
+from flask_babel import format_date
+
+from ..models import AccessLink, LinkPurpose
+from ..services.links import MESSAGES, Refusal, feed_events, feed_text, trainer_page
+from .blueprint import link_view
+
+FEED = "calendar.ics"
+
+
+@link_view(LinkPurpose.TRAINER_PAGE)
+def trainer_page_view(link: AccessLink):
+    page = trainer_page(link.trainer)
+    feed_url = url_for("links.subpage", token=request.view_args["token"], name=FEED, _external=True)
+    return render_template(
+        "links/trainer_page.html",
+        page=page,
+        feed_url=feed_url,
+        webcal_url="webcal://" + feed_url.split("://", 1)[1],
+        long_date=long_date,
+    )
+
+
+def long_date(day) -> str:
+    """« Lundi 15 mars 2027 »."""
+    text = format_date(day, "EEEE d MMMM y")
+    return text[:1].upper() + text[1:]
+
+
+def feed_refused(link: AccessLink, refusal: Refusal):
+    """A calendar application reads the answer, not a person: plain text, 410 (the link is gone)."""
+    return Response(str(MESSAGES[refusal]), status=410, mimetype="text/plain")
+
+
+@link_view(LinkPurpose.TRAINER_PAGE, name=FEED, methods=("GET", "HEAD"), refused=feed_refused)
+def trainer_feed_view(link: AccessLink):
+    text = feed_text(link.trainer, feed_events(link.trainer))
+    response = Response(text, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
+    response.add_etag()
+    return response.make_conditional(request)
