@@ -196,3 +196,18 @@ def test_gunicorns_access_log_leaves_the_token_out():
     atoms = RedactingLogger(Config()).atoms(response, request, environ, span(milliseconds=3))
     assert token not in str(atoms)
     assert atoms["r"] == "GET /l/…/calendar.ics?x=1 HTTP/1.1" and atoms["U"] == "/l/…/calendar.ics"
+
+
+def test_replaced_links_fetched_often_do_not_lock_the_address_out(app, db):
+    """A calendar service fetches a replaced feed for many subscribers from one address: those 410s
+    are not guesses; only unknown tokens (404) count against the stricter limit."""
+    app.config["TRAINADMIN_LINK_FAILURE_LIMIT"] = "3/hour"
+    try:
+        request = factories.make_request()
+        _old, old_token = links.issue(LinkPurpose.MANAGER_DECISION, "m@example.com", request_id=request.id)
+        _new, new_token = links.issue(LinkPurpose.MANAGER_DECISION, "m@example.com", request_id=request.id)
+        client = app.test_client()
+        assert [client.get(f"/l/{old_token}").status_code for _ in range(6)] == [410] * 6
+        assert client.get(f"/l/{new_token}").status_code != 429
+    finally:
+        app.config["TRAINADMIN_LINK_FAILURE_LIMIT"] = "20/hour"

@@ -78,13 +78,16 @@ def link_failure_limit() -> str:
 
 
 def _link_refused(response) -> bool:
-    return response.status_code in (400, 404, 410)
+    """An unknown token (404): what guessing gives. An expired, used or replaced link (410) comes from
+    a real one — a calendar service fetching a replaced feed for many subscribers from one address
+    must not lock the others' feeds out."""
+    return response.status_code == 404
 
 
 def limit_links(limiter: Limiter, view):
-    """Every request on a link's pages counts against the address's limit; refused links (unknown,
-    expired, used, replaced) against a stricter one, shared by all the link pages: an address
-    guessing tokens is stopped after a few dozen tries."""
+    """Every request on a link's pages counts against the address's limit; unknown tokens against a
+    stricter one, shared by all the link pages: an address guessing tokens is stopped after a few
+    dozen tries."""
     view = limiter.limit(link_limit, key_func=login_address_key, scope="links")(view)
     return limiter.limit(
         link_failure_limit, key_func=login_address_key, scope="links-refused", deduct_when=_link_refused
