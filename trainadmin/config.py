@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import urllib.parse
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +46,7 @@ ENV_KEYS = (
     "TRAINADMIN_LOGIN_LIMIT_ADDRESS",
     "TRAINADMIN_LINK_LIMIT",
     "TRAINADMIN_LINK_FAILURE_LIMIT",
+    "TRAINADMIN_PUBLIC_URL",
     "TRAINADMIN_IDLE_MINUTES",
     "TRAINADMIN_HTTPS",
     "TRAINADMIN_TRUSTED_PROXIES",
@@ -132,6 +134,7 @@ def default_config(instance_path: Path) -> dict:
         "TRAINADMIN_LOGIN_LIMIT_ADDRESS": "60/hour",
         "TRAINADMIN_LINK_LIMIT": "60/minute;600/hour",
         "TRAINADMIN_LINK_FAILURE_LIMIT": "20/hour",
+        "TRAINADMIN_PUBLIC_URL": "http://127.0.0.1:5000",
         "TRAINADMIN_IDLE_MINUTES": 60,
         "TRAINADMIN_HTTPS": False,
         "TRAINADMIN_TRUSTED_PROXIES": 0,
@@ -237,6 +240,15 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
         value = config.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= highest:
             raise ConfigError(f"{key} must be a whole number from 1 to {highest}, got {value!r}")
+
+    public = str(config.get("TRAINADMIN_PUBLIC_URL") or "").rstrip("/")
+    parsed_public = urllib.parse.urlsplit(public)
+    if parsed_public.scheme not in ("http", "https") or not parsed_public.netloc or parsed_public.query:
+        raise ConfigError(
+            "TRAINADMIN_PUBLIC_URL must be the address people open TrainAdmin at, like "
+            f"https://formation.example.com, got {config.get('TRAINADMIN_PUBLIC_URL')!r}"
+        )
+    config["TRAINADMIN_PUBLIC_URL"] = public
 
     for key in (
         "TRAINADMIN_LOGIN_LIMIT_ACCOUNT",
