@@ -24,6 +24,9 @@ have:
 - ``slots``: the sequence's slots, each with ``place``, ``room``, ``trainers``, ``co_trainer``,
   ``host`` (responsable d'accueil), ``dates``
 
+The hot and cold survey e-mails also have ``survey_url``: the participant's own link to answer the
+survey (a new one in each message; empty in a message to anyone else).
+
 and ``comments`` holds the notification comments that belong to the kind of e-mail:
 ``convocation_comment`` (convocation, reminder), ``trainer_comment`` (dossier formateur),
 ``organisation_comment`` (organisme de formation: the session's and the slots'),
@@ -38,7 +41,7 @@ from decimal import Decimal
 
 from babel.dates import format_date
 
-from ...models import EmailAnchor, EmailKind
+from ...models import EmailAnchor, EmailKind, SurveyKind
 from .places import full_place
 
 SEQUENCE_ANCHORS = frozenset({EmailAnchor.SEQUENCE_START, EmailAnchor.SEQUENCE_END})
@@ -50,6 +53,12 @@ COMMENTS_BY_KIND: dict[EmailKind, tuple[str, ...]] = {
     EmailKind.TRAINER_FILE: ("trainer_comment",),
     EmailKind.ORGANISATION: ("organisation_comment",),
     EmailKind.LOCATION: ("location_comment",),
+}
+
+#: The e-mails that carry each participant's survey link (`survey_url`), and the survey it opens.
+SURVEY_EMAILS: dict[EmailKind, SurveyKind] = {
+    EmailKind.HOT_SURVEY: SurveyKind.HOT,
+    EmailKind.COLD_SURVEY: SurveyKind.COLD,
 }
 
 COMMON_VARIABLES = (
@@ -219,6 +228,7 @@ def context_for(
     recipient_email: str = "",
     recipient_name: str = "",
     with_addresses: bool = False,
+    survey_url: str = "",
 ) -> dict:
     """The variables of one message; `slots` are the sequence's (or the whole session's for the
     e-mails that are not sent per sequence), used for the comments. `with_addresses`: the message
@@ -233,6 +243,8 @@ def context_for(
         "recipient": {"email": recipient_email, "name": recipient_name},
         "comments": comment_vars(kind, session, slots),
     }
+    if kind in SURVEY_EMAILS:
+        context["survey_url"] = survey_url
     if anchor in SEQUENCE_ANCHORS:
         context["sequence"] = sequence_vars(sequence, slots)
         context["slots"] = [slot_vars(slot) for slot in slots]
