@@ -402,3 +402,15 @@ def test_survey_url_is_a_variable_of_the_survey_emails_only(app, db):
         assert check_template(kind, EmailAnchor.SEQUENCE_END, "Votre avis", body) == {}
     errors = check_template(EmailKind.CONVOCATION, EmailAnchor.SEQUENCE_START, "Convocation", body)
     assert errors == {"body": fr("Unknown variable in the template: %(name)s.", name="survey_url")}
+
+
+def test_the_template_editor_lists_survey_url_for_the_survey_emails(db):
+    from trainadmin.admin_views.email_templates import variable_help
+
+    with force_locale("fr"):
+        hot = dict(variable_help(EmailKind.HOT_SURVEY, EmailAnchor.SEQUENCE_END))
+        convocation = dict(variable_help(EmailKind.CONVOCATION, EmailAnchor.SEQUENCE_START))
+    assert (
+        hot["survey_url"].startswith("le lien personnel du participant") and "60 jours" in hot["survey_url"]
+    )
+    assert "survey_url" not in convocation
