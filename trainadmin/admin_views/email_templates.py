@@ -11,10 +11,12 @@ from wtforms.fields.choices import SelectChoice
 
 from ..models import EmailAnchor, EmailKind, EmailTemplate
 from ..services.documents import document_types, documents_of
+from ..services.evaluations import SURVEY_LINK_DAYS
 from ..services.notifications import (
     COMMENTS_BY_KIND,
     RECIPIENT_KINDS,
     SEQUENCE_ANCHORS,
+    SURVEY_EMAILS,
     recipient_kinds,
     save_email_template,
     template_errors,
@@ -86,6 +88,15 @@ SEQUENCE_HELP = (
     ("sequence.teaching_mode", _l("teaching method")),
     ("slots", _l("slots of the sequence, each with place, room, trainers, co_trainer, host, dates")),
 )
+SURVEY_HELP = (
+    (
+        "survey_url",
+        _l(
+            "the participant's own link to answer the survey, valid %(days)s days (empty for others)",
+            days=SURVEY_LINK_DAYS,
+        ),
+    ),
+)
 COMMENT_HELP = {
     "convocation_comment": _l("convocation notification comment of the session"),
     "organisation_comment": _l("training organisation notification comments (session and slots)"),
@@ -117,6 +128,8 @@ def variable_help(kind: EmailKind, anchor: EmailAnchor) -> list[tuple[str, str]]
         rows += [(name, str(text)) for name, text in REQUEST_HELP]
     if anchor in SEQUENCE_ANCHORS:
         rows += [(name, str(text)) for name, text in SEQUENCE_HELP]
+    if kind in SURVEY_EMAILS:
+        rows += [(name, str(text)) for name, text in SURVEY_HELP]
     rows += [(f"comments.{name}", str(COMMENT_HELP[name])) for name in COMMENTS_BY_KIND.get(kind, ())]
     return rows
 

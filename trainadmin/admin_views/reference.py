@@ -135,7 +135,15 @@ class DocumentTypeView(AdminReferenceView):
 
 
 class EvaluationView(AdminReferenceView):
-    form_columns = ("name", "description", "questions")
+    column_list = ("name", "anonymous")
+    form_columns = ("name", "description", "questions", "anonymous")
+    column_labels = {**COMMON_LABELS, "anonymous": _l("Anonymous")}
+    column_descriptions = {
+        "anonymous": _l(
+            "Answers given from the participants' survey links are kept without their names: the "
+            "results show no name next to them, and nothing leads from a participant to their answers."
+        )
+    }
 
 
 class DispositifView(AdminReferenceView):

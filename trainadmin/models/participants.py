@@ -12,7 +12,7 @@ from ..extensions import db
 from .planning import SlotDate
 from .reference import Collaborator, Evaluation
 from .sessions import TrainingSession
-from .types import UTCDateTime, enum_column, utcnow
+from .types import UTCDateTime, enum_column, sparse_index, utcnow
 from .users import User
 
 
@@ -145,6 +145,13 @@ class SurveyResponse(db.Model):
         enum_column(SurveyKind, "survey_kind"), default=SurveyKind.SESSION
     )
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: The sequence whose hot or cold survey this answers (a survey sent per sequence).
+    sequence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sequence.id", ondelete="SET NULL"))
+    #: The participant's free-text comment.
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    #: When it was received; only the day for an anonymous response (the time could name the person).
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     evaluation: Mapped[Evaluation] = relationship()
+
+    __table_args__ = (sparse_index("survey_response", "sequence_id"),)

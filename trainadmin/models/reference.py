@@ -147,6 +147,9 @@ class Evaluation(NamedMixin, db.Model):
     __tablename__ = "evaluation"
     description: Mapped[str | None] = mapped_column(sa.Text)
     questions: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Answers given by link are kept without the participant: no name on the response, and
+    #: nothing on the link that leads from the person to their answer.
+    anonymous: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     @property
     def question_list(self) -> list[str]:

@@ -4,6 +4,7 @@
 - trainers.py      a trainer's page: their upcoming slots, participants and half-days; its link
 - trainer_feed.py  the trainer's calendar feed (iCalendar, to subscribe to)"""
 
+from .surveys import SURVEY_LINK_DAYS, survey_link, survey_links
 from .tokens import MESSAGES, LinkRefused, Refusal, find, issue, live_links, revoke_links, token_hash, use
 from .trainer_feed import feed_events, feed_text
 from .trainers import (
@@ -17,9 +18,11 @@ from .trainers import (
     upcoming_days,
     upcoming_half_days,
 )
+from .urls import link_url
 
 __all__ = [
     "MESSAGES",
+    "SURVEY_LINK_DAYS",
     "LinkRefused",
     "Refusal",
     "TrainerDay",
@@ -30,9 +33,12 @@ __all__ = [
     "find",
     "issue",
     "issue_trainer_link",
+    "link_url",
     "live_links",
     "participant_names",
     "revoke_links",
+    "survey_link",
+    "survey_links",
     "token_hash",
     "trainer_page",
     "trainer_page_url",

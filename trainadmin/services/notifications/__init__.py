@@ -60,7 +60,7 @@ from .schedule import (
     skip,
 )
 from .sending import OutgoingMessage, SmtpUnavailable
-from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS
+from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS, SURVEY_EMAILS
 from .wake import wake_dispatcher
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "RECIPIENT_KINDS",
     "RuleText",
     "SEQUENCE_ANCHORS",
+    "SURVEY_EMAILS",
     "SmtpUnavailable",
     "audience_for",
     "calendar_key",

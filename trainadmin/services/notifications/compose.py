@@ -12,6 +12,7 @@ hundred.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -28,11 +29,13 @@ from ...models import (
     TrainingRequest,
     WorkflowStatus,
 )
+from . import outbox
 from .mail_headers import one_line
 from .recipients import Audience, audience_for, bcc_addresses, recipients
 from .render import TemplateProblem, compile_template, render_template
 from .render_budget import RenderBudgetExceeded
 from .rule_texts import rule_text
+from .survey_urls import survey_urls
 from .variables import context_for, session_variables
 
 #: Renderings of one rule over their time budget before its remaining messages fail unrendered.
@@ -76,7 +79,9 @@ def _drafts(
     sequence=None,
     only_request: TrainingRequest | None = None,
     demande: dict | None = None,
+    key_for: Callable[[str], str] | None = None,
 ) -> list[Draft]:
+    """`key_for(address)`: the outbox key of the message to that address (a scheduled e-mail)."""
     session = audience.session
     people = recipients(rule, audience, sequence, only_request=only_request)
     if not people:
@@ -92,14 +97,17 @@ def _drafts(
     subject_template = compile_template(text.subject, "subject")
     body_template = compile_template(text.body, "body")
     files = attachment_ids(rule)
+    links = survey_urls(rule, text, people, sequence, key_for)
     drafts = []
     overruns, last_overrun = 0, None
     for person in people:
+        survey_url = links.get(person.request_id, "") if person.kind == "participants" else ""
         draft = Draft(
             recipient=person.email,
             subject=one_line(text.subject)[:250],
             body="",
-            bcc=", ".join(bcc_addresses(rule, excluding=[person.email])) or None,
+            # A personal link goes to its participant only: no copy of it to the rule's BCC.
+            bcc=None if survey_url else ", ".join(bcc_addresses(rule, excluding=[person.email])) or None,
             request_id=person.request_id,
             attachment_ids=list(files),
         )
@@ -119,6 +127,7 @@ def _drafts(
             recipient_name=person.name,
             with_addresses=person.sees_participant_addresses,
             demande=demande,
+            survey_url=survey_url,
         )
         try:
             draft.subject = one_line(render_template(subject_template, context, "subject"))[:250]
@@ -145,7 +154,12 @@ def messages_for_schedule(schedule: EmailSchedule, audience: Audience | None = N
     sequence = next((s for s in audience.sequences if s.id == schedule.sequence_id), None)
     if sequence is None:
         return []
-    return _drafts(rule, audience, sequence)
+    return _drafts(
+        rule,
+        audience,
+        sequence,
+        key_for=lambda email: outbox.scheduled_key(rule.id, schedule.sequence_id, schedule.due_at, email),
+    )
 
 
 def messages_for_event(rule: EmailRule, request: TrainingRequest) -> list[Draft]:

@@ -16,7 +16,7 @@ from . import render_budget
 from .mail_headers import one_line
 from .render_budget import RenderBudgetExceeded
 from .sandbox import TemplateEnvironment
-from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS, day_line, long_date, short_date
+from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS, SURVEY_EMAILS, day_line, long_date, short_date
 
 #: The budget of one rendering when the configuration does not say (tests outside an app).
 DEFAULT_RENDER_MS = 300
@@ -26,6 +26,9 @@ DEFAULT_RENDER_KB = 256
 CHECK_RENDERS = 4
 #: How many sequences, days and participants the probe's sample has.
 PROBE_COUNT = 20
+
+#: What `{{ survey_url }}` looks like when a template is checked.
+SAMPLE_SURVEY_URL = "https://formation.example.com/l/Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE"
 
 _ENV = TemplateEnvironment()
 _PROBE = TemplateEnvironment(probe=True)
@@ -94,6 +97,8 @@ def sample_context(kind: EmailKind, anchor: EmailAnchor) -> dict:
             "decision": "acceptée",
             "comment": "Commentaire",
         }
+    if kind in SURVEY_EMAILS:
+        context["survey_url"] = SAMPLE_SURVEY_URL
     if anchor in SEQUENCE_ANCHORS:
         context["sequence"] = sequence
         context["slots"] = [
@@ -143,6 +148,14 @@ def compile_template(source: str, field: str):
             gettext("Template error at line %(line)s: %(detail)s", line=exc.lineno, detail=exc.message),
             field,
         ) from exc
+
+
+def variables_used(source: str) -> set[str]:
+    """The top-level variables a template reads (nothing for a template that cannot be parsed)."""
+    try:
+        return set(meta.find_undeclared_variables(_ENV.parse(source or "")))
+    except TemplateSyntaxError:
+        return set()
 
 
 def render_limits() -> tuple[int, int]:

@@ -30,6 +30,9 @@ name), ``collaborator_email``, ``manager_email``, ``place``, ``cost_per_trainee`
 when the session has no cost), ``decision_url`` (the manager's personal link), ``link_expires_on``,
 ``decision`` (« acceptée » / « refusée ») and ``comment`` (the manager's).
 
+The hot and cold survey e-mails also have ``survey_url``: the participant's own link to answer the
+survey (a new one in each message; empty in a message to anyone else).
+
 and ``comments`` holds the notification comments that belong to the kind of e-mail:
 ``convocation_comment`` (convocation, reminder), ``trainer_comment`` (dossier formateur),
 ``organisation_comment`` (organisme de formation: the session's and the slots'),
@@ -44,7 +47,7 @@ from decimal import Decimal
 
 from babel.dates import format_date
 
-from ...models import EmailAnchor, EmailKind
+from ...models import EmailAnchor, EmailKind, SurveyKind
 from .places import full_place
 
 SEQUENCE_ANCHORS = frozenset({EmailAnchor.SEQUENCE_START, EmailAnchor.SEQUENCE_END})
@@ -56,6 +59,12 @@ COMMENTS_BY_KIND: dict[EmailKind, tuple[str, ...]] = {
     EmailKind.TRAINER_FILE: ("trainer_comment",),
     EmailKind.ORGANISATION: ("organisation_comment",),
     EmailKind.LOCATION: ("location_comment",),
+}
+
+#: The e-mails that carry each participant's survey link (`survey_url`), and the survey it opens.
+SURVEY_EMAILS: dict[EmailKind, SurveyKind] = {
+    EmailKind.HOT_SURVEY: SurveyKind.HOT,
+    EmailKind.COLD_SURVEY: SurveyKind.COLD,
 }
 
 COMMON_VARIABLES = (
@@ -241,6 +250,7 @@ def context_for(
     recipient_name: str = "",
     with_addresses: bool = False,
     demande: dict | None = None,
+    survey_url: str = "",
 ) -> dict:
     """The variables of one message; `slots` are the sequence's (or the whole session's for the
     e-mails that are not sent per sequence), used for the comments. `with_addresses`: the message
@@ -257,6 +267,8 @@ def context_for(
     }
     if anchor == EmailAnchor.REQUEST:
         context["demande"] = {field: "" for field in DEMANDE_FIELDS} | (demande or {})
+    if kind in SURVEY_EMAILS:
+        context["survey_url"] = survey_url
     if anchor in SEQUENCE_ANCHORS:
         context["sequence"] = sequence_vars(sequence, slots)
         context["slots"] = [slot_vars(slot) for slot in slots]
