@@ -570,6 +570,7 @@ def test_the_cron_configuration_runs_the_tick_every_minute(app, db, smtp, redis_
         "trainadmin.jobs.notifications.dispatch",
         "trainadmin.jobs.imports.import_due_partners",
         "trainadmin.jobs.participants.remind_managers_job",
+        "trainadmin.jobs.participants.remind_surveys_job",
     }
     assert jobs["trainadmin.jobs.imports.import_due_partners"].cron == "* * * * *"
     assert jobs["trainadmin.jobs.participants.remind_managers_job"].cron == "7 * * * *"

@@ -414,3 +414,34 @@ def test_the_template_editor_lists_survey_url_for_the_survey_emails(db):
         hot["survey_url"].startswith("le lien personnel du participant") and "60 jours" in hot["survey_url"]
     )
     assert "survey_url" not in convocation
+
+
+# --- « Relance enquête » -----------------------------------------------------------------------
+
+
+def test_a_participant_who_has_not_answered_is_reminded_once_with_a_new_link(any_app, any_db):
+    from trainadmin.services.evaluations.survey_reminders import remind_surveys
+    from trainadmin.services.notifications.default_rules import ensure_templates
+
+    ensure_templates()
+    session, sequence, (answered, waiting) = evaluated_session(label="Gestion du temps")
+    sequence.label = "Jour 1"
+    answer_survey(link_of(survey_link(answered, SurveyKind.HOT, sequence)), ALL_GOOD)
+    first = survey_link(waiting, SurveyKind.HOT, sequence)
+    assert remind_surveys(utcnow() + timedelta(days=4)) == 0  # (5 days by default)
+
+    assert remind_surveys(utcnow() + timedelta(days=5, minutes=1)) == 1
+    [reminder] = any_db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == EmailKind.SURVEY_REMINDER.value)
+    ).all()
+    assert reminder.recipient == waiting.collaborator.email.lower()
+    assert reminder.subject == "Rappel : votre avis sur « Gestion du temps »"
+    assert "la séquence « Jour 1 »" in reminder.body
+    url = next(line for line in reminder.body.splitlines() if "/l/" in line)
+    assert url != first and link_of(url).request_id == waiting.id
+    with pytest.raises(links.LinkRefused) as refused:
+        link_of(first)
+    assert refused.value.refusal == links.Refusal.REVOKED
+    assert remind_surveys(utcnow() + timedelta(days=30)) == 0  # once
+    client = any_app.test_client()
+    assert client.get(f"/l/{token_of(url)}").status_code == 200

@@ -16,7 +16,7 @@ from ..services.notifications import (
     COMMENTS_BY_KIND,
     RECIPIENT_KINDS,
     SEQUENCE_ANCHORS,
-    SURVEY_EMAILS,
+    SURVEY_URL_KINDS,
     recipient_kinds,
     save_email_template,
     template_errors,
@@ -128,7 +128,7 @@ def variable_help(kind: EmailKind, anchor: EmailAnchor) -> list[tuple[str, str]]
         rows += [(name, str(text)) for name, text in REQUEST_HELP]
     if anchor in SEQUENCE_ANCHORS:
         rows += [(name, str(text)) for name, text in SEQUENCE_HELP]
-    if kind in SURVEY_EMAILS:
+    if kind in SURVEY_URL_KINDS:
         rows += [(name, str(text)) for name, text in SURVEY_HELP]
     rows += [(f"comments.{name}", str(COMMENT_HELP[name])) for name in COMMENTS_BY_KIND.get(kind, ())]
     return rows

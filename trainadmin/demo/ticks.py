@@ -1,5 +1,5 @@
-"""Without Redis (the demo), a thread of the web process runs the e-mail dispatcher and the managers'
-reminders every minute, as `rq cron` does in production (the reminders hourly there)."""
+"""Without Redis (the demo), a thread of the web process runs the e-mail dispatcher and the reminders
+(managers, surveys) every minute, as `rq cron` does in production (the reminders hourly there)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from ..extensions import db
+from ..services.evaluations.survey_reminders import remind_surveys
 from ..services.notifications import delivery
 from ..services.participants.manager_links import remind_managers
 from ..transaction import commit
@@ -24,6 +25,7 @@ def run_periodic_ticks(app: Flask, stop: threading.Event, interval: float = TICK
         with app.app_context():
             try:
                 remind_managers()
+                remind_surveys()
                 commit()
                 delivery.dispatch_tick(commit)
             except Exception:

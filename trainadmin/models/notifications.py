@@ -27,6 +27,7 @@ class EmailKind(enum.StrEnum):
     MANAGER_REQUEST = "manager_request"
     MANAGER_REMINDER = "manager_reminder"
     MANAGER_DECISION = "manager_decision"
+    SURVEY_REMINDER = "survey_reminder"
 
 
 class EmailAnchor(enum.StrEnum):
@@ -36,6 +37,8 @@ class EmailAnchor(enum.StrEnum):
     CANCELLATION = "cancellation"
     #: A demande waiting for the collaborator's manager: the request, its reminder, the decision.
     REQUEST = "request"
+    #: A participant who has not answered a survey sent with a link.
+    SURVEY = "survey"
 
 
 class EmailTemplate(db.Model):

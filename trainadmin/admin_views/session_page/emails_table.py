@@ -51,6 +51,10 @@ RULE_FIELDS = ("enabled", "delay_days", "extra_recipients", "bcc", "subject", "b
 ANCHOR_TEXTS = {
     EmailAnchor.ENROLMENT: _l("Sent to each participant at enrolment."),
     EmailAnchor.CANCELLATION: _l("Sent to each participant when the session is cancelled."),
+    EmailAnchor.SURVEY: _l(
+        "Sent once to each participant who has not answered a survey's link, with a new link"
+        " (the delay is in « Paramètres »)."
+    ),
     EmailAnchor.REQUEST: _l(
         "Sent for each request waiting for the collaborator's manager: the request with the manager's"
         " link, its reminder, the decision to the training department (delays in « Paramètres »)."

@@ -60,7 +60,7 @@ from .schedule import (
     skip,
 )
 from .sending import OutgoingMessage, SmtpUnavailable
-from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS, SURVEY_EMAILS
+from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS, SURVEY_EMAILS, SURVEY_URL_KINDS
 from .wake import wake_dispatcher
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
     "RuleText",
     "SEQUENCE_ANCHORS",
     "SURVEY_EMAILS",
+    "SURVEY_URL_KINDS",
     "SmtpUnavailable",
     "audience_for",
     "calendar_key",

@@ -80,8 +80,10 @@ def _drafts(
     only_request: TrainingRequest | None = None,
     demande: dict | None = None,
     key_for: Callable[[str], str] | None = None,
+    survey_kind=None,
 ) -> list[Draft]:
-    """`key_for(address)`: the outbox key of the message to that address (a scheduled e-mail)."""
+    """`key_for(address)`: the outbox key of the message to that address (a scheduled e-mail);
+    `survey_kind`: the survey a reminder's link is for."""
     session = audience.session
     people = recipients(rule, audience, sequence, only_request=only_request)
     if not people:
@@ -97,7 +99,7 @@ def _drafts(
     subject_template = compile_template(text.subject, "subject")
     body_template = compile_template(text.body, "body")
     files = attachment_ids(rule)
-    links = survey_urls(rule, text, people, sequence, key_for)
+    links = survey_urls(rule, text, people, sequence, key_for, survey_kind)
     drafts = []
     overruns, last_overrun = 0, None
     for person in people:
@@ -176,6 +178,16 @@ def messages_for_event(rule: EmailRule, request: TrainingRequest) -> list[Draft]
     ):
         return []
     return _drafts(rule, audience_for(session), None, only_request=request)
+
+
+def messages_for_survey_reminder(
+    rule: EmailRule, request: TrainingRequest, survey_kind, sequence
+) -> list[Draft]:
+    """The reminder of one survey to one participant, with a new personal link (`survey_url`)."""
+    if not rule.enabled or rule.anchor != EmailAnchor.SURVEY:
+        return []
+    audience = audience_for(rule.session)
+    return _drafts(rule, audience, sequence, only_request=request, survey_kind=survey_kind)
 
 
 def messages_for_demande(rule: EmailRule, request: TrainingRequest, demande: dict) -> list[Draft]:

@@ -82,6 +82,13 @@ DEFAULT_TEMPLATES: tuple[dict, ...] = (
         "recipients": "participants",
     },
     {
+        "kind": EmailKind.SURVEY_REMINDER,
+        "name": "Relance enquête",
+        "anchor": EmailAnchor.SURVEY,
+        "delay_days": 0,
+        "recipients": "participants",
+    },
+    {
         "kind": EmailKind.MANAGER_REQUEST,
         "name": "Demande au manager",
         "anchor": EmailAnchor.REQUEST,

@@ -16,7 +16,7 @@ from . import render_budget
 from .mail_headers import one_line
 from .render_budget import RenderBudgetExceeded
 from .sandbox import TemplateEnvironment
-from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS, SURVEY_EMAILS, day_line, long_date, short_date
+from .variables import COMMENTS_BY_KIND, SEQUENCE_ANCHORS, SURVEY_URL_KINDS, day_line, long_date, short_date
 
 #: The budget of one rendering when the configuration does not say (tests outside an app).
 DEFAULT_RENDER_MS = 300
@@ -97,8 +97,10 @@ def sample_context(kind: EmailKind, anchor: EmailAnchor) -> dict:
             "decision": "acceptée",
             "comment": "Commentaire",
         }
-    if kind in SURVEY_EMAILS:
+    if kind in SURVEY_URL_KINDS:
         context["survey_url"] = SAMPLE_SURVEY_URL
+    if anchor == EmailAnchor.SURVEY:
+        context["sequence"] = sequence
     if anchor in SEQUENCE_ANCHORS:
         context["sequence"] = sequence
         context["slots"] = [

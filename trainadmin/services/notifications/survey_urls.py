@@ -16,7 +16,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import EmailRule, OutboxMessage, Sequence
+from ...models import EmailRule, OutboxMessage, Sequence, SurveyKind
 from ..links import survey_links
 from .recipients import Recipient
 from .render import variables_used
@@ -32,11 +32,12 @@ def survey_urls(
     people: list[Recipient],
     sequence: Sequence | None,
     key_for: Callable[[str], str] | None = None,
+    survey_kind: SurveyKind | None = None,
 ) -> dict[int, str]:
     """{demande id: survey link} for the participants among `people`, when the rule's text uses
     `survey_url`. `key_for(address)`: the outbox key of that recipient's message; those already
     written get none."""
-    kind = SURVEY_EMAILS.get(rule.kind)
+    kind = survey_kind or SURVEY_EMAILS.get(rule.kind)
     if kind is None or SURVEY_URL not in variables_used(text.subject) | variables_used(text.body):
         return {}
     participants = {

@@ -67,6 +67,9 @@ SURVEY_EMAILS: dict[EmailKind, SurveyKind] = {
     EmailKind.COLD_SURVEY: SurveyKind.COLD,
 }
 
+#: The e-mails that may carry the participant's survey link (`survey_url`).
+SURVEY_URL_KINDS = frozenset({*SURVEY_EMAILS, EmailKind.SURVEY_REMINDER})
+
 COMMON_VARIABLES = (
     "session",
     "sequences",
@@ -95,6 +98,8 @@ DEMANDE_FIELDS = (
 def variables_for(anchor: EmailAnchor) -> tuple[str, ...]:
     if anchor == EmailAnchor.REQUEST:
         return COMMON_VARIABLES + REQUEST_VARIABLES
+    if anchor == EmailAnchor.SURVEY:
+        return COMMON_VARIABLES + ("sequence",)
     return COMMON_VARIABLES + (SEQUENCE_VARIABLES if anchor in SEQUENCE_ANCHORS else ())
 
 
@@ -169,6 +174,15 @@ def sequence_vars(sequence, slots: list) -> dict:
         "teaching_mode": str(mode) if mode is not None else "",
         "is_prework": bool(sequence.is_prework),
     }
+
+
+#: `sequence` in an e-mail about a session's own survey, which has none.
+EMPTY_SEQUENCE = {
+    **{name: "" for name in ("label", "start_date", "end_date", "first_day", "last_day", "schedule")},
+    **{name: "" for name in ("timetable", "hours_per_day", "place", "url", "teaching_mode")},
+    "dates": [],
+    "is_prework": False,
+}
 
 
 def session_vars(session) -> dict:
@@ -267,8 +281,10 @@ def context_for(
     }
     if anchor == EmailAnchor.REQUEST:
         context["demande"] = {field: "" for field in DEMANDE_FIELDS} | (demande or {})
-    if kind in SURVEY_EMAILS:
+    if kind in SURVEY_URL_KINDS:
         context["survey_url"] = survey_url
+    if anchor == EmailAnchor.SURVEY:  # (a session's own survey has no sequence: empty texts)
+        context["sequence"] = sequence_vars(sequence, slots) if sequence is not None else EMPTY_SEQUENCE
     if anchor in SEQUENCE_ANCHORS:
         context["sequence"] = sequence_vars(sequence, slots)
         context["slots"] = [slot_vars(slot) for slot in slots]
