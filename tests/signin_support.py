@@ -56,17 +56,18 @@ class HalfDayFixture:
     ben: TrainingRequest
 
 
-def make_half_day(day: date = DAY) -> HalfDayFixture:
-    """A session with one slot date, 09:00–17:00, one trainer and two enrolled participants."""
+def make_half_day(day: date = DAY, domain: str = "example.com") -> HalfDayFixture:
+    """A session with one slot date, 09:00–17:00, one trainer and two enrolled participants
+    (ana@<domain> and ben@<domain>)."""
     trainer = factories.make_trainer(first_name="Claire", last_name="Formatrice")
     session = factories.make_session(label="Sécurité au travail")
     slot = factories.make_slot(factories.make_sequence(session), days=[day])
     slot.trainers.append(trainer)
     ana = factories.enrol(
-        session, factories.make_collaborator(first_name="Ana", last_name="Alves", email="ana@example.com")
+        session, factories.make_collaborator(first_name="Ana", last_name="Alves", email=f"ana@{domain}")
     )
     ben = factories.enrol(
-        session, factories.make_collaborator(first_name="Ben", last_name="Bernard", email="ben@example.com")
+        session, factories.make_collaborator(first_name="Ben", last_name="Bernard", email=f"ben@{domain}")
     )
     factories.db.session.flush()
     return HalfDayFixture(session, slot.dates[0], trainer, ana, ben)

@@ -23,6 +23,7 @@ from ..services.links import LinkRefused, Refusal, use
 from ..services.participants import (
     AlreadySigned,
     ChallengeClosed,
+    CodeExpired,
     Device,
     ScanExpired,
     SigninRefused,
@@ -261,6 +262,8 @@ def signin_code_page(code: str):
 def _scanned(code: str, typed: bool = False):
     try:
         slot_date, half = find_half_day(code)
+    except CodeExpired as exc:  # scanned late: said, and not counted as a guess
+        return _message(exc.message, 200)
     except SigninRefused as exc:
         if typed:
             return _enter_page(exc.message, code[:20], 404)

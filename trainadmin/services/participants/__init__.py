@@ -41,6 +41,7 @@ from .signatures import (
 )
 from .signin_codes import (
     ChallengeClosed,
+    CodeExpired,
     ScanExpired,
     WrongCode,
     challenge_request,
@@ -58,6 +59,7 @@ from .signin_state import HalfDayState, half_day_state
 __all__ = [
     "AlreadySigned",
     "ChallengeClosed",
+    "CodeExpired",
     "Device",
     "HalfDayState",
     "ScanExpired",

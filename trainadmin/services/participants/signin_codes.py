@@ -47,6 +47,8 @@ from .signatures import Device, SigninRefused, check_half_day, check_hours, half
 WINDOW_SECONDS = 30
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0 or 1
 CODE_LENGTH = 6
+#: Codes of this many windows back are recognised as expired (scanned late) rather than unknown.
+STALE_WINDOWS = 20
 TICKET_MINUTES = 10
 CHALLENGE_MINUTES = 10
 MAX_ATTEMPTS = 5
@@ -109,8 +111,14 @@ def _code_refused() -> SigninRefused:
     )
 
 
+class CodeExpired(SigninRefused):
+    """A code shown a few minutes ago, no longer valid: scanned late, not guessed."""
+
+
 def find_half_day(code: str | None) -> tuple[SlotDate, HalfDay]:
-    """The half-day of a code shown now or in the previous window, among today's dates."""
+    """The half-day of a code shown now or in the previous window, among today's dates. A code of
+    the last minutes is CodeExpired (a late scan, which the limits of refused links do not count);
+    any other, SigninRefused."""
     typed = normalise_code(code)
     if typed is None:
         raise _code_refused()
@@ -120,11 +128,18 @@ def find_half_day(code: str | None) -> tuple[SlotDate, HalfDay]:
     dates = db.session.execute(
         sa.select(SlotDate.id, SlotDate.start_time, SlotDate.end_time).where(SlotDate.day == today)
     )
+    stale = False
     for slot_date_id, start, end in dates:
         for half in covered_half_days(start, end):
-            for candidate in (window, window - 1):
+            for candidate in range(window, window - STALE_WINDOWS, -1):
                 if hmac.compare_digest(rotating_code(slot_date_id, half, candidate), typed):
-                    return load_slot_date(slot_date_id), half
+                    if candidate >= window - 1:
+                        return load_slot_date(slot_date_id), half
+                    stale = True
+    if stale:
+        raise CodeExpired(
+            gettext("This QR code has expired: scan again the one the trainer shows."), field="code"
+        )
     raise _code_refused()
 
 
