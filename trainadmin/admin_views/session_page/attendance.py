@@ -12,14 +12,18 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from ...clock import local_today
-from ...models import Presence, TrainingSession
+from ...models import HalfDay, Presence, TrainingSession
+from ...services.errors import DomainError
 from ...services.participants import (
     CERTIFICATION_RESULTS,
     attendance_sheet,
+    countersign_links_for,
     enrolled_participants,
     find_day,
+    local_time,
     save_sheet,
     set_whole_day,
+    signin_links_for,
     signin_sheet_pdf,
 )
 from ..downloads import pdf_download
@@ -56,6 +60,8 @@ class AttendanceTab(SessionTab):
             "presence_choices": enum_choices(Presence),
             "certification_results": CERTIFICATION_RESULTS,
             "today": local_today(),
+            "signed_time": local_time,
+            "present": Presence.PRESENT,
         }
 
     @route("/attendance/", methods=("POST",))
@@ -94,3 +100,35 @@ class AttendanceTab(SessionTab):
         pdf = signin_sheet_pdf(session, day, enrolled_participants(session))
         filename = f"emargement-{session.code}-{day.slot_date.day:%Y-%m-%d}.pdf"
         return pdf_download(pdf, filename)
+
+    @route("/attendance/links/", methods=("POST",))
+    def signin_links_view(self):
+        """« Lien formateur » / « Liens participants » of one half-day: new links (the earlier ones
+        stop working), shown once on a page of their own to be copied or sent."""
+        session = self.session()
+        day = find_day(session, request.form.get("slot_date_id"))
+        if day is None:
+            raise DomainError(gettext("This date is not a date of this session."), field="slot_date")
+        try:
+            half = HalfDay(request.form.get("half_day", ""))
+        except ValueError:
+            raise DomainError(gettext("Choose the morning or the afternoon."), field="half_day") from None
+        if request.form.get("for") == "trainer":
+            rows = [
+                (str(trainer), trainer.email, url)
+                for trainer, url in countersign_links_for(day.slot_date, half)
+            ]
+        else:
+            rows = [
+                (str(demande.collaborator), demande.collaborator.email, url)
+                for demande, url in signin_links_for(day.slot_date, half)
+            ]
+        return self.view.render(
+            "admin/sessions/signin_links.html",
+            model=session,
+            day=day,
+            half=half,
+            for_trainer=request.form.get("for") == "trainer",
+            rows=rows,
+            back_url=self.url(".details_view", id=session.id, tab=self.name),
+        )
