@@ -53,7 +53,7 @@ from .signin_codes import (
     shown_code,
     sign_with_code,
 )
-from .signin_sheet import signin_sheet_pdf
+from .signin_sheet import sheet_fingerprint, signin_sheet_pdf
 from .signin_state import HalfDayState, half_day_state
 
 __all__ = [
@@ -102,6 +102,7 @@ __all__ = [
     "save_sheet",
     "search_collaborators",
     "set_whole_day",
+    "sheet_fingerprint",
     "signin_sheet_pdf",
     "validate",
 ]
