@@ -72,6 +72,11 @@ def test_signing_by_qr_code_on_phones(
     morning.get_by_role("button", name="Lien formateur").click()
     trainer_url = staff.locator("#signin-links input[readonly]").input_value()
     assert trainer_url.startswith(live_url + "/l/")
+    staff.goto(f"{live_url}/admin/sessions/details/?id={half_day.session.id}&tab=attendance")
+    ana_cell = staff.locator(
+        f'tr[data-request="{half_day.ana.id}"] [data-cell="{half_day.slot_date.id}-am"] select'
+    )
+    expect(ana_cell.locator("option:checked")).to_have_text("—")
 
     # The trainer's phone shows the QR code and the list.
     trainer_context = browser.new_context(**pixel)
@@ -113,6 +118,8 @@ def test_signing_by_qr_code_on_phones(
         ana = trainer.locator("[data-signer]", has_text="Ana Alves")
         expect(ana).to_contain_text("signé à 10:00", timeout=15_000)
         expect(trainer.locator("#signin-count")).to_have_text("1 / 2")
+        # The staff's « Présences » shows it too, without a reload.
+        expect(ana_cell.locator("option:checked")).to_have_text("présent (signé 10:00)", timeout=20_000)
         clock.set(12, 5)
         trainer.reload()
         draw_signature(trainer)
@@ -133,9 +140,6 @@ def test_signing_by_qr_code_on_phones(
     assert signatures[0].ip == "127.0.0.1"
 
     # The staff see both in « Présences ».
-    staff.goto(f"{live_url}/admin/sessions/details/?id={half_day.session.id}&tab=attendance")
-    cell = staff.locator(
-        f'tr[data-request="{half_day.ana.id}"] [data-cell="{half_day.slot_date.id}-am"] select'
-    )
-    expect(cell.locator("option:checked")).to_have_text("présent (signé 10:00)")
+    staff.reload()
+    expect(ana_cell.locator("option:checked")).to_have_text("présent (signé 10:00)")
     expect(morning).to_contain_text("Contresigné par Claire Formatrice à 12:05")

@@ -76,6 +76,20 @@ def test_a_mark_set_by_hand_is_a_separate_entry(db, login_as, half_day, clock):
     assert db.session.scalars(sa.select(Signature)).one().id == before[0]
 
 
+def test_the_grid_asks_for_the_signatures_as_they_come(login_as, half_day, clock):
+    client = login_as(Role.VIEWER)
+    url = f"/admin/sessions/attendance/signatures/?id={half_day.session.id}"
+    assert client.get(url).get_json() == {"signed": {}}
+    sign_participant(half_day.ben.id, half_day.slot_date.id, AM, signature_png(), DEVICE, SignatureVia.QR)
+    assert client.get(url).get_json() == {
+        "signed": {f"{half_day.ben.id}-{half_day.slot_date.id}-am": "10:00"}
+    }
+    other = make_half_day(domain="example.org")
+    assert client.get(f"/admin/sessions/attendance/signatures/?id={other.session.id}").get_json() == {
+        "signed": {}
+    }
+
+
 def test_the_countersignature_shows_on_the_dates(login_as, half_day, clock):
     clock.set(12, 2)
     countersign(half_day.trainer.id, half_day.slot_date.id, AM, signature_png(), DEVICE)

@@ -6,7 +6,7 @@ locked once collaborators are enrolled; viewers read them, the training staff re
 
 from __future__ import annotations
 
-from flask import abort, flash, request
+from flask import abort, flash, jsonify, request
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -22,6 +22,7 @@ from ...services.participants import (
     find_day,
     local_time,
     save_sheet,
+    session_signatures,
     set_whole_day,
     signin_links_for,
     signin_sheet_pdf,
@@ -89,6 +90,16 @@ class AttendanceTab(SessionTab):
                 value=enum_label(Presence(value)),
             )
         )
+
+    @route("/attendance/signatures/")
+    def attendance_signatures_view(self):
+        """Who signed which half-day so far, for the grid to show signatures as they come."""
+        session = self.session()
+        signed = {
+            f"{request_id}-{slot_date_id}-{half.value}": local_time(at)
+            for request_id, slot_date_id, half, at in session_signatures(session)
+        }
+        return jsonify({"signed": signed})
 
     @route("/attendance/sheet/")
     def signin_sheet_view(self):

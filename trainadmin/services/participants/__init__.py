@@ -54,7 +54,7 @@ from .signin_codes import (
     sign_with_code,
 )
 from .signin_sheet import sheet_fingerprint, signin_sheet_pdf
-from .signin_state import HalfDayState, half_day_state
+from .signin_state import HalfDayState, half_day_state, session_signatures
 
 __all__ = [
     "AlreadySigned",
@@ -102,6 +102,7 @@ __all__ = [
     "save_sheet",
     "search_collaborators",
     "set_whole_day",
+    "session_signatures",
     "sheet_fingerprint",
     "signin_sheet_pdf",
     "validate",

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import HalfDay, Signature, SlotDate, Trainer
+from ...models import HalfDay, Sequence, Signature, Slot, SlotDate, Trainer, TrainingSession
 from .attendance import enrolled_participants
 from .signatures import trainers_of
 
@@ -50,3 +50,18 @@ def half_day_state(slot_date: SlotDate, half: HalfDay) -> HalfDayState:
     ]
     trainers = [(trainer, by_trainer.get(trainer.id)) for trainer in trainers_of(slot_date)]
     return HalfDayState(slot_date, half, participants, trainers)
+
+
+def session_signatures(session: TrainingSession) -> list[tuple[int, int, HalfDay, datetime]]:
+    """(demande, slot date, half-day, time) of every participant's signature of the session: one
+    query, no image."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Signature.request_id, Signature.slot_date_id, Signature.half_day, Signature.signed_at)
+            .join(SlotDate, SlotDate.id == Signature.slot_date_id)
+            .join(Slot, Slot.id == SlotDate.slot_id)
+            .join(Sequence, Sequence.id == Slot.sequence_id)
+            .where(Sequence.session_id == session.id, Signature.request_id.is_not(None))
+        )
+    ]
