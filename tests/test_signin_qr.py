@@ -278,3 +278,35 @@ def test_qr_codes_and_challenge_tokens_stay_out_of_the_logs(app, client, half_da
     lines = [record.getMessage() + " " + str(vars(record)) for record in caplog.records]
     assert lines and not [line for line in lines if code in line or token in line]
     assert any("/l/signin/check/…" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "ana\x00@example.com",
+        "a" * 5000 + "@example.com",
+        "ana@example.com\r\nBcc: x@example.com",
+        "名前@例え.jp",
+    ],
+)
+def test_hostile_addresses_are_refused_or_ignored(app, client, half_day, clock, email):
+    code = shown_code(client, trainer_path(app, half_day))
+    response = give_address(client, code, email)
+    assert response.status_code in (303, 422)
+    assert count_rows(factories.db, OutboxMessage) == 0
+
+
+@pytest.mark.parametrize("value", ["\x00" * 10, "x" * 5000, "' OR 1=1 --", "１２３４５６", "%00"])
+def test_hostile_codes_and_tokens_are_refused(app, client, half_day, clock, value):
+    from urllib.parse import quote
+
+    for path in (f"/l/signin/{quote(value)}", f"/l/signin/check/{quote(value)}", f"/l/{quote(value)}"):
+        assert client.get(path).status_code in (404, 410), path
+    assert client.get("/l/signin", query_string={"code": value}).status_code == 404
+    code = shown_code(client, trainer_path(app, half_day))
+    path = check_path(give_address(client, code, "ana@example.com"))
+    response = send_code(client, path, value)
+    assert response.status_code == 200 and "Code erroné" in text(response)
+    page = client.get(path).get_data(as_text=True)
+    bad = client.post(path, data={"csrf_token": form_token(page), "code": "1", "signature": value})
+    assert bad.status_code == 422

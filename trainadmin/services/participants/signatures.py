@@ -225,6 +225,11 @@ def _record(signature: Signature, existing) -> Signature:
     return signature
 
 
+def _printable(text: str | None) -> str:
+    """What a client sent, without control characters (PostgreSQL text holds no NUL)."""
+    return "".join(character for character in text or "" if character.isprintable())
+
+
 def _new_signature(slot_date: SlotDate, half: HalfDay, image: bytes, device: Device, via, at) -> Signature:
     return Signature(
         slot_date_id=slot_date.id,
@@ -232,8 +237,8 @@ def _new_signature(slot_date: SlotDate, half: HalfDay, image: bytes, device: Dev
         signed_at=at,
         image=image,
         image_sha256=hashlib.sha256(image).hexdigest(),
-        ip=(device.ip or "")[:45],
-        user_agent=(device.user_agent or "")[:USER_AGENT_LENGTH],
+        ip=_printable(device.ip)[:45],
+        user_agent=_printable(device.user_agent)[:USER_AGENT_LENGTH],
         via=via,
     )
 

@@ -220,7 +220,7 @@ def request_code(ticket: str | None, email: str | None) -> str:
     at = signatures.now()
     check_hours(slot_date, half, at)
     address = (email or "").strip().lower()
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+", address) or len(address) > 254:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+", address) or len(address) > 254 or not address.isprintable():
         raise SigninRefused(gettext("Enter the e-mail address you enrolled with."), field="email")
     request = _enrolled_with_address(slot_date, address)
     token = secrets.token_urlsafe(links.TOKEN_BYTES)
