@@ -143,3 +143,59 @@ def test_signing_by_qr_code_on_phones(
     staff.reload()
     expect(ana_cell.locator("option:checked")).to_have_text("présent (signé 10:00)")
     expect(morning).to_contain_text("Contresigné par Claire Formatrice à 12:05")
+
+
+def test_the_sign_in_pages_meet_aa_contrast(
+    browser, playwright, browser_login, live_url, committed_db, monkeypatch
+):
+    from trainadmin.services.participants import Device, countersign, sign_participant
+
+    from .signin_support import AM, signature_png
+    from .test_browser_contrast import contrast_failures
+
+    half_day = make_half_day()
+    admin = factories.make_user(role=Role.ADMIN, password=PASSWORD)
+    set_clock(monkeypatch, 10)
+    device = Device("127.0.0.1", "test")
+    sign_participant(half_day.ana.id, half_day.slot_date.id, AM, signature_png(), device, SignatureVia.LINK)
+    committed_db.session.commit()
+    staff = browser_login(admin)
+    failures: list[str] = []
+    attendance = f"{live_url}/admin/sessions/details/?id={half_day.session.id}&tab=attendance"
+    staff.goto(attendance)
+    failures += contrast_failures(staff, "« Présences » with a signature")
+    morning = staff.locator(f'[data-signin="{half_day.slot_date.id}"] [data-signin-half="am"]')
+    morning.get_by_role("button", name="Liens participants").click()
+    failures += contrast_failures(staff, "participants' links")
+    ben_url = staff.locator("[data-signin-link]", has_text="Ben Bernard").locator("input").input_value()
+    staff.goto(attendance)
+    morning.get_by_role("button", name="Lien formateur").click()
+    trainer_url = staff.locator("#signin-links input[readonly]").input_value()
+
+    phone = browser.new_context(**playwright.devices["Pixel 7"], reduced_motion="reduce")
+    try:
+        page = phone.new_page()
+        page.goto(trainer_url)
+        failures += contrast_failures(page, "trainer's page")
+        code = page.locator("#signin-code").inner_text().replace(" ", "")
+        page.goto(ben_url)
+        failures += contrast_failures(page, "participant's own link")
+        page.get_by_role("button", name="Signer").click()
+        failures += contrast_failures(page, "participant's own link, nothing drawn")
+        page.goto(f"{live_url}/l/signin")
+        failures += contrast_failures(page, "code typed")
+        page.goto(f"{live_url}/l/signin/{code}")
+        failures += contrast_failures(page, "e-mail asked")
+        page.get_by_label("Votre adresse e-mail").fill("ana@example.com")
+        page.get_by_role("button", name="Recevoir mon code").click()
+        failures += contrast_failures(page, "already signed")
+        page.goto(f"{live_url}/l/signin/ZZZZZZ")
+        failures += contrast_failures(page, "unknown code")
+    finally:
+        phone.close()
+    committed_db.session.expire_all()
+    countersign(half_day.trainer.id, half_day.slot_date.id, AM, signature_png(), device)
+    committed_db.session.commit()
+    staff.goto(attendance)
+    failures += contrast_failures(staff, "« Présences » countersigned")
+    assert failures == []
