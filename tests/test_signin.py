@@ -355,3 +355,37 @@ def test_the_trainer_countersigns_from_their_link(app, client, half_day, clock):
     # Signing is closed for the others.
     response = sign_page(client, personal_links(app, half_day)["Ben"])
     assert response.status_code == 422 and "contresigné" in response.get_data(as_text=True)
+
+
+def test_the_database_keeps_one_signature_per_person_and_half_day(any_db, monkeypatch):
+    """The rule holds in the tables themselves (PostgreSQL and SQLite), for two requests at once."""
+    from sqlalchemy.exc import IntegrityError
+
+    set_clock(monkeypatch, 10)
+    half_day = make_half_day()
+    signed = sign_participant(
+        half_day.ana.id, half_day.slot_date.id, AM, signature_png(), DEVICE, SignatureVia.LINK
+    )
+    twin = {
+        "slot_date_id": signed.slot_date_id,
+        "half_day": AM,
+        "signed_at": signed.signed_at,
+        "image": signed.image,
+        "image_sha256": signed.image_sha256,
+        "ip": "x",
+        "user_agent": "y",
+        "via": SignatureVia.QR,
+    }
+    for extra in (
+        {"request_id": half_day.ana.id},
+        {"request_id": half_day.ben.id, "trainer_id": half_day.trainer.id},
+        {},
+    ):
+        with pytest.raises(IntegrityError), any_db.session.begin_nested():
+            any_db.session.add(Signature(**twin, **extra))
+            any_db.session.flush()
+    any_db.session.add(Signature(**twin, trainer_id=half_day.trainer.id))
+    any_db.session.flush()
+    with pytest.raises(IntegrityError), any_db.session.begin_nested():
+        any_db.session.add(Signature(**twin, trainer_id=half_day.trainer.id))
+        any_db.session.flush()
