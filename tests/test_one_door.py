@@ -277,6 +277,11 @@ RECIPES: dict[str, Recipe] = {
         f"/admin/sessions/attendance/?id={w['session'].id}",
         {f"attendance-{w['enrolled'].id}-{w['slot'].dates[0].id}-am": "present"},
     ),
+    "sessions.signin_links_view": lambda c, w: post_form(
+        c,
+        f"/admin/sessions/attendance/links/?id={w['session'].id}",
+        {"slot_date_id": w["slot"].dates[0].id, "half_day": "am", "for": "participants"},
+    ),
     "sessions.attendance_day_view": lambda c, w: post_form(
         c,
         f"/admin/sessions/attendance/day/?id={w['session'].id}",

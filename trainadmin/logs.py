@@ -72,20 +72,21 @@ def configure(log_format: str) -> None:
         logger.setLevel(logging.INFO)
 
 
-#: A link's token in a path (`/l/<token>…`): never written to a log.
-_LINK_TOKEN = re.compile(r"^/l/[^/]+")
+#: A link's token in a path (`/l/<token>…`), the sign-in's QR code (`/l/signin/<code>`) and the page
+#: of its e-mailed code (`/l/signin/check/<token>`): never written to a log.
+_LINK_TOKEN = re.compile(r"^/l/(?:signin/(?:check/)?)?[^/]+")
 
 
 def redacted_path(path: str) -> str:
     """The path as logs write it: a link's token replaced by `…`."""
-    return _LINK_TOKEN.sub("/l/…", path)
+    return _LINK_TOKEN.sub(lambda found: found.group(0)[: found.group(0).rfind("/") + 1] + "…", path)
 
 
 class RedactLinkTokens(logging.Filter):
     """For the loggers that write a request's path themselves: the development server's access log
     (werkzeug: `GET /l/<token> HTTP/1.1`) and Flask's « Exception on /l/<token> [GET] »."""
 
-    _IN_LINE = re.compile(r"(\s/l/)[^/\s?\]]+")
+    _IN_LINE = re.compile(r"(\s/l/(?:signin/(?:check/)?)?)[^/\s?\]]+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str) and "/l/" in record.msg:

@@ -89,8 +89,8 @@ def limit_links(limiter: Limiter, view):
     stricter one, shared by all the link pages: an address guessing tokens is stopped after a few
     dozen tries."""
     view = limiter.limit(link_limit, key_func=login_address_key, scope="links")(view)
-    return limiter.limit(
-        link_failure_limit, key_func=login_address_key, scope="links-refused", deduct_when=_link_refused
+    return limiter.shared_limit(
+        link_failure_limit, "links-refused", key_func=login_address_key, deduct_when=_link_refused
     )(view)
 
 

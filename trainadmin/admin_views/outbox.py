@@ -10,16 +10,21 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload
 
 from ..models import EmailKind, OutboxMessage
+from ..services.participants.signin_codes import EMAIL_KIND as SIGNIN_EMAIL_KIND
 from .base import STAFF, SecureModelView
 from .labels import ENUM_LABELS, enum_label
 
 CALENDAR_KIND = "calendar"
+#: The one-time codes of the sign-in by QR code.
+SIGNIN_CODE_KIND = SIGNIN_EMAIL_KIND
 ERROR_PREVIEW = 160
 
 
 def kind_label(kind: str | None) -> str:
     if kind == CALENDAR_KIND:
         return str(_l("Calendar invitation"))
+    if kind == SIGNIN_CODE_KIND:
+        return str(_l("Sign-in code"))
     try:
         return enum_label(EmailKind(kind))
     except ValueError:
@@ -30,7 +35,8 @@ def kind_options() -> list[tuple[str, object]]:
     """The filter's options, labels left lazy: Flask-Admin builds its filters once, outside any
     request, and translates them when it draws the page."""
     return [(kind.value, ENUM_LABELS.get((EmailKind, kind.value), kind.value)) for kind in EmailKind] + [
-        (CALENDAR_KIND, _l("Calendar invitation"))
+        (CALENDAR_KIND, _l("Calendar invitation")),
+        (SIGNIN_CODE_KIND, _l("Sign-in code")),
     ]
 
 

@@ -64,6 +64,7 @@ from .sessions import (
     WorkflowStatus,
     session_population,
 )
+from .signatures import Signature, SignatureVia, SigninChallenge
 from .trainings import SessionType, Training, TrainingDefaultCost
 from .types import utcnow
 from .users import Role, User
@@ -118,6 +119,9 @@ __all__ = [
     "SessionCodeCounter",
     "SessionHistory",
     "SessionType",
+    "Signature",
+    "SignatureVia",
+    "SigninChallenge",
     "Slot",
     "SlotChange",
     "SlotDate",

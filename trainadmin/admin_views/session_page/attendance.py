@@ -6,20 +6,25 @@ locked once collaborators are enrolled; viewers read them, the training staff re
 
 from __future__ import annotations
 
-from flask import abort, flash, request
+from flask import abort, flash, jsonify, request
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from ...clock import local_today
-from ...models import Presence, TrainingSession
+from ...models import HalfDay, Presence, TrainingSession
+from ...services.errors import DomainError
 from ...services.participants import (
     CERTIFICATION_RESULTS,
     attendance_sheet,
+    countersign_links_for,
     enrolled_participants,
     find_day,
+    local_time,
     save_sheet,
+    session_signatures,
     set_whole_day,
+    signin_links_for,
     signin_sheet_pdf,
 )
 from ..downloads import pdf_download
@@ -56,6 +61,8 @@ class AttendanceTab(SessionTab):
             "presence_choices": enum_choices(Presence),
             "certification_results": CERTIFICATION_RESULTS,
             "today": local_today(),
+            "signed_time": local_time,
+            "present": Presence.PRESENT,
         }
 
     @route("/attendance/", methods=("POST",))
@@ -84,6 +91,16 @@ class AttendanceTab(SessionTab):
             )
         )
 
+    @route("/attendance/signatures/")
+    def attendance_signatures_view(self):
+        """Who signed which half-day so far, for the grid to show signatures as they come."""
+        session = self.session()
+        signed = {
+            f"{request_id}-{slot_date_id}-{half.value}": local_time(at)
+            for request_id, slot_date_id, half, at in session_signatures(session)
+        }
+        return jsonify({"signed": signed})
+
     @route("/attendance/sheet/")
     def signin_sheet_view(self):
         """« Feuille d'émargement » of one date of the session, as a PDF."""
@@ -94,3 +111,35 @@ class AttendanceTab(SessionTab):
         pdf = signin_sheet_pdf(session, day, enrolled_participants(session))
         filename = f"emargement-{session.code}-{day.slot_date.day:%Y-%m-%d}.pdf"
         return pdf_download(pdf, filename)
+
+    @route("/attendance/links/", methods=("POST",))
+    def signin_links_view(self):
+        """« Lien formateur » / « Liens participants » of one half-day: new links (the earlier ones
+        stop working), shown once on a page of their own to be copied or sent."""
+        session = self.session()
+        day = find_day(session, request.form.get("slot_date_id"))
+        if day is None:
+            raise DomainError(gettext("This date is not a date of this session."), field="slot_date")
+        try:
+            half = HalfDay(request.form.get("half_day", ""))
+        except ValueError:
+            raise DomainError(gettext("Choose the morning or the afternoon."), field="half_day") from None
+        if request.form.get("for") == "trainer":
+            rows = [
+                (str(trainer), trainer.email, url)
+                for trainer, url in countersign_links_for(day.slot_date, half)
+            ]
+        else:
+            rows = [
+                (str(demande.collaborator), demande.collaborator.email, url)
+                for demande, url in signin_links_for(day.slot_date, half)
+            ]
+        return self.view.render(
+            "admin/sessions/signin_links.html",
+            model=session,
+            day=day,
+            half=half,
+            for_trainer=request.form.get("for") == "trainer",
+            rows=rows,
+            back_url=self.url(".details_view", id=session.id, tab=self.name),
+        )

@@ -5,7 +5,19 @@
 - trainer_feed.py  the trainer's calendar feed (iCalendar, to subscribe to)"""
 
 from .surveys import SURVEY_LINK_DAYS, survey_link, survey_links
-from .tokens import MESSAGES, LinkRefused, Refusal, find, issue, live_links, revoke_links, token_hash, use
+from .tokens import (
+    MESSAGES,
+    TOKEN_BYTES,
+    TOKEN_SHAPE,
+    LinkRefused,
+    Refusal,
+    find,
+    issue,
+    live_links,
+    revoke_links,
+    token_hash,
+    use,
+)
 from .trainer_feed import feed_events, feed_text
 from .trainers import (
     TrainerDay,
@@ -23,6 +35,8 @@ from .urls import link_url
 __all__ = [
     "MESSAGES",
     "SURVEY_LINK_DAYS",
+    "TOKEN_BYTES",
+    "TOKEN_SHAPE",
     "LinkRefused",
     "Refusal",
     "TrainerDay",

@@ -10,6 +10,7 @@ from .attendance import (
     covered_half_days,
     enrolled_participants,
     find_day,
+    half_day_hours,
 )
 from .attendance_saving import parse_day, save_sheet, set_whole_day
 from .convocations import convocation_pdf
@@ -25,9 +26,63 @@ from .demandes import (
     search_collaborators,
     validate,
 )
-from .signin_sheet import signin_sheet_pdf
+from .signatures import (
+    AlreadySigned,
+    Device,
+    SigninRefused,
+    countersign,
+    countersign_links_for,
+    load_slot_date,
+    local_time,
+    read_signature,
+    sign_participant,
+    signature_of,
+    signin_links_for,
+)
+from .signin_codes import (
+    ChallengeClosed,
+    CodeExpired,
+    ScanExpired,
+    WrongCode,
+    challenge_request,
+    find_half_day,
+    open_challenge,
+    read_ticket,
+    request_code,
+    scan_ticket,
+    shown_code,
+    sign_with_code,
+)
+from .signin_sheet import sheet_fingerprint, signin_sheet_pdf
+from .signin_state import HalfDayState, half_day_state, session_signatures
 
 __all__ = [
+    "AlreadySigned",
+    "ChallengeClosed",
+    "CodeExpired",
+    "Device",
+    "HalfDayState",
+    "ScanExpired",
+    "SigninRefused",
+    "WrongCode",
+    "challenge_request",
+    "countersign",
+    "countersign_links_for",
+    "find_half_day",
+    "half_day_hours",
+    "half_day_state",
+    "load_slot_date",
+    "local_time",
+    "open_challenge",
+    "read_signature",
+    "read_ticket",
+    "request_code",
+    "scan_ticket",
+    "shown_code",
+    "sign_participant",
+    "sign_with_code",
+    "signature_of",
+    "signin_links_for",
     "CANCEL_REASONS",
     "CERTIFICATION_RESULTS",
     "OPEN",
@@ -47,6 +102,8 @@ __all__ = [
     "save_sheet",
     "search_collaborators",
     "set_whole_day",
+    "session_signatures",
+    "sheet_fingerprint",
     "signin_sheet_pdf",
     "validate",
 ]

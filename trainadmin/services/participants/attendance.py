@@ -19,8 +19,8 @@ apply to them; only the role matters (readers read, the training staff writes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import time
+from dataclasses import dataclass, field
+from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -37,8 +37,10 @@ from ...models import (
     Presence,
     RequestStatus,
     Sequence,
+    Signature,
     Slot,
     SlotDate,
+    Trainer,
     TrainingRequest,
     TrainingSession,
 )
@@ -61,6 +63,15 @@ def covered_half_days(start: time, end: time) -> tuple[HalfDay, ...]:
     if end > AFTERNOON_STARTS or start >= MORNING_ENDS:
         halves.append(HalfDay.AFTERNOON)
     return tuple(halves)
+
+
+def half_day_hours(start: time, end: time, half: HalfDay) -> tuple[time, time]:
+    """The hours of one half-day of a date: the morning from its start to 12:00, the afternoon from
+    13:00 to its end; a date covering one half-day only gives it all its hours."""
+    halves = covered_half_days(start, end)
+    if len(halves) == 1:
+        return start, end
+    return (start, MORNING_ENDS) if half == HalfDay.MORNING else (AFTERNOON_STARTS, end)
 
 
 def attendance_rate(present: int, recorded: int) -> Decimal | None:
@@ -126,14 +137,29 @@ class ParticipantLine:
 
 @dataclass
 class AttendanceSheet:
-    """Everything the « Présences » tab shows, read in a fixed number of queries."""
+    """Everything the « Présences » tab shows, read in a fixed number of queries.
+
+    `values` are the marks set by hand; `signed` the times of the participants' own signatures;
+    `countersigned` the trainers' (name, time) per half-day. A half-day signed and not marked by hand
+    counts as present; a mark set by hand counts whatever the signature says (both are shown)."""
 
     days: list[AttendanceDay]
     lines: list[ParticipantLine]
     values: dict[CellKey, Presence]
+    signed: dict[CellKey, datetime] = field(default_factory=dict)
+    countersigned: dict[tuple[int, HalfDay], list[tuple[str, datetime]]] = field(default_factory=dict)
 
     def value(self, request_id: int, slot_date_id: int, half_day: HalfDay) -> Presence | None:
+        """The mark set by hand."""
         return self.values.get((request_id, slot_date_id, half_day))
+
+    def signed_at(self, request_id: int, slot_date_id: int, half_day: HalfDay) -> datetime | None:
+        return self.signed.get((request_id, slot_date_id, half_day))
+
+    def effective(self, request_id: int, slot_date_id: int, half_day: HalfDay) -> Presence | None:
+        """What counts: the mark set by hand, else present when the participant signed."""
+        key = (request_id, slot_date_id, half_day)
+        return self.values.get(key) or (Presence.PRESENT if key in self.signed else None)
 
     @property
     def rate(self) -> Decimal | None:
@@ -172,10 +198,42 @@ def attendance_sheet(session: TrainingSession) -> AttendanceSheet:
         if (slot_date_id, half) not in covered or request_id not in lines:
             continue
         values[(request_id, slot_date_id, half)] = value
-        lines[request_id].recorded += 1
-        if value == Presence.PRESENT:
-            lines[request_id].present += 1
-    return AttendanceSheet(days, list(lines.values()), values)
+    sheet = AttendanceSheet(days, list(lines.values()), values)
+    _read_signatures(sheet, covered, lines)
+    for key in values.keys() | sheet.signed.keys():
+        line = lines[key[0]]
+        line.recorded += 1
+        if sheet.effective(*key) == Presence.PRESENT:
+            line.present += 1
+    return sheet
+
+
+def _read_signatures(sheet: AttendanceSheet, covered: set, lines: dict[int, ParticipantLine]) -> None:
+    """The signatures of the sheet's half-days, in one query (their images are not read)."""
+    if not covered:
+        return
+    rows = db.session.execute(
+        sa.select(
+            Signature.request_id,
+            Signature.trainer_id,
+            Signature.slot_date_id,
+            Signature.half_day,
+            Signature.signed_at,
+            Trainer.first_name,
+            Trainer.last_name,
+        )
+        .outerjoin(Trainer, Trainer.id == Signature.trainer_id)
+        .where(Signature.slot_date_id.in_(sorted({slot_date_id for slot_date_id, _half in covered})))
+        .order_by(Signature.signed_at)
+    )
+    for request_id, trainer_id, slot_date_id, half, signed_at, first_name, last_name in rows:
+        if (slot_date_id, half) not in covered:
+            continue
+        if trainer_id is not None:
+            names = sheet.countersigned.setdefault((slot_date_id, half), [])
+            names.append((f"{first_name} {last_name}", signed_at))
+        elif request_id in lines:
+            sheet.signed[(request_id, slot_date_id, half)] = signed_at
 
 
 # --- Recording ------------------------------------------------------------------------------
