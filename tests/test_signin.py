@@ -186,7 +186,7 @@ def test_links_are_issued_for_every_participant_and_trainer_until_the_half_day_c
         pairs = signin_links_for(half_day.slot_date, AM)
         trainer_pairs = countersign_links_for(half_day.slot_date, AM)
     assert [request.collaborator.first_name for request, _url in pairs] == ["Ana", "Ben"]
-    assert all(url.startswith("http://localhost/l/") for _request, url in pairs)
+    assert all(url.startswith("http://127.0.0.1:5000/l/") for _request, url in pairs)  # TRAINADMIN_PUBLIC_URL
     assert [trainer for trainer, _url in trainer_pairs] == [half_day.trainer]
     issued = factories.db.session.scalars(sa.select(AccessLink).order_by(AccessLink.id)).all()
     assert {link.purpose for link in issued} == {LinkPurpose.SIGN_IN, LinkPurpose.COUNTERSIGN}

@@ -243,3 +243,26 @@ def test_a_trainer_deleted_takes_their_links_along(app, db, login_as):
     assert post_form(admin, "/admin/trainers/delete/", {"id": str(trainer_id)}).status_code == 302
     assert db.session.query(AccessLink).filter_by(trainer_id=trainer_id).count() == 0
     assert app.test_client().get(f"/l/{token}").status_code == 404
+
+
+def test_the_trainer_opens_the_sign_in_of_their_half_day_from_their_page(app, db, planned):
+    client = app.test_client()
+    url = f"/l/{planned['token']}/signin"
+    page = unescape(client.get(f"/l/{planned['token']}").get_data(as_text=True))
+    assert "Ouvrir l'émargement" in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    mine = planned["slot"].dates[0]
+    response = client.post(url, data={"csrf_token": csrf, "slot_date": mine.id, "half_day": "am"})
+    assert response.status_code == 303
+    opened = client.get(response.headers["Location"])
+    assert opened.status_code == 200 and "signature_pad" in opened.get_data(as_text=True)  # its page
+    query = sa.select(AccessLink).where(AccessLink.purpose == LinkPurpose.COUNTERSIGN)
+    link = db.session.scalars(query).one()
+    assert (link.trainer_id, link.slot_date_id) == (planned["trainer"].id, mine.id)
+    assert link.half_day == HalfDay.MORNING
+    theirs = planned["other"].dates[0]
+    refused = client.post(url, data={"csrf_token": csrf, "slot_date": theirs.id, "half_day": "am"})
+    assert refused.status_code == 409
+    assert "pas l'un de vos créneaux" in unescape(refused.get_data(as_text=True))
+    for bad in ({"slot_date": "x", "half_day": "am"}, {"slot_date": mine.id, "half_day": "nuit"}, {}):
+        assert client.post(url, data={"csrf_token": csrf, **bad}).status_code == 409

@@ -3,11 +3,13 @@ calendar feed the page invites them to subscribe to. Both only read."""
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import format_date
 
 from ..models import AccessLink, LinkPurpose
 from ..services.links import MESSAGES, Refusal, feed_events, feed_text, trainer_page
+from ..services.participants.signatures import SigninRefused, open_countersign
+from ..transaction import unit_of_work
 from .blueprint import link_view
 
 FEED = "calendar.ics"
@@ -24,6 +26,20 @@ def trainer_page_view(link: AccessLink):
         webcal_url="webcal://" + feed_url.split("://", 1)[1],
         long_date=long_date,
     )
+
+
+@link_view(LinkPurpose.TRAINER_PAGE, name="signin", methods=("POST",))
+def open_signin_view(link: AccessLink):
+    """« Ouvrir l'émargement » of one of the trainer's half-days: its page (QR code, list,
+    countersignature) behind a link of its own."""
+    try:
+        with unit_of_work():
+            token = open_countersign(
+                link.trainer, request.form.get("slot_date"), request.form.get("half_day")
+            )
+    except SigninRefused as exc:
+        return render_template("links/refused.html", message=exc.message, refusal="signin"), 409
+    return redirect(url_for("links.page", token=token), 303)
 
 
 def long_date(day) -> str:

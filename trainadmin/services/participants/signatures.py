@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +28,7 @@ from sqlalchemy.orm import joinedload
 
 from ...clock import local_zone
 from ...extensions import db
+from ...ids import parse_id
 from ...models import (
     HalfDay,
     LinkPurpose,
@@ -309,10 +309,6 @@ def _link_lifetime(slot_date: SlotDate, half: HalfDay) -> timedelta:
     return closes - now()
 
 
-def link_url(token: str) -> str:
-    return url_for("links.page", token=token, _external=True)
-
-
 def signin_links_for(slot_date: SlotDate, half: HalfDay) -> list[tuple[TrainingRequest, str]]:
     """A new personal sign-in link (valid until the half-day closes) for every enrolled participant
     of the half-day's session, replacing the earlier ones: (demande, URL) pairs, by name."""
@@ -329,7 +325,7 @@ def signin_links_for(slot_date: SlotDate, half: HalfDay) -> list[tuple[TrainingR
             slot_date_id=slot_date.id,
             half_day=half,
         )
-        pairs.append((request, link_url(token)))
+        pairs.append((request, links.link_url(token)))
     return pairs
 
 
@@ -352,5 +348,26 @@ def countersign_links_for(slot_date: SlotDate, half: HalfDay) -> list[tuple[Trai
             slot_date_id=slot_date.id,
             half_day=half,
         )
-        pairs.append((trainer, link_url(token)))
+        pairs.append((trainer, links.link_url(token)))
     return pairs
+
+
+def open_countersign(trainer: Trainer, slot_date_id, half_value) -> str:
+    """« Ouvrir l'émargement » from the trainer's own page: a new link to one of their half-days (the
+    QR code, the list, the countersignature) for them alone; returns its token. SigninRefused when
+    the half-day is not theirs, no longer exists or is over."""
+    slot_date = db.session.get(SlotDate, parse_id(slot_date_id) or 0)
+    half = next((half for half in HalfDay if half.value == half_value), None)
+    if slot_date is None or half is None or trainer not in trainers_of(slot_date):
+        raise SigninRefused(gettext("This half-day is not one of your slots."))
+    check_half_day(slot_date, half)
+    _link, token = links.issue(
+        LinkPurpose.COUNTERSIGN,
+        trainer.email,
+        valid_for=_link_lifetime(slot_date, half),
+        now=now(),
+        trainer_id=trainer.id,
+        slot_date_id=slot_date.id,
+        half_day=half,
+    )
+    return token
