@@ -120,7 +120,8 @@ def test_staff_issue_the_links_of_a_half_day(app, db, login_as, half_day, clock)
     ]
     assert {link.half_day for link in issued} == {PM}
     anonymous = app.test_client()
-    assert "Claire Formatrice" in anonymous.get(trainer_url.split("127.0.0.1:5000", 1)[1]).get_data(as_text=True)
+    path = trainer_url.split("127.0.0.1:5000", 1)[1]
+    assert "Claire Formatrice" in anonymous.get(path).get_data(as_text=True)
     # A reader cannot issue them; a half-day the date does not have is refused.
     assert post_form(login_as(Role.VIEWER), url, {**form, "for": "trainer"}).status_code == 403
     refused = post_form(
