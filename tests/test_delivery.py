@@ -571,6 +571,7 @@ def test_the_cron_configuration_runs_the_tick_every_minute(app, db, smtp, redis_
         "trainadmin.jobs.imports.import_due_partners",
         "trainadmin.jobs.participants.remind_managers_job",
         "trainadmin.jobs.participants.remind_surveys_job",
+        "trainadmin.jobs.participants.send_signin_links_job",
     }
     assert jobs["trainadmin.jobs.imports.import_due_partners"].cron == "* * * * *"
     assert jobs["trainadmin.jobs.participants.remind_managers_job"].cron == "7 * * * *"

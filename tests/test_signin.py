@@ -389,3 +389,32 @@ def test_the_database_keeps_one_signature_per_person_and_half_day(any_db, monkey
     with pytest.raises(IntegrityError), any_db.session.begin_nested():
         any_db.session.add(Signature(**twin, trainer_id=half_day.trainer.id))
         any_db.session.flush()
+
+
+def test_the_morning_e_mail_gives_each_participant_their_own_links(app, db, half_day, monkeypatch):
+    from trainadmin.models import OutboxMessage, Publication
+    from trainadmin.services.notifications.default_rules import ensure_templates
+    from trainadmin.services.participants.signin_mail import send_signin_links
+
+    ensure_templates()
+    half_day.session.publication = Publication.PUBLISHED
+    morning = set_clock(monkeypatch, 6, 30)
+    assert send_signin_links(morning()) == 0  # before « Émargement du jour »'s 07:00
+    morning.set(7, 5)
+    assert send_signin_links(morning()) == 2
+    assert send_signin_links(morning()) == 0  # once per participant and date
+    sent = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "signin_links").order_by(OutboxMessage.recipient)
+    ).all()
+    assert [message.recipient for message in sent] == ["ana@example.com", "ben@example.com"]
+    ana = sent[0]
+    assert ana.subject == "Émargement du lundi 15 mars 2027 : Sécurité au travail"
+    assert "- matin, de 09h00 à 12h00 :" in ana.body and "- après-midi, de 13h00 à 17h00 :" in ana.body
+    paths = ["/l/" + line.rsplit("/l/", 1)[1] for line in ana.body.splitlines() if "/l/" in line]
+    assert len(paths) == 2
+    page = app.test_client().get(paths[0])
+    assert page.status_code == 200 and "signature_pad" in page.get_data(as_text=True)
+    links_of_ana = db.session.scalars(
+        sa.select(AccessLink).where(AccessLink.request_id == half_day.ana.id, AccessLink.revoked_at.is_(None))
+    ).all()
+    assert {link.half_day for link in links_of_ana} == {AM, PM}

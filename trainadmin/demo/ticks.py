@@ -13,6 +13,7 @@ from ..extensions import db
 from ..services.evaluations.survey_reminders import remind_surveys
 from ..services.notifications import delivery
 from ..services.participants.manager_links import remind_managers
+from ..services.participants.signin_mail import send_signin_links
 from ..transaction import commit
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def run_periodic_ticks(app: Flask, stop: threading.Event, interval: float = TICK
             try:
                 remind_managers()
                 remind_surveys()
+                send_signin_links()
                 commit()
                 delivery.dispatch_tick(commit)
             except Exception:

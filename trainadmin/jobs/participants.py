@@ -1,5 +1,6 @@
 """Jobs of the people without an account: the reminders to the managers who have not answered a
-demande's link, and to the participants who have not answered a survey's link.
+demande's link and to the participants who have not answered a survey's link, and the morning's
+sign-in links.
 
 Registered in `rq cron` every hour (trainadmin/jobs/cron.py)."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from ..services.evaluations.survey_reminders import remind_surveys
 from ..services.participants.manager_links import remind_managers
+from ..services.participants.signin_mail import send_signin_links
 from . import job
 
 
@@ -22,3 +24,10 @@ def remind_surveys_job() -> int:
     """The participants whose survey link waits for `survey_reminder_days` get « Relance enquête »
     with a new link, once per survey; running it twice sends nothing more."""
     return remind_surveys()
+
+
+@job
+def send_signin_links_job() -> int:
+    """Today's « Émargement du jour » e-mails whose sending time has come; once per participant and
+    date whatever the number of runs."""
+    return send_signin_links()

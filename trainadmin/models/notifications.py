@@ -28,6 +28,7 @@ class EmailKind(enum.StrEnum):
     MANAGER_REMINDER = "manager_reminder"
     MANAGER_DECISION = "manager_decision"
     SURVEY_REMINDER = "survey_reminder"
+    SIGNIN_LINKS = "signin_links"
 
 
 class EmailAnchor(enum.StrEnum):
@@ -39,6 +40,8 @@ class EmailAnchor(enum.StrEnum):
     REQUEST = "request"
     #: A participant who has not answered a survey sent with a link.
     SURVEY = "survey"
+    #: The morning of each date: each participant's links to sign its half-days.
+    SIGNIN_DAY = "signin_day"
 
 
 class EmailTemplate(db.Model):

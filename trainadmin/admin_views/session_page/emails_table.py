@@ -51,6 +51,10 @@ RULE_FIELDS = ("enabled", "delay_days", "extra_recipients", "bcc", "subject", "b
 ANCHOR_TEXTS = {
     EmailAnchor.ENROLMENT: _l("Sent to each participant at enrolment."),
     EmailAnchor.CANCELLATION: _l("Sent to each participant when the session is cancelled."),
+    EmailAnchor.SIGNIN_DAY: _l(
+        "Sent the morning of each date (at its sending time) to each participant, with their own links"
+        " to sign its half-days."
+    ),
     EmailAnchor.SURVEY: _l(
         "Sent once to each participant who has not answered a survey's link, with a new link"
         " (the delay is in « Paramètres »)."

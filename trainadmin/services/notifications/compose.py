@@ -81,6 +81,7 @@ def _drafts(
     demande: dict | None = None,
     key_for: Callable[[str], str] | None = None,
     survey_kind=None,
+    signin: dict | None = None,
 ) -> list[Draft]:
     """`key_for(address)`: the outbox key of the message to that address (a scheduled e-mail);
     `survey_kind`: the survey a reminder's link is for."""
@@ -130,6 +131,7 @@ def _drafts(
             with_addresses=person.sees_participant_addresses,
             demande=demande,
             survey_url=survey_url,
+            signin=signin,
         )
         try:
             draft.subject = one_line(render_template(subject_template, context, "subject"))[:250]
@@ -188,6 +190,13 @@ def messages_for_survey_reminder(
         return []
     audience = audience_for(rule.session)
     return _drafts(rule, audience, sequence, only_request=request, survey_kind=survey_kind)
+
+
+def messages_for_signin_day(rule: EmailRule, request: TrainingRequest, sequence, signin: dict) -> list[Draft]:
+    """The morning's e-mail of one date to one participant: their links to sign its half-days."""
+    if not rule.enabled or rule.anchor != EmailAnchor.SIGNIN_DAY:
+        return []
+    return _drafts(rule, audience_for(rule.session), sequence, only_request=request, signin=signin)
 
 
 def messages_for_demande(rule: EmailRule, request: TrainingRequest, demande: dict) -> list[Draft]:

@@ -82,6 +82,14 @@ DEFAULT_TEMPLATES: tuple[dict, ...] = (
         "recipients": "participants",
     },
     {
+        "kind": EmailKind.SIGNIN_LINKS,
+        "name": "Émargement du jour",
+        "anchor": EmailAnchor.SIGNIN_DAY,
+        "delay_days": 0,
+        "send_time": time(7, 0),
+        "recipients": "participants",
+    },
+    {
         "kind": EmailKind.SURVEY_REMINDER,
         "name": "Relance enquête",
         "anchor": EmailAnchor.SURVEY,

@@ -101,6 +101,13 @@ def sample_context(kind: EmailKind, anchor: EmailAnchor) -> dict:
         context["survey_url"] = SAMPLE_SURVEY_URL
     if anchor == EmailAnchor.SURVEY:
         context["sequence"] = sequence
+    if anchor == EmailAnchor.SIGNIN_DAY:
+        context["sequence"] = sequence
+        context["signin_day"] = long_date(day)
+        context["signin"] = [
+            {"half_day": "matin", "hours": "de 09h00 à 12h00", "url": SAMPLE_SURVEY_URL},
+            {"half_day": "après-midi", "hours": "de 13h00 à 17h00", "url": SAMPLE_SURVEY_URL},
+        ]
     if anchor in SEQUENCE_ANCHORS:
         context["sequence"] = sequence
         context["slots"] = [

@@ -100,6 +100,8 @@ def variables_for(anchor: EmailAnchor) -> tuple[str, ...]:
         return COMMON_VARIABLES + REQUEST_VARIABLES
     if anchor == EmailAnchor.SURVEY:
         return COMMON_VARIABLES + ("sequence",)
+    if anchor == EmailAnchor.SIGNIN_DAY:
+        return COMMON_VARIABLES + ("sequence", "signin_day", "signin")
     return COMMON_VARIABLES + (SEQUENCE_VARIABLES if anchor in SEQUENCE_ANCHORS else ())
 
 
@@ -265,6 +267,7 @@ def context_for(
     with_addresses: bool = False,
     demande: dict | None = None,
     survey_url: str = "",
+    signin: dict | None = None,
 ) -> dict:
     """The variables of one message; `slots` are the sequence's (or the whole session's for the
     e-mails that are not sent per sequence), used for the comments. `with_addresses`: the message
@@ -283,6 +286,10 @@ def context_for(
         context["demande"] = {field: "" for field in DEMANDE_FIELDS} | (demande or {})
     if kind in SURVEY_URL_KINDS:
         context["survey_url"] = survey_url
+    if anchor == EmailAnchor.SIGNIN_DAY:
+        context["sequence"] = sequence_vars(sequence, slots) if sequence is not None else EMPTY_SEQUENCE
+        context["signin_day"] = (signin or {}).get("day", "")
+        context["signin"] = (signin or {}).get("half_days", [])
     if anchor == EmailAnchor.SURVEY:  # (a session's own survey has no sequence: empty texts)
         context["sequence"] = sequence_vars(sequence, slots) if sequence is not None else EMPTY_SEQUENCE
     if anchor in SEQUENCE_ANCHORS:
