@@ -381,8 +381,13 @@ def live_url(app, committed_db):
     from .browser_support import live_server
 
     app.config["WTF_CSRF_SSL_STRICT"] = False
+    public = app.config["TRAINADMIN_PUBLIC_URL"]
     with live_server(app) as url:
-        yield url
+        app.config["TRAINADMIN_PUBLIC_URL"] = url  # the links sent by e-mail lead to this server
+        try:
+            yield url
+        finally:
+            app.config["TRAINADMIN_PUBLIC_URL"] = public
 
 
 @pytest.fixture

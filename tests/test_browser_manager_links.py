@@ -19,7 +19,7 @@ from . import factories
 
 pytestmark = pytest.mark.browser
 
-LINK = re.compile(r"http://127\.0\.0\.1:5000(/l/[A-Za-z0-9_-]{32})")
+LINK = re.compile(r"http://127\.0\.0\.1:\d+(/l/[A-Za-z0-9_-]{32})")
 
 
 def manager_paths(db) -> dict[str, str]:

@@ -42,27 +42,34 @@ def in_threads(work: Callable[[list[T], threading.Event], R], parts: list[list[T
     stop = threading.Event()
     results: list = [None] * len(parts)
     errors: list[BaseException | None] = [None] * len(parts)
+    # Each thread says when it is done. (`Thread.join` is not used to wait: on Python 3.11, a join
+    # interrupted by the timeout's exception marks the thread stopped while it still runs, so a
+    # second join would return at once.)
+    finished = [threading.Event() for _ in parts]
 
     def run(index: int, part: list[T]) -> None:
-        with app.app_context():
-            try:
+        try:
+            with app.app_context():
                 results[index] = work(part, stop)
-            except BaseException as exc:  # noqa: BLE001 (raised again in the calling thread)
-                errors[index] = exc
+        except BaseException as exc:  # noqa: BLE001 (raised again in the calling thread)
+            errors[index] = exc
+        finally:
+            finished[index].set()
 
     threads = [
         threading.Thread(target=run, args=(index, part), name=f"smtp-{index + 1}", daemon=True)
         for index, part in enumerate(parts)
     ]
-    for thread in threads:
-        thread.start()
-    try:
+    try:  # (an interruption may come while the threads start, too)
         for thread in threads:
-            thread.join()
+            thread.start()
+        for done in finished:
+            done.wait()
     except BaseException:
         stop.set()
-        for thread in threads:
-            thread.join()
+        for thread, done in zip(threads, finished, strict=True):
+            if thread.ident is not None:  # started
+                done.wait()
         raise
     for error in errors:
         if error is not None:
