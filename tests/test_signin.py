@@ -418,3 +418,47 @@ def test_the_morning_e_mail_gives_each_participant_their_own_links(app, db, half
         sa.select(AccessLink).where(AccessLink.request_id == half_day.ana.id, AccessLink.revoked_at.is_(None))
     ).all()
     assert {link.half_day for link in links_of_ana} == {AM, PM}
+
+
+def test_a_date_signed_online_can_no_longer_be_removed_or_moved(db, half_day):
+    from datetime import time as clock_time
+
+    from trainadmin.models import Role, Signature, SignatureVia
+    from trainadmin.services.errors import ValidationFailed
+    from trainadmin.services.planning import SlotInput, delete_sequence, delete_slot, save_slot
+
+    slot_date = half_day.slot_date
+    db.session.add(
+        Signature(
+            slot_date_id=slot_date.id,
+            half_day=AM,
+            request_id=half_day.ana.id,
+            image=signature_png(),
+            image_sha256="0" * 64,
+            ip="192.0.2.1",
+            user_agent="test",
+            via=SignatureVia.LINK,
+        )
+    )
+    db.session.flush()
+    slot = slot_date.slot
+    admin = factories.make_user(role=Role.ADMIN)
+    moved = SlotInput(
+        trainer_ids=[half_day.trainer.id],
+        dates=[(slot_date.day.replace(day=16), clock_time(9), clock_time(17), 60)],
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        save_slot(slot.sequence, moved, admin, reason="Report", slot=slot)
+    assert (
+        "15/03/2027" in refused.value.errors["dates"]
+        and "Émargement numérique" in refused.value.errors["dates"]
+    )
+    with pytest.raises(ValidationFailed):
+        delete_slot(slot, admin, reason="Erreur")
+    with pytest.raises(ValidationFailed):
+        delete_sequence(slot.sequence, admin, reason="Erreur")
+    kept = SlotInput(
+        trainer_ids=[half_day.trainer.id], dates=[(slot_date.day, clock_time(9), clock_time(16), 60)]
+    )
+    save_slot(slot.sequence, kept, admin, reason="Fin plus tôt", slot=slot)  # its hours may change
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 1

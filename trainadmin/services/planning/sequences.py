@@ -17,6 +17,7 @@ from ..notifications import calendar, events
 from ..sessions import SEQUENCE_FIELDS, ensure_can_change
 from .conflicts import ROOM, clash_message, find_clashes, overlaps
 from .dates import refresh_session
+from .signed import refuse_signed_sequence
 
 MAX_DELAY = 365
 EDITABLE = tuple(field for field in SEQUENCE_FIELDS if field != "position")
@@ -170,6 +171,7 @@ def delete_sequence(sequence: Sequence, user: User | None, reason: str | None = 
     METHOD:CANCEL before its invitations go with it."""
     session = sequence.session
     ensure_can_change(session, user, reason)
+    refuse_signed_sequence(sequence.id)
     before = snapshots.sequence_fields(sequence)
     target = snapshots.sequence_target(sequence)
     events.on_sequence_cancelled(sequence)

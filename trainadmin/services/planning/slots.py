@@ -29,6 +29,7 @@ from ..notifications import process_slot_changes
 from ..sessions import UNLOCKED_ROLES, ensure_can_change, is_locked
 from .conflicts import clash_message, find_clashes, room_capacity_warning
 from .dates import refresh_session, slot_form_errors
+from .signed import refuse_signed_dates, refuse_signed_slots
 
 MAX_DAYS = Decimal(365)
 MAX_HOURS = Decimal(5000)
@@ -214,6 +215,7 @@ def _replace_dates(slot: Slot, dates: list[tuple]) -> None:
         row = existing.pop(day, None) or SlotDate(day=day)
         row.start_time, row.end_time, row.break_minutes = start, end, pause or 0
         wanted.append(row)
+    refuse_signed_dates(row.id for row in existing.values())
     for row in existing.values():
         db.session.delete(row)
     slot.dates = wanted
@@ -253,6 +255,7 @@ def delete_slot(slot: Slot, user: User | None, reason: str | None = None, notify
     sequence = slot.sequence
     session = sequence.session
     ensure_can_change(session, user, reason)
+    refuse_signed_slots([slot.id])
     before = snapshots.slot_fields(slot)
     whereabouts = _whereabouts(slot)
     sequence.slots.remove(slot)
