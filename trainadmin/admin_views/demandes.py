@@ -29,6 +29,7 @@ from ..services.participants import (
     refuse,
     validate,
 )
+from ..services.participants.demandes import ensure_still_as_seen
 from ..services.participants.manager_links import manager_link_state, resend_to_manager
 from ..transaction import commits
 from .base import STAFF, SecureModelView
@@ -190,11 +191,7 @@ class DemandeView(SecureModelView):
         demande = self.get_one(request.args.get("id", ""))
         if demande is None:
             abort(404)
-        seen = request.form.get("status")
-        if seen and seen != demande.status.value:
-            # The page showed another status: someone (the manager from their link, a colleague)
-            # acted first; their decision stands.
-            raise DomainError(gettext("This request has already been dealt with."))
+        ensure_still_as_seen(demande, request.form.get("status"))
         change(demande)
         flash(success, "success")
         if demande.status == RequestStatus.WAITLISTED:

@@ -67,22 +67,15 @@ def remind_surveys(now: datetime | None = None) -> int:
         request = link.request
         rule = session_rule(request.session, EmailKind.SURVEY_REMINDER)
         drafts = compose.messages_for_survey_reminder(rule, request, link.survey_kind, link.sequence)
+        key = f"survey-reminder:{link.id}"
         written += outbox.queue_messages(
             [
-                {
-                    "dedup_key": outbox.demande_key(f"survey-reminder:{link.id}", draft.recipient),
-                    "kind": rule.kind.value,
-                    "recipient": draft.recipient,
-                    "subject": draft.subject,
-                    "body": draft.body,
-                    "bcc": draft.bcc,
-                    "session_id": rule.session_id,
-                    "rule_id": rule.id,
-                    "request_id": request.id,
-                    "sequence_id": link.sequence_id,
-                    "attachment_ids": draft.attachment_ids,
-                    **draft.failure(),
-                }
+                draft.message(
+                    rule,
+                    outbox.demande_key(key, draft.recipient),
+                    request_id=request.id,
+                    sequence_id=link.sequence_id,
+                )
                 for draft in drafts
             ]
         )

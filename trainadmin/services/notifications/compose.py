@@ -60,6 +60,23 @@ class Draft:
         """The outbox columns of a message that cannot go: FAILED, with its error."""
         return {"state": OutboxState.FAILED, "error": self.error} if self.error else {}
 
+    def message(self, rule: EmailRule, dedup_key: str, **columns) -> dict:
+        """The outbox row of this draft of `rule` (`outbox.queue_messages`), under `dedup_key`;
+        `columns`: the others it carries (request_id, sequence_id…)."""
+        return {
+            "dedup_key": dedup_key,
+            "kind": rule.kind.value,
+            "recipient": self.recipient,
+            "subject": self.subject,
+            "body": self.body,
+            "bcc": self.bcc,
+            "session_id": rule.session_id,
+            "rule_id": rule.id,
+            "attachment_ids": self.attachment_ids,
+            **columns,
+            **self.failure(),
+        }
+
 
 def attachment_ids(rule: EmailRule) -> list[int]:
     """The rule's own files, then those of the global template of its kind (sent with every session's

@@ -161,23 +161,13 @@ def _prepare(schedule: EmailSchedule, counts: Counter, checkpoint: Checkpoint) -
             drafts = compose.messages_for_schedule(schedule)
             written = outbox.queue_messages(
                 [
-                    {
-                        "dedup_key": outbox.scheduled_key(
-                            rule.id, schedule.sequence_id, schedule.due_at, draft.recipient
-                        ),
-                        "kind": rule.kind.value,
-                        "recipient": draft.recipient,
-                        "subject": draft.subject,
-                        "body": draft.body,
-                        "bcc": draft.bcc,
-                        "session_id": rule.session_id,
-                        "schedule_id": schedule.id,
-                        "rule_id": rule.id,
-                        "sequence_id": schedule.sequence_id,
-                        "request_id": draft.request_id,
-                        "attachment_ids": draft.attachment_ids,
-                        **draft.failure(),
-                    }
+                    draft.message(
+                        rule,
+                        outbox.scheduled_key(rule.id, schedule.sequence_id, schedule.due_at, draft.recipient),
+                        schedule_id=schedule.id,
+                        sequence_id=schedule.sequence_id,
+                        request_id=draft.request_id,
+                    )
                     for draft in drafts
                 ]
             )

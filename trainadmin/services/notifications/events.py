@@ -115,19 +115,9 @@ def _queue_event(rule: EmailRule, request: TrainingRequest) -> int:
             drafts = compose.messages_for_event(rule, request)
             return outbox.queue_messages(
                 [
-                    {
-                        "dedup_key": outbox.event_key(rule.id, request.id, draft.recipient),
-                        "kind": rule.kind.value,
-                        "recipient": draft.recipient,
-                        "subject": draft.subject,
-                        "body": draft.body,
-                        "bcc": draft.bcc,
-                        "session_id": rule.session_id,
-                        "rule_id": rule.id,
-                        "request_id": request.id,
-                        "attachment_ids": draft.attachment_ids,
-                        **draft.failure(),
-                    }
+                    draft.message(
+                        rule, outbox.event_key(rule.id, request.id, draft.recipient), request_id=request.id
+                    )
                     for draft in drafts
                 ]
             )

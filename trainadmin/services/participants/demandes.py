@@ -187,6 +187,13 @@ def _seat(request: TrainingRequest, before: RequestStatus | None, comment: str |
     _step(request, before, comment)
 
 
+def ensure_still_as_seen(request: TrainingRequest, seen: str | None) -> None:
+    """A decision taken on a page that showed the demande at status `seen`: refused when someone
+    (the manager from their link, a colleague) acted first — their decision stands."""
+    if seen and seen != request.status.value:
+        raise DomainError(gettext("This request has already been dealt with."))
+
+
 def validate(request: TrainingRequest, comment: str | None = None) -> None:
     """The next validation of the workflow: the manager's, then the training department's (which
     enrols, or puts on the waiting list when the session is full)."""

@@ -89,19 +89,7 @@ def send_demande_email(kind: EmailKind, request: TrainingRequest, demande: dict,
     drafts = compose.messages_for_demande(rule, request, demande)
     return outbox.queue_messages(
         [
-            {
-                "dedup_key": outbox.demande_key(key, draft.recipient),
-                "kind": rule.kind.value,
-                "recipient": draft.recipient,
-                "subject": draft.subject,
-                "body": draft.body,
-                "bcc": draft.bcc,
-                "session_id": rule.session_id,
-                "rule_id": rule.id,
-                "request_id": request.id,
-                "attachment_ids": draft.attachment_ids,
-                **draft.failure(),
-            }
+            draft.message(rule, outbox.demande_key(key, draft.recipient), request_id=request.id)
             for draft in drafts
         ]
     )

@@ -110,19 +110,7 @@ def send_signin_links(at: datetime | None = None) -> int:
             drafts = compose.messages_for_signin_day(rule, request, sequence, signin)
             written += outbox.queue_messages(
                 [
-                    {
-                        "dedup_key": keys[request.id],
-                        "kind": rule.kind.value,
-                        "recipient": draft.recipient,
-                        "subject": draft.subject,
-                        "body": draft.body,
-                        "session_id": session.id,
-                        "rule_id": rule.id,
-                        "sequence_id": sequence.id,
-                        "request_id": request.id,
-                        "attachment_ids": draft.attachment_ids,
-                        **draft.failure(),
-                    }
+                    draft.message(rule, keys[request.id], request_id=request.id, sequence_id=sequence.id)
                     for draft in drafts
                 ]
             )
