@@ -308,7 +308,8 @@ class Generator:
         self.refs = refs
         self.rng = rng
         self.today = today
-        self.now = min(datetime.now(UTC), datetime.combine(today, clock(18), UTC))
+        # Everything happened before `today` (not the clock's time: same seed and day, same data).
+        self.now = datetime.combine(today, clock(0), UTC)
         self.ids = {
             table: connection.scalar(sa.text(f"SELECT coalesce(max(id), 0) FROM {table}"))  # noqa: S608
             for table in IDENTIFIED[1:]
@@ -424,9 +425,9 @@ class Generator:
         latest = datetime.combine(session.start_date - timedelta(days=2), clock(8), UTC)
         for status, collaborator_id in zip(statuses, chosen, strict=False):
             request_id = self.next_id("training_request")
-            created = latest - timedelta(days=rng.randint(3, 90), minutes=rng.randint(0, 600))
-            if created > self.now:
-                created = self.now - timedelta(days=rng.randint(1, 60), minutes=rng.randint(0, 600))
+            ahead, minutes = timedelta(days=rng.randint(3, 90)), timedelta(minutes=rng.randint(0, 600))
+            # a session far ahead: asked for lately
+            created = min(latest - ahead, self.now - ahead / 2) - minutes
             position = None
             if status == "waitlisted":
                 waitlist += 1
@@ -466,7 +467,7 @@ class Generator:
             rows.add(
                 "request_step", (self.next_id("request_step"), request_id, at, actor, before, after, comment)
             )
-            at += timedelta(hours=rng.randint(1, 72))
+            at = min(at + timedelta(hours=rng.randint(1, 72)), self.now)
 
     # Attendance -------------------------------------------------------------------------------------
 
