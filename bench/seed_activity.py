@@ -22,7 +22,7 @@ batches of sessions:
 - an evaluation on most sessions, a cold survey on half the published ones, and for the surveys
   whose sending date is past, each enrolled participant's survey link and, for most, their response
   (a score from 1 to 5 per question, sometimes a comment);
-- dispositifs and training organisations on most sessions.
+- dispositifs and training organisations on most of the sessions that have none.
 
 What was there of the activity (collaborators, demandes and everything that hangs from them, costs,
 financing, session populations) is replaced; `--reuse` does nothing when every published session
@@ -401,10 +401,11 @@ class Generator:
         """The session's demandes; gives back the enrolled ones as (demande id, collaborator id)."""
         rng = self.rng
         capacity = session.capacity_max or session.capacity_target or 12
-        ended = session.end_date < self.today or session.status in ("closed", "cancelled")
+        start = session.start_date or self.today  # a session without dates (not one of the seed's)
+        ended = (session.end_date or start) < self.today or session.status in ("closed", "cancelled")
         if session.status == "cancelled":
             seats = rng.randint(0, capacity)
-        elif session.start_date < self.today:
+        elif start < self.today:
             seats = capacity if rng.random() < 0.15 else round(capacity * rng.uniform(0.5, 1.0))
         else:
             seats = round(capacity * rng.uniform(0.0, 1.0))
@@ -422,11 +423,11 @@ class Generator:
         chosen = rng.sample(pool, min(len(statuses), len(pool)))
         enrolled = []
         waitlist = 0
-        latest = datetime.combine(session.start_date - timedelta(days=2), clock(8), UTC)
+        latest = datetime.combine(start - timedelta(days=2), clock(8), UTC)
         for status, collaborator_id in zip(statuses, chosen, strict=False):
             request_id = self.next_id("training_request")
             ahead, minutes = timedelta(days=rng.randint(3, 90)), timedelta(minutes=rng.randint(0, 600))
-            # a session far ahead: asked for lately
+            # never after today: the demandes of a session far ahead came in the last weeks
             created = min(latest - ahead, self.now - ahead / 2) - minutes
             position = None
             if status == "waitlisted":
@@ -551,7 +552,7 @@ class Generator:
     def financing(self, session, total: Decimal, dispositif_id: int | None, rows: Rows) -> None:
         rng = self.rng
         lines = rng.choices((1, 2), (80, 20))[0]
-        ended = session.end_date < self.today
+        ended = session.end_date is not None and session.end_date < self.today
         for _ in range(lines):
             amount = (total * Decimal(str(round(rng.uniform(0.2, 0.8), 2))) / lines).quantize(MONEY)
             weights = (15, 70, 15) if ended else (60, 35, 5)
@@ -719,8 +720,9 @@ def finish(connection: Connection) -> None:
     id sequences after the explicit ids."""
     connection.exec_driver_sql(
         "UPDATE training_session s SET enrolled_count = a.enrolled_count, evaluation_id = a.evaluation_id, "
-        "dispositif_id = a.dispositif_id, organisation_id = a.organisation_id FROM activity_session a "
-        "WHERE a.id = s.id"
+        "dispositif_id = coalesce(s.dispositif_id, a.dispositif_id), "
+        "organisation_id = coalesce(s.organisation_id, a.organisation_id) "
+        "FROM activity_session a WHERE a.id = s.id"
     )
     connection.exec_driver_sql(
         "UPDATE sequence SET cold_survey_enabled = false, cold_survey_evaluation_id = NULL "
