@@ -24,9 +24,12 @@ batches of sessions:
   (a score from 1 to 5 per question, sometimes a comment);
 - dispositifs and training organisations on most of the sessions that have none.
 
-What was there of the activity (collaborators, demandes and everything that hangs from them, costs,
-financing, session populations) is replaced; `--reuse` does nothing when every published session
-already has its demandes. Ends with VACUUM ANALYZE of the tables written.
+What was there of the activity is replaced: collaborators, demandes, costs, financing, session
+populations and survey responses are emptied with TRUNCATE … CASCADE, which also empties every table
+that refers to them (steps, attendance, signatures, certification results, access links, calendar
+invitations, documents, outbox messages): point it at a bench database only. `--reuse` does nothing
+when every published session already has its demandes. Ends with VACUUM ANALYZE of the tables
+written.
 """
 
 from __future__ import annotations
