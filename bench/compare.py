@@ -126,9 +126,9 @@ class Floor:
 
 def quick_seed(url: str, sessions: int) -> None:
     """A few hundred sessions with the labels of seed_sessions.py, on any database (plain INSERTs)."""
-    from seed_sessions import AUDIENCES, CITIES, TRAININGS, VARIANT_WEIGHTS
-
     from trainadmin.models import Training, TrainingSession
+
+    from seed_sessions import AUDIENCES, CITIES, TRAININGS, VARIANT_WEIGHTS
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     fresh_schema(app)

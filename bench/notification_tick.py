@@ -53,7 +53,6 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from redis import Redis
 from rq import Queue, Worker
-from seed_sessions import seed
 from sqlalchemy.engine import make_url
 
 from trainadmin import create_app
@@ -67,6 +66,7 @@ from trainadmin.services.notifications.wake import dispatching
 from trainadmin.transaction import commit
 
 from _common import StatementTimer, time_in_turns
+from seed_sessions import seed
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1/trainadmin_bench_notifications"
 MAX_EMPTY_TICK_MS = 50.0
