@@ -55,8 +55,12 @@ def feed_refused(link: AccessLink, refusal: Refusal):
 
 @link_view(LinkPurpose.TRAINER_PAGE, name=FEED, methods=("GET", "HEAD"), refused=feed_refused)
 def trainer_feed_view(link: AccessLink):
-    text = feed_text(link.trainer, feed_events(link.trainer))
+    return calendar_response(feed_text(link.trainer, feed_events(link.trainer)), request)
+
+
+def calendar_response(text: str, asked) -> Response:
+    """A feed's answer: iCalendar in UTF-8, with an ETag (304 to a client that has this version)."""
     response = Response(text, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response.add_etag()
-    return response.make_conditional(request)
+    return response.make_conditional(asked)

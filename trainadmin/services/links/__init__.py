@@ -2,7 +2,9 @@
 
 - tokens.py        issuing, finding, spending and revoking the links
 - trainers.py      a trainer's page: their upcoming slots, participants and half-days; its link
-- trainer_feed.py  the trainer's calendar feed (iCalendar, to subscribe to)"""
+- feeds.py         the calendar feeds' builder (iCalendar, to subscribe to), for any selection of dates
+- trainer_feed.py  the trainer's own calendar feed (from their page)
+- calendar_feeds.py the staff's feeds: a room's, a place's, a trainer's, a user's own sessions"""
 
 from .surveys import SURVEY_LINK_DAYS, survey_link, survey_links
 from .tokens import (
@@ -32,7 +34,30 @@ from .trainers import (
 )
 from .urls import link_url
 
+# isort: split
+# (after the survey links: the feeds read `notifications`, which e-mails them)
+from .calendar_feeds import (
+    FEED_PAGE,
+    FeedOf,
+    FeedSubject,
+    current_feed_link,
+    current_feed_links,
+    new_feed_link,
+    revoke_feed_link,
+    staff_feed_events,
+    staff_feed_text,
+)
+
 __all__ = [
+    "FEED_PAGE",
+    "FeedOf",
+    "FeedSubject",
+    "current_feed_link",
+    "current_feed_links",
+    "new_feed_link",
+    "revoke_feed_link",
+    "staff_feed_events",
+    "staff_feed_text",
     "MESSAGES",
     "SURVEY_LINK_DAYS",
     "TOKEN_BYTES",
