@@ -11,9 +11,18 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+import sqlalchemy as sa
 
 from trainadmin.extensions import db as _db
-from trainadmin.models import LinkPurpose, Publication, SequenceStatus, WorkflowStatus
+from trainadmin.models import (
+    AccessLink,
+    LinkPurpose,
+    Location,
+    Publication,
+    SequenceStatus,
+    User,
+    WorkflowStatus,
+)
 from trainadmin.services import links, planning
 from trainadmin.services.errors import DomainError
 from trainadmin.services.links import FeedOf, FeedSubject
@@ -247,3 +256,15 @@ def test_a_deactivated_users_own_feed_is_gone(any_db):
     with pytest.raises(links.LinkRefused) as refused:
         links.staff_feed_text(link, TODAY)
     assert refused.value.refusal == links.Refusal.REVOKED
+
+
+def test_a_place_deleted_takes_its_and_its_rooms_feeds_along(any_db):
+    place = factories.make_location()
+    links.new_feed_link(FeedSubject(FeedOf.LOCATION, place.id), "x@example.com")
+    links.new_feed_link(FeedSubject(FeedOf.ROOM, place.rooms[0].id), "x@example.com")
+    user = factories.make_user()
+    links.new_feed_link(FeedSubject(FeedOf.USER, user.id), "x@example.com")
+    _db.session.execute(sa.delete(Location).where(Location.id == place.id))
+    _db.session.execute(sa.delete(User).where(User.id == user.id))
+    _db.session.expire_all()
+    assert _db.session.scalar(sa.select(sa.func.count()).select_from(AccessLink)) == 0
