@@ -87,7 +87,8 @@ def feed_events(selection, kind: FeedKind, today: date | None = None) -> list[Fe
         .join(Slot, Slot.id == SlotDate.slot_id)
         .join(Sequence, Sequence.id == Slot.sequence_id)
         .join(TrainingSession, TrainingSession.id == Sequence.session_id)
-        .where(selection)
+        # the ranks count every date of a slot, past ones too, but only of the slots in the feed
+        .where(selection, Slot.id.in_(sa.select(SlotDate.slot_id).where(SlotDate.day >= first_day)))
         .subquery()
     )
     revision = (
