@@ -18,7 +18,7 @@ import recurring_ical_events
 from trainadmin.clock import local_today
 from trainadmin.extensions import db as _db
 from trainadmin.models import AccessLink, HalfDay, LinkPurpose, Publication, Role
-from trainadmin.services import links
+from trainadmin.services import links, planning
 from trainadmin.services.links import FeedOf, FeedSubject
 
 from . import factories
@@ -206,15 +206,27 @@ def test_the_feed_is_private_answers_not_modified_and_is_rate_limited_with_the_l
         app.config["TRAINADMIN_LINK_LIMIT"] = limit
 
 
-def test_reading_a_feed_is_a_fixed_number_of_queries(app, db, count_queries):
+def test_reading_a_feed_is_a_fixed_number_of_queries_and_304_reads_no_event(app, db, count_queries):
     location = factories.make_location()
+    room = FeedSubject(FeedOf.ROOM, location.rooms[0].id)
 
-    def queries() -> tuple[int, int]:
-        _link, token = links.new_feed_link(FeedSubject(FeedOf.ROOM, location.rooms[0].id), "x@example.com")
+    def queries() -> tuple[int, int, int]:
+        _link, token = links.new_feed_link(room, "x@example.com")
+        client = app.test_client()
         db.session.expire_all()
         with count_queries() as counter:
-            calendar = read_feed(app.test_client(), token)
-        return counter.count, len(calendar.events)
+            response = client.get(f"/l/{token}/calendar.ics")
+        assert response.status_code == 200
+        events = len(icalendar.Calendar.from_ical(response.get_data()).events)
+        db.session.expire_all()
+        with count_queries() as unchanged:
+            again = client.get(
+                f"/l/{token}/calendar.ics", headers={"If-None-Match": response.headers["ETag"]}
+            )
+        assert again.status_code == 304 and again.get_data() == b""
+        assert again.headers["ETag"] == response.headers["ETag"]
+        assert not [statement for statement in unchanged.statements if "row_number" in statement]
+        return counter.count, unchanged.count, events
 
     factories.make_slot(days=[local_today()], location=location, room=location.rooms[0])
     small = queries()
@@ -225,9 +237,40 @@ def test_reading_a_feed_is_a_fixed_number_of_queries(app, db, count_queries):
             room=location.rooms[0],
         )
     big = queries()
-    assert (small[1], big[1]) == (1, 17)
-    # the link, its room and place (the feed's name), the dates: one query for the events
-    assert small[0] == big[0] == 4, (small, big)
+    assert (small[2], big[2]) == (1, 17)
+    # the link, its room and place (the feed's name), the ETag's query; then one for the events
+    assert small[:2] == big[:2] == (5, 4), (small, big)
+
+
+def test_the_etag_changes_with_the_planning_and_a_304_becomes_the_new_feed(app, db):
+    location = factories.make_location()
+    slot = factories.make_slot(
+        days=[local_today() + timedelta(days=2)], location=location, room=location.rooms[0]
+    )
+    _link, token = links.new_feed_link(FeedSubject(FeedOf.LOCATION, location.id), "x@example.com")
+    client = app.test_client()
+    first = client.get(f"/l/{token}/calendar.ics")
+
+    planning.save_slot(
+        slot.sequence,
+        planning.SlotInput(
+            location_id=location.id,
+            room_id=location.rooms[0].id,
+            dates=[(local_today() + timedelta(days=3), time(10), time(16), 30)],
+        ),
+        None,
+        slot=slot,
+    )
+    db.session.flush()
+    moved = client.get(f"/l/{token}/calendar.ics", headers={"If-None-Match": first.headers["ETag"]})
+
+    assert moved.status_code == 200 and moved.headers["ETag"] != first.headers["ETag"]
+    [event] = icalendar.Calendar.from_ical(moved.get_data()).events
+    assert event.start.date() == local_today() + timedelta(days=3)
+    assert (
+        client.get(f"/l/{token}/calendar.ics", headers={"If-None-Match": moved.headers["ETag"]}).status_code
+        == 304
+    )
 
 
 def test_no_feed_token_in_any_log_line(app, place, caplog):

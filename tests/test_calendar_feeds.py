@@ -217,6 +217,58 @@ def test_a_feeds_events_are_one_query(db, count_queries):
         assert counter.count == 1 and len(written) == 10
 
 
+def test_a_feed_reaches_a_year_ahead_and_keeps_the_dates_nearest_to_today(any_db, monkeypatch):
+    room = factories.make_location().rooms[0]
+    slot = slot_on(
+        [TODAY + timedelta(days=n) for n in (-91, -90, -2, -1, 1, 2, 30, 365, 366)],
+        location=room.location,
+        room=room,
+    )
+    subject = FeedSubject(FeedOf.ROOM, room.id)
+
+    def days(calendar):
+        return [(event.start.date() - TODAY).days for event in calendar.events]
+
+    assert days(feed_of(subject)) == [-90, -2, -1, 1, 2, 30, 365]
+    assert links.feeds.FUTURE_DAYS == 365 and links.feeds.MAX_EVENTS == 5_000
+    monkeypatch.setattr(links.feeds, "MAX_EVENTS", 3)
+    capped = feed_of(subject)
+    assert days(capped) == [-1, 1, 2]  # the nearest; an upcoming date before a past one as far away
+    assert [str(event["UID"]) for event in capped.events] == [uid(slot, 4), uid(slot, 5), uid(slot, 6)]
+
+
+def test_the_etag_is_read_before_the_events_and_follows_what_the_feed_shows(any_db):
+    room = factories.make_location().rooms[0]
+    slot = slot_on([TODAY + timedelta(days=3)], location=room.location, room=room)
+    link, _token = links.new_feed_link(FeedSubject(FeedOf.ROOM, room.id), "equipe@example.com")
+
+    def etag(today=TODAY):
+        return links.staff_feed(link, today).etag
+
+    first = etag()
+    assert etag() == first
+    assert etag(TODAY + timedelta(days=1)) != first  # the window moved
+    session = slot.sequence.session
+    session.label = "Nouveau libellé"
+    any_db.session.flush()
+    relabelled = etag()
+    assert relabelled != first
+    planning.save_slot(
+        slot.sequence,
+        planning.SlotInput(
+            location_id=room.location_id,
+            room_id=room.id,
+            dates=[(TODAY + timedelta(days=4), time(10), time(16), 30)],
+        ),
+        None,
+        slot=slot,
+    )
+    moved = etag()
+    assert moved not in (first, relabelled)
+    slot_on([TODAY + timedelta(days=5)], location=room.location)  # the place, another room: not this feed
+    assert etag() == moved
+
+
 def test_a_new_link_replaces_the_previous_one_and_revoking_leaves_none(any_db):
     room = factories.make_location().rooms[0]
     subject = FeedSubject(FeedOf.ROOM, room.id)

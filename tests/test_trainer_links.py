@@ -170,14 +170,19 @@ def events_by_uid(calendar) -> dict[str, icalendar.Event]:
     return {str(event["UID"]): event for event in calendar.events}
 
 
-def test_the_feed_has_the_last_90_days_and_every_future_date_in_local_time(any_db, any_app):
+def test_the_feed_has_the_last_90_days_and_the_next_365_in_local_time(any_db, any_app):
     trainer = factories.make_trainer(first_name="Claire", last_name="Martin")
     location = factories.make_location(
         name="Campus Lyon", address="12 rue de la Soie", postcode="69100", city="Villeurbanne"
     )
     slot = trainer_slot(
         trainer,
-        [TODAY - timedelta(days=91), TODAY - timedelta(days=90), date(2027, 7, 1)],
+        [
+            TODAY - timedelta(days=91),
+            TODAY - timedelta(days=90),
+            date(2027, 7, 1),
+            TODAY + timedelta(days=366),
+        ],
         hours=(time(9), time(12, 30)),
         location=location,
         room=location.rooms[0],

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from ..models import AccessLink, LinkPurpose
-from ..services.links import FEED_PAGE, LinkRefused, staff_feed_text
+from ..services.links import FEED_PAGE, LinkRefused, staff_feed
 from .blueprint import link_view
 from .trainers import calendar_response, feed_refused
 
@@ -15,7 +15,7 @@ from .trainers import calendar_response, feed_refused
 @link_view(LinkPurpose.CALENDAR_FEED, name=FEED_PAGE, methods=("GET", "HEAD"), refused=feed_refused)
 def calendar_feed_view(link: AccessLink) -> Response:
     try:
-        text = staff_feed_text(link)
+        feed = staff_feed(link)
     except LinkRefused as exc:  # a deactivated user's own feed
         return feed_refused(link, exc.refusal)
-    return calendar_response(text, request)
+    return calendar_response(feed, request)

@@ -6,6 +6,7 @@
 - trainer_feed.py  the trainer's own calendar feed (from their page)
 - calendar_feeds.py the staff's feeds: a room's, a place's, a trainer's, a user's own sessions"""
 
+from .feeds import Feed
 from .surveys import SURVEY_LINK_DAYS, survey_link, survey_links
 from .tokens import (
     MESSAGES,
@@ -20,7 +21,7 @@ from .tokens import (
     token_hash,
     use,
 )
-from .trainer_feed import feed_events, feed_text
+from .trainer_feed import feed_events, feed_text, trainer_feed
 from .trainers import (
     TrainerDay,
     TrainerPage,
@@ -44,11 +45,13 @@ from .calendar_feeds import (
     current_feed_links,
     new_feed_link,
     revoke_feed_link,
+    staff_feed,
     staff_feed_events,
     staff_feed_text,
 )
 
 __all__ = [
+    "Feed",
     "FEED_PAGE",
     "FeedOf",
     "FeedSubject",
@@ -56,6 +59,7 @@ __all__ = [
     "current_feed_links",
     "new_feed_link",
     "revoke_feed_link",
+    "staff_feed",
     "staff_feed_events",
     "staff_feed_text",
     "MESSAGES",
@@ -69,6 +73,7 @@ __all__ = [
     "current_trainer_link",
     "feed_events",
     "feed_text",
+    "trainer_feed",
     "find",
     "issue",
     "issue_trainer_link",

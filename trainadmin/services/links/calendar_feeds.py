@@ -4,7 +4,7 @@ address, no expiry; a new link replaces the previous one, « Révoquer » ends i
 (both then answer 410). The feeds are built by `feeds.py` (STAFF_FEED: drafts included as
 tentative, UIDs `slot-…` shared by every staff feed).
 
-What each feed holds (slot dates of the last 90 days and every future one):
+What each feed holds (slot dates of the last 90 days and the next 365, at most 5,000: `feeds.py`):
 - a room: the slots booked in that room;
 - a place: the slots at that place, whatever their room (or none);
 - a trainer: the slots they teach or co-teach;
@@ -36,7 +36,7 @@ from ...models import (
 )
 from ..errors import DomainError
 from ..notifications.places import place_name
-from .feeds import STAFF_FEED, FeedEvent, calendar_text, feed_events
+from .feeds import STAFF_FEED, Feed, FeedEvent, feed, feed_events
 from .tokens import LinkRefused, Refusal, issue, live_links, revoke_links
 from .trainers import trainer_slots
 
@@ -161,9 +161,15 @@ def feed_name(link: AccessLink):
     return lazy_gettext("My sessions: %(name)s", name=link.user.full_name or link.user.email)
 
 
-def staff_feed_text(link: AccessLink, today: date | None = None) -> str:
-    """The feed of a live CALENDAR_FEED link. LinkRefused (REVOKED) for a deactivated user's."""
+def staff_feed(link: AccessLink, today: date | None = None) -> Feed:
+    """The feed of a live CALENDAR_FEED link: its ETag at once (one query), its text when written.
+    LinkRefused (REVOKED) for a deactivated user's."""
     subject = FeedSubject.of_link(link)
     if subject.of == FeedOf.USER and not link.user.active:
         raise LinkRefused(Refusal.REVOKED, link)
-    return calendar_text(feed_name(link), staff_feed_events(subject, today), today)
+    return feed(selection(subject), STAFF_FEED, feed_name(link), today, link.id)
+
+
+def staff_feed_text(link: AccessLink, today: date | None = None) -> str:
+    """The iCalendar text of the feed of a live CALENDAR_FEED link (`staff_feed`)."""
+    return staff_feed(link, today).write()

@@ -25,6 +25,8 @@ and the training staff's feeds of a room, a place, a trainer or their own sessio
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,15 +34,23 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
+from sqlalchemy.ext.compiler import compiles
 
 from ...clock import local_today
 from ...extensions import db
-from ...models import Sequence, SessionHistory, Slot, SlotDate, TrainingSession
+from ...models import Publication, Sequence, SessionHistory, Slot, SlotDate, TrainingSession
 from ..notifications import ics
 from ..notifications.places import full_place
 from .trainers import TrainerDay, dates_query, trainer_day
 
 PAST_DAYS = 90
+#: How far ahead a feed reaches: a year, about what calendar services show of a subscription.
+FUTURE_DAYS = 365
+#: At most this many events in one feed (the dates nearest to today), so that no feed can exhaust
+#: the memory of the server or of the calendar that reads it.
+MAX_EVENTS = 5_000
+#: Part of every ETag: to change when the way events are written changes.
+FORMAT = "2"
 UID_DOMAIN = "trainadmin"
 #: How often a client should read the feed again (REFRESH-INTERVAL, X-PUBLISHED-TTL).
 REFRESH = timedelta(hours=1)
@@ -73,22 +83,127 @@ class FeedEvent:
     uid: str
 
 
+@dataclass(frozen=True)
+class Feed:
+    """A feed to answer: its ETag (one query, `feed_etag`) and how to write its text (the events'
+    query and the iCalendar text), which a client that has this version never needs."""
+
+    etag: str
+    write: Callable[[], str]
+
+
+def feed(selection, kind: FeedKind, name, today: date | None = None, *keys) -> Feed:
+    """The feed called `name` of `selection`; `keys` (the link's id) are part of its ETag."""
+    today = today or local_today()
+    etag = feed_etag(selection, kind, today, *keys, name)
+    return Feed(etag, lambda: calendar_text(name, feed_events(selection, kind, today), today))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days a feed shows: the last `PAST_DAYS` days and the next `FUTURE_DAYS` days from
+    `today` (local), at most `MAX_EVENTS` dates, those nearest to `today` first."""
+
+    today: date
+
+    @property
+    def first_day(self) -> date:
+        return self.today - timedelta(days=PAST_DAYS)
+
+    @property
+    def last_day(self) -> date:
+        return self.today + timedelta(days=FUTURE_DAYS)
+
+
+def window(today: date | None = None) -> Window:
+    return Window(today or local_today())
+
+
+class days_between(sa.sql.functions.FunctionElement):
+    """`later - earlier` in days (an integer on PostgreSQL, a number of days on SQLite)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between(element, compiler, **kw):
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"({later} - {earlier})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+def chosen_dates(selection, kind: FeedKind, within: Window) -> sa.CTE:
+    """The slot dates of the feed of `selection` (a condition on the slot, its sequence and its
+    session): those of the window, at most MAX_EVENTS of them, the nearest to today first (an
+    upcoming date before a past one as far away); with their slot and their session's version."""
+    distance = days_between(SlotDate.day, sa.literal(within.today, sa.Date))
+    query = (
+        sa.select(
+            SlotDate.id,
+            SlotDate.slot_id,
+            TrainingSession.id.label("session_id"),
+            TrainingSession.version,
+            TrainingSession.updated_at,
+        )
+        .join(Slot, Slot.id == SlotDate.slot_id)
+        .join(Sequence, Sequence.id == Slot.sequence_id)
+        .join(TrainingSession, TrainingSession.id == Sequence.session_id)
+        .where(selection, SlotDate.day >= within.first_day, SlotDate.day <= within.last_day)
+        .order_by(sa.func.abs(distance), distance.desc(), SlotDate.id)
+        .limit(MAX_EVENTS)
+    )
+    if not kind.drafts:
+        query = query.where(TrainingSession.publication == Publication.PUBLISHED)
+    return query.cte("feed_dates")
+
+
+def feed_etag(selection, kind: FeedKind, today: date | None = None, *names) -> str:
+    """The ETag of the feed of `selection`, from one query over the same dates and without reading
+    them: their number and ids, the versions and last update of their sessions and the last entry
+    of these sessions' history (every change of a session, its planning or its participants), the
+    window's first day, and `names` (the feed's link, its title). A change that none of these see
+    (a place's address) reaches the subscribed calendars the next day, when the window moves."""
+    within = window(today)
+    dates = chosen_dates(selection, kind, within)
+    last_entry = (
+        sa.select(sa.func.max(SessionHistory.id))
+        .where(SessionHistory.session_id.in_(sa.select(dates.c.session_id)))
+        .scalar_subquery()
+    )
+    summary = db.session.execute(
+        sa.select(
+            sa.func.count(dates.c.id),
+            sa.func.sum(dates.c.id),
+            sa.func.sum(dates.c.version),
+            sa.func.max(dates.c.updated_at),
+            last_entry,
+        )
+    ).one()
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # the language the text is in
+        names = tuple(map(str, names))
+    parts = (FORMAT, kind.uid_prefix, current_app.config["TRAINADMIN_TZ"], within.first_day, *summary, *names)
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
 def feed_events(selection, kind: FeedKind, today: date | None = None) -> list[FeedEvent]:
-    """The dates of the feed of `selection` (a condition on the slot, its sequence and its session),
-    in time order: one query."""
-    first_day = (today or local_today()) - timedelta(days=PAST_DAYS)
+    """The dates of the feed of `selection` (`chosen_dates`), in time order: one query."""
+    within = window(today)
+    dates = chosen_dates(selection, kind, within)
     ranks = (
+        # the ranks count every date of a slot, past ones too, but only of the slots in the feed
         sa.select(
             SlotDate.id.label("slot_date_id"),
             sa.func.row_number()
             .over(partition_by=SlotDate.slot_id, order_by=(SlotDate.day, SlotDate.id))
             .label("rank"),
         )
-        .join(Slot, Slot.id == SlotDate.slot_id)
-        .join(Sequence, Sequence.id == Slot.sequence_id)
-        .join(TrainingSession, TrainingSession.id == Sequence.session_id)
-        # the ranks count every date of a slot, past ones too, but only of the slots in the feed
-        .where(selection, Slot.id.in_(sa.select(SlotDate.slot_id).where(SlotDate.day >= first_day)))
+        .where(SlotDate.slot_id.in_(sa.select(dates.c.slot_id)))
         .subquery()
     )
     revision = (
@@ -104,7 +219,9 @@ def feed_events(selection, kind: FeedKind, today: date | None = None) -> list[Fe
         .scalar_subquery()
     )
     query = (
-        dates_query(selection, first_day, with_cancelled=True, with_drafts=kind.drafts)
+        dates_query(
+            SlotDate.id.in_(sa.select(dates.c.id)), within.first_day, with_cancelled=True, with_drafts=True
+        )
         .join(ranks, ranks.c.slot_date_id == SlotDate.id)
         .add_columns(ranks.c.rank, revision, changed_at)
     )
