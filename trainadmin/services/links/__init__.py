@@ -2,11 +2,12 @@
 
 - tokens.py        issuing, finding, spending and revoking the links
 - trainers.py      a trainer's page: their upcoming slots, participants and half-days; its link
-- feeds.py         the calendar feeds' builder (iCalendar, to subscribe to), for any selection of dates
+- feeds.py         the calendar feeds' builder (iCalendar, to subscribe to), for any selection of dates:
+                   their window, ETag and events
+- feed_ics.py      the feeds' iCalendar text
 - trainer_feed.py  the trainer's own calendar feed (from their page)
 - calendar_feeds.py the staff's feeds: a room's, a place's, a trainer's, a user's own sessions"""
 
-from .feeds import Feed
 from .surveys import SURVEY_LINK_DAYS, survey_link, survey_links
 from .tokens import (
     MESSAGES,
@@ -49,6 +50,7 @@ from .calendar_feeds import (
     staff_feed_events,
     staff_feed_text,
 )
+from .feeds import Feed
 
 __all__ = [
     "Feed",

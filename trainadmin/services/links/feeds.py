@@ -1,7 +1,11 @@
 """Calendar feeds (iCalendar, to subscribe to in Outlook, Google Agenda or Apple Calendar): one
 builder for any selection of slot dates — a trainer's own feed from their page (`trainer_feed.py`),
 and the training staff's feeds of a room, a place, a trainer or their own sessions
-(`calendar_feeds.py`). One VEVENT per slot date, the last 90 days and all the future ones.
+(`calendar_feeds.py`). One VEVENT per slot date (written by `feed_ics.py`).
+
+- Window (`Window`): the last PAST_DAYS (90) days and the next FUTURE_DAYS (365), at most
+  MAX_EVENTS (5,000) dates, the nearest to today first (an upcoming date before a past one as far
+  away): no feed, however busy its place, costs more than that to read, write or keep in memory.
 
 - UID: the slot and the rank of the date among the slot's dates (`slot-12-1@trainadmin`). Moving
   a slot to another day keeps its UID (the planning replaces a date moved to another day by a new
@@ -14,12 +18,16 @@ and the training staff's feeds of a room, a place, a trainer or their own sessio
 - SEQUENCE: the number of entries in the session's history (it grows with every change to the
   session, its planning or its participants); LAST-MODIFIED and DTSTAMP: the last of them (the
   feed has no METHOD: RFC 5545 then reads DTSTAMP as the last revision). The same planning gives
-  the same bytes, which the feeds' ETag relies on.
+  the same bytes.
+- ETag (`feed_etag`): one query over the same dates, without reading them (their number and ids,
+  their sessions' versions, last update and last history entry), with the window's first day and
+  the feed's link and title; a client that has this version gets its 304 without the events'
+  query and without the text being written (`Feed`).
 - A cancelled session or sequence stays in the feed as STATUS:CANCELLED, « Annulé : » before its
   summary, so that a calendar that still shows it says so. Drafts: left out of the trainer's feed
   (not announced to anyone); in the staff feeds as STATUS:TENTATIVE, « Brouillon : » before the
   summary (a draft books its room and its trainers all the same).
-- The events are one query (the dates with their slot, sequence, session, place and room, the
+- The events are one query (the chosen dates with their slot, sequence, session, place and room, the
   date's rank and the session's revision); the number of participants is the session's own count.
 """
 
@@ -28,20 +36,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from sqlalchemy.ext.compiler import compiles
 
 from ...clock import local_today
 from ...extensions import db
 from ...models import Publication, Sequence, SessionHistory, Slot, SlotDate, TrainingSession
-from ..notifications import ics
-from ..notifications.places import full_place
-from .trainers import TrainerDay, dates_query, trainer_day
+from .feed_ics import FeedEvent, calendar_text
+from .trainers import dates_query, trainer_day
 
 PAST_DAYS = 90
 #: How far ahead a feed reaches: a year, about what calendar services show of a subscription.
@@ -52,8 +58,6 @@ MAX_EVENTS = 5_000
 #: Part of every ETag: to change when the way events are written changes.
 FORMAT = "2"
 UID_DOMAIN = "trainadmin"
-#: How often a client should read the feed again (REFRESH-INTERVAL, X-PUBLISHED-TTL).
-REFRESH = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -71,16 +75,6 @@ class FeedKind:
 TRAINER_PAGE_FEED = FeedKind("trainer-slot", drafts=False)
 #: The training staff's feeds (a room, a place, a trainer, one's own sessions): drafts included.
 STAFF_FEED = FeedKind("slot", drafts=True)
-
-
-@dataclass(frozen=True)
-class FeedEvent:
-    day: TrainerDay
-    #: 1 for the slot's first date, 2 for its second…
-    rank: int
-    revision: int
-    changed_at: datetime
-    uid: str
 
 
 @dataclass(frozen=True)
@@ -232,62 +226,3 @@ def feed_events(selection, kind: FeedKind, today: date | None = None) -> list[Fe
         uid = kind.uid(slot_date.slot_id, rank)
         events.append(FeedEvent(trainer_day(slot_date), rank, revisions or 0, max(stamps), uid))
     return events
-
-
-def calendar_text(name, events: list[FeedEvent], today: date | None = None) -> str:
-    """The iCalendar text of a feed called `name` (a lazy text, written in the default language);
-    no METHOD: a published calendar, not an invitation."""
-    icalendar = ics.icalendar_module()
-    tzid = current_app.config["TRAINADMIN_TZ"]
-    zone = ZoneInfo(tzid)
-    today = today or local_today()
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        name = str(name)
-        components = [_event(event, zone) for event in events]
-    days = [event.day.slot_date.day for event in events] or [today]
-    calendar = icalendar.Calendar.new(
-        prodid=ics.PRODID,
-        name=name,
-        refresh_interval=REFRESH,
-        subcomponents=[ics.vtimezone(tzid, min(days), max(days)), *components],
-    )
-    calendar.pop("UID", None)  # a calendar-level UID (RFC 7986) would change at every reading
-    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
-    calendar.add("x-wr-timezone", tzid)
-    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
-    return calendar.to_ical().decode()
-
-
-def _event(event: FeedEvent, zone: ZoneInfo):
-    day = event.day
-    slot_date, session, sequence = day.slot_date, day.session, day.sequence
-    summary = f"{session.code} — {session.label}"
-    status, transparency = "CONFIRMED", "OPAQUE"
-    if day.cancelled:
-        summary = gettext("Cancelled: %(summary)s", summary=summary)
-        status, transparency = "CANCELLED", "TRANSPARENT"
-    elif day.draft:
-        summary = gettext("Draft: %(summary)s", summary=summary)
-        status = "TENTATIVE"
-    lines = [gettext("Sequence: %(label)s", label=sequence.label)]
-    if sequence.is_prework:
-        lines.append(gettext("Pre-work to do before the session."))
-    lines.append(gettext("Enrolled participants: %(count)s", count=session.enrolled_count))
-    stamp = event.changed_at.astimezone(UTC).replace(microsecond=0)
-    return ics.icalendar_module().Event.new(
-        uid=event.uid,
-        summary=summary,
-        description="\n".join(lines),
-        location=full_place(day.slot.location, day.slot.room) or sequence.url or None,
-        start=_local(slot_date.day, slot_date.start_time, zone),
-        end=_local(slot_date.day, slot_date.end_time, zone),
-        sequence=event.revision,
-        stamp=stamp,
-        last_modified=stamp,
-        status=status,
-        transparency=transparency,
-    )
-
-
-def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, at).replace(tzinfo=zone)
