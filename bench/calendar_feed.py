@@ -5,18 +5,24 @@ database seeded by `bench/seed_sessions.py`.
         --sessions 100000 --fresh
     .venv/bin/python bench/calendar_feed.py --database-url postgresql://postgres@127.0.0.1/<db> [--runs 5]
 
-For each feed: how many events and bytes it writes, the SQL statements of its events (one) and the
-median and worst time of the events' query and of the whole text. The user of « Mes sessions » is a
-bench account with the first seeded trainer's e-mail address who created a thousand of the sessions.
+For each feed (median / worst of the runs): how many events and bytes it writes; the time of its
+ETag's query, of its events' query and of writing its text; a whole GET answered 200 and a
+conditional GET answered 304, through the app, with their SQL statements; the peak of the Python
+memory allocated by one GET 200 (`tracemalloc`). `--today` is the day the feeds take as today. The
+user of « Mes sessions » is a bench account with the first seeded trainer's e-mail address who
+created a thousand of the sessions.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import time
+import tracemalloc
 from datetime import date
+from functools import partial
 
 import sqlalchemy as sa
 
@@ -24,12 +30,14 @@ from trainadmin import create_app
 from trainadmin.extensions import db
 from trainadmin.models import Location, Role, Room, Slot, Trainer, TrainingSession, User
 from trainadmin.services import links
-from trainadmin.services.links import FeedOf, FeedSubject
+from trainadmin.services.links import FeedOf, FeedSubject, calendar_feeds, feed_ics, feeds
+from trainadmin.services.links.feeds import STAFF_FEED
 from trainadmin.services.users import create_user
 
 from _common import ensure_database
 
 BENCH_NAME = "Bench feeds"
+TIMES = ("etag", "query", "text")
 
 
 def subjects() -> list[tuple[str, FeedSubject]]:
@@ -55,35 +63,66 @@ def subjects() -> list[tuple[str, FeedSubject]]:
     ]
 
 
-def measure(subject: FeedSubject, runs: int, today: date) -> dict:
-    link, _token = links.new_feed_link(subject, "bench@example.com")
+class Statements:
+    """Counts the SQL statements sent while it is listening."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+
+    def __enter__(self):
+        sa.event.listen(db.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(db.engine, "before_cursor_execute", self)
+
+
+def timed(call) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = call()
+    return (time.perf_counter() - started) * 1000, result
+
+
+def measure(app, subject: FeedSubject, runs: int, today: date) -> dict:
+    link, token = links.new_feed_link(subject, "bench@example.com")
     db.session.commit()
-    query_times, text_times, statements, size, count = [], [], 0, 0, 0
+    found: dict[str, list[float]] = {"etag": [], "query": [], "text": [], "get": [], "304": []}
+    client = app.test_client()
+    url = f"/l/{token}/calendar.ics"
     for _ in range(runs):
         db.session.expire_all()
-        seen: list[str] = []
-
-        def listener(*args, seen=seen, **kwargs):
-            seen.append(args[2])
-
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        started = time.perf_counter()
-        events = links.staff_feed_events(subject, today)
-        queried = time.perf_counter()
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-        statements = len(seen)
-        text = links.staff_feed_text(link, today)
-        done = time.perf_counter()
-        query_times.append((queried - started) * 1000)
-        text_times.append((done - queried) * 1000)
-        size, count = len(text.encode()), len(events)
+        feed = links.staff_feed(link, today)
+        chosen = calendar_feeds.selection(subject)
+        ms, _etag = timed(partial(feeds.feed_etag, chosen, STAFF_FEED, today, link.id))
+        found["etag"].append(ms)
+        ms, events = timed(partial(links.staff_feed_events, subject, today))
+        found["query"].append(ms)
+        ms, _text = timed(partial(feed_ics.calendar_text, calendar_feeds.feed_name(link), events, today))
+        found["text"].append(ms)
         db.session.rollback()
+        with Statements() as first:
+            ms, response = timed(partial(client.get, url))
+        assert response.status_code == 200, response.status_code
+        found["get"].append(ms)
+        with Statements() as again:
+            conditional = {"If-None-Match": response.headers["ETag"]}
+            ms, unchanged = timed(partial(client.get, url, headers=conditional))
+        assert unchanged.status_code == 304, unchanged.status_code
+        found["304"].append(ms)
+        assert response.headers["ETag"].strip('"') == feed.etag
+    tracemalloc.start()
+    client.get(url)
+    _size, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     return {
-        "events": count,
-        "bytes": size,
-        "statements": statements,
-        "query": (statistics.median(query_times), max(query_times)),
-        "text": (statistics.median(text_times), max(text_times)),
+        "events": len(events),
+        "bytes": len(response.get_data()),
+        "statements": (first.count, again.count),
+        "peak": peak,
+        **{name: (statistics.median(times), max(times)) for name, times in found.items()},
     }
 
 
@@ -94,20 +133,34 @@ def main() -> int:
     parser.add_argument("--today", type=date.fromisoformat, default=date(2026, 12, 5))
     args = parser.parse_args()
     ensure_database(args.database_url)
-    app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench", "REDIS_URL": ""})
+    app = create_app(
+        {
+            "DATABASE_URL": args.database_url,
+            "SECRET_KEY": "bench",
+            "REDIS_URL": "",
+            "TRAINADMIN_LINK_LIMIT": "100000/minute",
+        }
+    )
+    logging.getLogger("trainadmin.request").setLevel(logging.WARNING)
+    feeds.local_today = lambda: args.today  # the day the HTTP answers take as today
     with app.app_context(), app.test_request_context():
         sessions = db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession))
         print(f"\n#### Calendar feeds over {sessions:,} sessions (today {args.today}, {args.runs} runs)\n")
         print(
-            "| feed | events | size | events' SQL statements | events' query median / max ms "
-            "| whole text median / max ms |\n|---|---:|---:|---:|---:|---:|"
+            "| feed | events | size | ETag query ms | events' query ms | text ms "
+            "| GET 200 ms (statements) | GET 304 ms (statements) | peak memory of a GET |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         )
         for name, subject in subjects():
-            found = measure(subject, args.runs, args.today)
+            found = measure(app, subject, args.runs, args.today)
             print(
-                f"| {name} | {found['events']:,} | {found['bytes'] / 1024:,.0f} KiB | {found['statements']} "
-                f"| {found['query'][0]:,.0f} / {found['query'][1]:,.0f} "
-                f"| {found['text'][0]:,.0f} / {found['text'][1]:,.0f} |"
+                f"| {name} | {found['events']:,} | {found['bytes'] / 1024:,.0f} KiB "
+                + " ".join(
+                    f"| {found[key][0]:,.0f} / {found[key][1]:,.0f}" for key in ("etag", "query", "text")
+                )
+                + f" | {found['get'][0]:,.0f} / {found['get'][1]:,.0f} ({found['statements'][0]})"
+                f" | {found['304'][0]:,.0f} / {found['304'][1]:,.0f} ({found['statements'][1]})"
+                f" | {found['peak'] / 2**20:,.0f} MiB |"
             )
     return 0
 

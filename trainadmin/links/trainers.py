@@ -61,7 +61,7 @@ def trainer_feed_view(link: AccessLink):
 def calendar_response(feed: Feed, asked) -> Response:
     """A feed's answer: iCalendar in UTF-8 with the feed's ETag; 304 to a client that has this
     version, without reading the events or writing the text."""
-    if asked.if_none_match.contains(feed.etag):
+    if asked.if_none_match.contains_weak(feed.etag):  # RFC 9110: a weak comparison
         response = Response(status=304)
         response.set_etag(feed.etag)
         return response
