@@ -50,7 +50,7 @@ from .feed_ics import FeedEvent, calendar_text
 from .trainers import dates_query, trainer_day
 
 PAST_DAYS = 90
-#: How far ahead a feed reaches: a year, about what calendar services show of a subscription.
+#: How far ahead a feed reaches: a year (docs/calendar-feeds.md, « How far a feed reaches »).
 FUTURE_DAYS = 365
 #: At most this many events in one feed (the dates nearest to today), so that no feed can exhaust
 #: the memory of the server or of the calendar that reads it.
