@@ -399,6 +399,22 @@ RECIPES: dict[str, Recipe] = {
     "trainers.trainer_link_view": lambda c, w: post_form(
         c, f"/admin/trainers/link/?id={w['trainer'].id}", {}
     ),
+    "trainers.feed_new_view": lambda c, w: post_form(
+        c, f"/admin/trainers/feed/new/?id={w['trainer'].id}", {}
+    ),
+    "trainers.feed_revoke_view": lambda c, w: post_form(
+        c, f"/admin/trainers/feed/revoke/?id={w['trainer'].id}", {}
+    ),
+    "locations.feed_new_view": lambda c, w: post_form(
+        c,
+        f"/admin/locations/feed/new/?id={w['slot'].location_id}&room={w['slot'].location.rooms[0].id}",
+        {},
+    ),
+    "locations.feed_revoke_view": lambda c, w: post_form(
+        c, f"/admin/locations/feed/revoke/?id={w['slot'].location_id}", {}
+    ),
+    "my_calendar.new_view": lambda c, w: post_form(c, "/admin/my-calendar/new/", {}),
+    "my_calendar.revoke_view": lambda c, w: post_form(c, "/admin/my-calendar/revoke/", {}),
 }
 
 #: Screens over domain rows that cannot go through a service: they do not write.

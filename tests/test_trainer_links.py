@@ -4,7 +4,9 @@ events, their UIDs across a move, their zone, revisions and cancellations."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -24,6 +26,7 @@ from trainadmin.services import links, planning
 from . import factories
 
 TODAY = date(2027, 3, 10)
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def published_session(**kw):
@@ -167,14 +170,19 @@ def events_by_uid(calendar) -> dict[str, icalendar.Event]:
     return {str(event["UID"]): event for event in calendar.events}
 
 
-def test_the_feed_has_the_last_90_days_and_every_future_date_in_local_time(any_db, any_app):
+def test_the_feed_has_the_last_90_days_and_the_next_365_in_local_time(any_db, any_app):
     trainer = factories.make_trainer(first_name="Claire", last_name="Martin")
     location = factories.make_location(
         name="Campus Lyon", address="12 rue de la Soie", postcode="69100", city="Villeurbanne"
     )
     slot = trainer_slot(
         trainer,
-        [TODAY - timedelta(days=91), TODAY - timedelta(days=90), date(2027, 7, 1)],
+        [
+            TODAY - timedelta(days=91),
+            TODAY - timedelta(days=90),
+            date(2027, 7, 1),
+            TODAY + timedelta(days=366),
+        ],
         hours=(time(9), time(12, 30)),
         location=location,
         room=location.rooms[0],
@@ -281,3 +289,41 @@ def test_the_link_has_no_expiry_and_a_new_one_replaces_it(any_db):
         links.find(first_token, LinkPurpose.TRAINER_PAGE)
     assert refused.value.refusal == links.Refusal.REVOKED
     assert links.find(second_token, LinkPurpose.TRAINER_PAGE) == second
+
+
+def test_the_feed_is_written_as_trainers_subscribed_to_it(db):
+    """The trainer's feed, byte for byte as subscribed calendars first read it (ids, codes and time
+    stamps replaced by placeholders): its UIDs, summaries, places and statuses stay."""
+    trainer = factories.make_trainer(first_name="Claire", last_name="Martin")
+    place = factories.make_location(name="Campus", address="1 rue", postcode="69000", city="Lyon")
+    place.rooms[0].name = "Salle Rhône"
+
+    def sequence(label, **kw):
+        session = published_session(label=f"Session {label}", **kw)
+        return factories.make_sequence(session, label=f"Jour {label}", is_prework=label == "D")
+
+    days = [TODAY - timedelta(days=91), TODAY, date(2027, 3, 29)]
+    past_and_future = trainer_slot(trainer, days, sequence=sequence("A"), location=place, room=place.rooms[0])
+    factories.enrol(past_and_future.sequence.session)
+    cancelled = trainer_slot(
+        trainer,
+        [TODAY + timedelta(days=2)],
+        sequence=sequence("B"),
+        co_trainer=True,
+        hours=(time(8), time(12)),
+    )
+    cancelled.sequence.status = SequenceStatus.CANCELLED
+    draft = trainer_slot(trainer, [TODAY + timedelta(days=3)], sequence=sequence("C"))
+    draft.sequence.session.publication = Publication.DRAFT
+    prework = trainer_slot(
+        trainer, [TODAY + timedelta(days=4)], sequence=sequence("D", status=WorkflowStatus.CANCELLED)
+    )
+    db.session.flush()
+
+    text = links.feed_text(trainer, links.feed_events(trainer, TODAY), TODAY)
+
+    slots = {past_and_future.id: "A", cancelled.id: "B", draft.id: "C", prework.id: "D"}
+    text = re.sub(r"trainer-slot-(\d+)-", lambda m: f"trainer-slot-{slots[int(m.group(1))]}-", text)
+    text = re.sub(r"(DTSTAMP|LAST-MODIFIED):\S+", r"\1:STAMP", text)
+    text = re.sub(r"\d{4}-\d{4} — ", "CODE — ", text)
+    assert text.encode() == (FIXTURES / "trainer_feed.ics").read_bytes()  # CRLF line ends included

@@ -31,6 +31,7 @@ from ..models import (
     User,
 )
 from ..security import csp_nonce
+from .calendar_feeds import MyCalendarView
 from .dashboard import DashboardView
 from .demandes import DemandeTodoView, DemandeView
 from .documents import DocumentView
@@ -122,6 +123,7 @@ def init_admin(app: Flask) -> Admin:
     for view in views:
         admin.add_view(view)
     admin.add_view(DocumentView(name=_l("Documents"), endpoint="documents"))  # not in the menu
+    admin.add_view(MyCalendarView(name=_l("My calendar"), endpoint="my_calendar", url="my-calendar"))
     init_document_templates(app)
     init_page_parts(app)
     return admin

@@ -69,6 +69,7 @@ _LABELS = (
     (LinkPurpose.COUNTERSIGN, lazy_gettext("Trainer's countersignature")),
     (LinkPurpose.SURVEY, lazy_gettext("Survey")),
     (LinkPurpose.TRAINER_PAGE, lazy_gettext("Trainer's page")),
+    (LinkPurpose.CALENDAR_FEED, lazy_gettext("Calendar feed")),
     (Presence.PRESENT, lazy_gettext("Present")),
     (Presence.ABSENT, lazy_gettext("Absent")),
     (Presence.EXCUSED, lazy_gettext("Excused")),

@@ -8,7 +8,9 @@ from sqlalchemy.orm import selectinload
 from wtforms.validators import Email, Optional
 
 from ..models import Collaborator, Location, Room, Trainer
+from ..services.links import FeedOf
 from .base import AdminOnlyView, SecureModelView
+from .calendar_feeds import FEED_WRITE_VIEWS, CalendarFeedMixin
 from .trainer_links import TrainerLinkMixin
 from .validators import NumberRange
 
@@ -82,7 +84,10 @@ class RoomInline(InlineFormAdmin):
     form_args = {"capacity": {"validators": [Optional(), NumberRange(min=1, max=10000)]}}
 
 
-class LocationView(ReferenceView):
+class LocationView(CalendarFeedMixin, ReferenceView):
+    feed_of = FeedOf.LOCATION
+    details_template = "admin/locations/details.html"
+    extra_write_views = FEED_WRITE_VIEWS
     column_list = ("name", "city", "contact_name", "contact_email", "rooms")
     column_searchable_list = ("name", "city")
     form_columns = ("name", "address", "postcode", "city", "contact_name", "contact_email", "contact_phone")
@@ -91,7 +96,9 @@ class LocationView(ReferenceView):
     list_loader_options = (selectinload(Location.rooms),)
 
 
-class TrainerView(TrainerLinkMixin, SecureModelView):
+class TrainerView(TrainerLinkMixin, CalendarFeedMixin, SecureModelView):
+    feed_of = FeedOf.TRAINER
+    extra_write_views = TrainerLinkMixin.extra_write_views | FEED_WRITE_VIEWS
     column_list = ("last_name", "first_name", "email", "organisation", "internal")
     column_searchable_list = ("last_name", "first_name", "email")
     column_sortable_list = ("last_name", "first_name", "email")

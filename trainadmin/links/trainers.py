@@ -7,7 +7,7 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import format_date
 
 from ..models import AccessLink, LinkPurpose
-from ..services.links import MESSAGES, Refusal, feed_events, feed_text, trainer_page
+from ..services.links import MESSAGES, Feed, Refusal, trainer_feed, trainer_page
 from ..services.participants.signatures import SigninRefused, open_countersign
 from ..transaction import unit_of_work
 from .blueprint import link_view
@@ -55,8 +55,17 @@ def feed_refused(link: AccessLink, refusal: Refusal):
 
 @link_view(LinkPurpose.TRAINER_PAGE, name=FEED, methods=("GET", "HEAD"), refused=feed_refused)
 def trainer_feed_view(link: AccessLink):
-    text = feed_text(link.trainer, feed_events(link.trainer))
-    response = Response(text, content_type="text/calendar; charset=utf-8")
+    return calendar_response(trainer_feed(link.trainer, link.id), request)
+
+
+def calendar_response(feed: Feed, asked) -> Response:
+    """A feed's answer: iCalendar in UTF-8 with the feed's ETag; 304 to a client that has this
+    version, without reading the events or writing the text."""
+    if asked.if_none_match.contains_weak(feed.etag):  # RFC 9110: a weak comparison
+        response = Response(status=304)
+        response.set_etag(feed.etag)
+        return response
+    response = Response(feed.write(), content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
-    response.add_etag()
-    return response.make_conditional(request)
+    response.set_etag(feed.etag)
+    return response.make_conditional(asked)

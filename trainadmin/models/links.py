@@ -12,8 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .participants import HalfDay, SurveyKind, TrainingRequest
 from .planning import Sequence, SlotDate
-from .reference import Trainer
+from .reference import Location, Room, Trainer
 from .types import UTCDateTime, enum_column, sparse_index, utcnow
+from .users import User
 
 
 class LinkPurpose(enum.StrEnum):
@@ -29,6 +30,10 @@ class LinkPurpose(enum.StrEnum):
     SURVEY = "survey"
     #: A trainer's page of upcoming slots and their calendar feed (`trainer_id`). Many uses.
     TRAINER_PAGE = "trainer_page"
+    #: A calendar feed the training staff subscribe to: a room's (`room_id`), a place's
+    #: (`location_id`), a trainer's (`trainer_id`) or a back-office user's own sessions (`user_id`).
+    #: Many uses, no expiry; a new one replaces it.
+    CALENDAR_FEED = "calendar_feed"
 
 
 class AccessLink(db.Model):
@@ -45,6 +50,9 @@ class AccessLink(db.Model):
     half_day: Mapped[HalfDay | None] = mapped_column(enum_column(HalfDay, "half_day"))
     sequence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sequence.id", ondelete="CASCADE"))
     survey_kind: Mapped[SurveyKind | None] = mapped_column(enum_column(SurveyKind, "survey_kind"))
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="CASCADE"))
+    location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("location.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -56,10 +64,16 @@ class AccessLink(db.Model):
     trainer: Mapped[Trainer | None] = relationship()
     slot_date: Mapped[SlotDate | None] = relationship()
     sequence: Mapped[Sequence | None] = relationship()
+    room: Mapped[Room | None] = relationship()
+    location: Mapped[Location | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         sparse_index("access_link", "request_id"),
         sparse_index("access_link", "trainer_id"),
         sparse_index("access_link", "slot_date_id"),
         sparse_index("access_link", "sequence_id"),
+        sparse_index("access_link", "room_id"),
+        sparse_index("access_link", "location_id"),
+        sparse_index("access_link", "user_id"),
     )

@@ -6,6 +6,23 @@
   document.documentElement.classList.add("ta-js");
   document.querySelectorAll(".ta-without-js").forEach(function (el) { el.classList.add("d-none"); });
 
+  /* --- Copy buttons (a calendar feed's addresses, shown once) ------------------------------ */
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field) { return; }
+      var copied = function () { button.textContent = button.getAttribute("data-copied"); };
+      var byCommand = function () { if (document.execCommand("copy")) { copied(); } };
+      field.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(copied, byCommand);
+      } else {
+        byCommand();
+      }
+    });
+  });
+
   /* --- Unsaved changes --------------------------------------------------------------------- */
   var dirty = false;
   var watched = "form.admin-form, form[data-unsaved-warning]";

@@ -2,7 +2,11 @@
 
 - tokens.py        issuing, finding, spending and revoking the links
 - trainers.py      a trainer's page: their upcoming slots, participants and half-days; its link
-- trainer_feed.py  the trainer's calendar feed (iCalendar, to subscribe to)"""
+- feeds.py         the calendar feeds' builder (iCalendar, to subscribe to), for any selection of dates:
+                   their window, ETag and events
+- feed_ics.py      the feeds' iCalendar text
+- trainer_feed.py  the trainer's own calendar feed (from their page)
+- calendar_feeds.py the staff's feeds: a room's, a place's, a trainer's, a user's own sessions"""
 
 from .surveys import SURVEY_LINK_DAYS, survey_link, survey_links
 from .tokens import (
@@ -18,7 +22,7 @@ from .tokens import (
     token_hash,
     use,
 )
-from .trainer_feed import feed_events, feed_text
+from .trainer_feed import feed_events, feed_text, trainer_feed
 from .trainers import (
     TrainerDay,
     TrainerPage,
@@ -32,7 +36,34 @@ from .trainers import (
 )
 from .urls import link_url
 
+# isort: split
+# (after the survey links: the feeds read `notifications`, which e-mails them)
+from .calendar_feeds import (
+    FEED_PAGE,
+    FeedOf,
+    FeedSubject,
+    current_feed_link,
+    current_feed_links,
+    new_feed_link,
+    revoke_feed_link,
+    staff_feed,
+    staff_feed_events,
+    staff_feed_text,
+)
+from .feeds import Feed
+
 __all__ = [
+    "Feed",
+    "FEED_PAGE",
+    "FeedOf",
+    "FeedSubject",
+    "current_feed_link",
+    "current_feed_links",
+    "new_feed_link",
+    "revoke_feed_link",
+    "staff_feed",
+    "staff_feed_events",
+    "staff_feed_text",
     "MESSAGES",
     "SURVEY_LINK_DAYS",
     "TOKEN_BYTES",
@@ -44,6 +75,7 @@ __all__ = [
     "current_trainer_link",
     "feed_events",
     "feed_text",
+    "trainer_feed",
     "find",
     "issue",
     "issue_trainer_link",

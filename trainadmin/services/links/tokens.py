@@ -34,8 +34,23 @@ BINDINGS: dict[LinkPurpose, tuple[str, ...]] = {
     LinkPurpose.COUNTERSIGN: ("trainer_id", "slot_date_id", "half_day"),
     LinkPurpose.SURVEY: ("request_id", "survey_kind"),
     LinkPurpose.TRAINER_PAGE: ("trainer_id",),
+    LinkPurpose.CALENDAR_FEED: (),
 }
-OBJECT_COLUMNS = ("request_id", "trainer_id", "slot_date_id", "half_day", "sequence_id", "survey_kind")
+#: Purposes bound to exactly one of these columns (a feed: of a room, a place, a trainer or a user).
+ONE_OF: dict[LinkPurpose, tuple[str, ...]] = {
+    LinkPurpose.CALENDAR_FEED: ("room_id", "location_id", "trainer_id", "user_id"),
+}
+OBJECT_COLUMNS = (
+    "request_id",
+    "trainer_id",
+    "slot_date_id",
+    "half_day",
+    "sequence_id",
+    "survey_kind",
+    "room_id",
+    "location_id",
+    "user_id",
+)
 
 
 class Refusal(enum.StrEnum):
@@ -78,6 +93,9 @@ def issue(
     half_day: HalfDay | None = None,
     sequence_id: int | None = None,
     survey_kind: SurveyKind | None = None,
+    room_id: int | None = None,
+    location_id: int | None = None,
+    user_id: int | None = None,
 ) -> tuple[AccessLink, str]:
     """A new link for `recipient`; the links of the same purpose and object not used yet are revoked
     (only the newest works). Returns the link and its token, which is not kept: put it in the link
@@ -90,10 +108,16 @@ def issue(
         "half_day": half_day,
         "sequence_id": sequence_id,
         "survey_kind": survey_kind,
+        "room_id": room_id,
+        "location_id": location_id,
+        "user_id": user_id,
     }
     missing = [column for column in BINDINGS[purpose] if binding[column] is None]
     if missing:
         raise ValueError(f"a {purpose} link needs {', '.join(missing)}")
+    choices = ONE_OF.get(purpose)
+    if choices and sum(binding[column] is not None for column in choices) != 1:
+        raise ValueError(f"a {purpose} link needs one of {', '.join(choices)}")
     revoke_links(purpose, now=now, **binding)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     link = AccessLink(

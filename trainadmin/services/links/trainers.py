@@ -50,7 +50,8 @@ from .urls import link_url
 
 @dataclass(frozen=True)
 class TrainerDay:
-    """One date of one of the trainer's slots, with what the page and the feed say about it."""
+    """One date of one of the trainer's slots (or of any slot a calendar feed shows), with what the
+    page and the feeds say about it."""
 
     slot_date: SlotDate
     slot: Slot
@@ -71,6 +72,10 @@ class TrainerDay:
     @property
     def address(self) -> str:
         return address(self.slot.location)
+
+    @property
+    def draft(self) -> bool:
+        return self.session.publication == Publication.DRAFT
 
     @property
     def cancelled(self) -> bool:
@@ -100,8 +105,14 @@ def trainer_slots(trainer_id: int):
 
 
 def days_query(trainer_id: int, first_day: date, *, with_cancelled: bool) -> sa.Select:
-    """The trainer's slot dates from `first_day` on, with their slot, sequence, session, place and
-    room loaded (one statement), in time order."""
+    """The trainer's slot dates of published sessions from `first_day` on (`dates_query`)."""
+    return dates_query(trainer_slots(trainer_id), first_day, with_cancelled=with_cancelled)
+
+
+def dates_query(selection, first_day: date, *, with_cancelled: bool, with_drafts: bool = False) -> sa.Select:
+    """The slot dates of `selection` (a condition on the slot, its sequence and its session) from
+    `first_day` on, with their slot, sequence, session, place and room loaded (one statement), in
+    time order; drafts only `with_drafts`."""
     query = (
         sa.select(SlotDate)
         .join(SlotDate.slot)
@@ -109,11 +120,7 @@ def days_query(trainer_id: int, first_day: date, *, with_cancelled: bool) -> sa.
         .join(Sequence.session)
         .outerjoin(Slot.location)
         .outerjoin(Slot.room)
-        .where(
-            trainer_slots(trainer_id),
-            SlotDate.day >= first_day,
-            TrainingSession.publication == Publication.PUBLISHED,
-        )
+        .where(selection, SlotDate.day >= first_day)
         .options(
             contains_eager(SlotDate.slot).contains_eager(Slot.sequence).contains_eager(Sequence.session),
             contains_eager(SlotDate.slot).contains_eager(Slot.location),
@@ -121,6 +128,8 @@ def days_query(trainer_id: int, first_day: date, *, with_cancelled: bool) -> sa.
         )
         .order_by(SlotDate.day, SlotDate.start_time, TrainingSession.code, SlotDate.id)
     )
+    if not with_drafts:
+        query = query.where(TrainingSession.publication == Publication.PUBLISHED)
     if not with_cancelled:
         query = query.where(
             TrainingSession.status != WorkflowStatus.CANCELLED, Sequence.status != SequenceStatus.CANCELLED
