@@ -1,0 +1,321 @@
+"""The slot dates of a range of days, as the « Planning » calendar shows them: one SQL statement,
+from the index on slot_date(day, slot_id), with each date's room and trainer clashes.
+
+A clash is another slot holding the same room, or one of the same trainers (as trainer or
+co-trainer), at overlapping hours on the same day, in a session and sequence that are not
+cancelled — the rule of `conflicts.find_clashes`. It is found with window functions over the dates
+of the range (sorted by start within each day and room, or day and trainer: a date clashes when an
+earlier one ends after it starts or a later one starts before it ends), so the cost grows with the
+dates shown, not with their clashes. The filters apply to the dates shown, never to the clashes: a
+room booked by a session of another formation is still a clash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+import sqlalchemy as sa
+from flask_babel import gettext
+from sqlalchemy.orm import aliased
+
+from ...extensions import db
+from ...models import (
+    Location,
+    Publication,
+    Room,
+    Sequence,
+    SequenceStatus,
+    Slot,
+    SlotDate,
+    Trainer,
+    Training,
+    TrainingSession,
+    WorkflowStatus,
+    slot_trainer,
+)
+from ..errors import ValidationFailed
+
+#: The longest range the calendar's JSON answers for (a month view shows six weeks: 42 days).
+MAX_RANGE_DAYS = 62
+
+
+@dataclass(frozen=True)
+class BookingFilters:
+    """What the user chose in the filters of the « Planning » page (None: all)."""
+
+    location_id: int | None = None
+    room_id: int | None = None
+    trainer_id: int | None = None
+    training_id: int | None = None
+    status: WorkflowStatus | None = None
+    publication: Publication | None = None
+    #: Cancelled sessions and sequences are left out unless asked for (or status is « Annulée »).
+    show_cancelled: bool = False
+
+    def references(self) -> dict[str, tuple[type, int]]:
+        chosen = {
+            "location": (Location, self.location_id),
+            "room": (Room, self.room_id),
+            "trainer": (Trainer, self.trainer_id),
+            "training": (Training, self.training_id),
+        }
+        return {name: (model, value) for name, (model, value) in chosen.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One slot date on the calendar."""
+
+    slot_date_id: int
+    day: date
+    start: time
+    end: time
+    break_minutes: int
+    slot_id: int
+    sequence_id: int
+    sequence_cancelled: bool
+    session_id: int
+    code: str
+    label: str
+    status: WorkflowStatus
+    publication: Publication
+    has_participants: bool
+    training_id: int
+    training: str
+    room_id: int | None
+    room: str | None
+    location: str | None
+    trainers: str | None
+    trainer_ids: str | None  # "3,7": the ids of the trainers and co-trainer
+    room_clash: bool
+    trainer_clashes: str | None  # the names of the trainers booked elsewhere at those hours
+
+    @property
+    def cancelled(self) -> bool:
+        return self.sequence_cancelled or self.status == WorkflowStatus.CANCELLED
+
+    @property
+    def held_by(self) -> set[int]:
+        return {int(value) for value in (self.trainer_ids or "").split(",") if value}
+
+    @property
+    def booked_minutes(self) -> int:
+        """Hours of the date less its break (09:00–17:00 with an hour's break: 7 hours)."""
+        minutes = (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+        return max(minutes - self.break_minutes, 0)
+
+    @property
+    def draft(self) -> bool:
+        return self.publication == Publication.DRAFT
+
+
+def _live() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Sequence.status != SequenceStatus.CANCELLED, TrainingSession.status != WorkflowStatus.CANCELLED
+    )
+
+
+def _clashing(dated: sa.CTE, key, partition: list, where) -> sa.Subquery:
+    """The rows of `dated` (by `key`) overlapping another row of the same partition."""
+    order = [dated.c.start_time, dated.c.id]
+    before = sa.func.max(dated.c.end_time).over(partition_by=partition, order_by=order, rows=(None, -1))
+    after = sa.func.min(dated.c.start_time).over(partition_by=partition, order_by=order, rows=(1, None))
+    windows = (
+        sa.select(
+            dated.c.id,
+            *key,
+            dated.c.start_time,
+            dated.c.end_time,
+            before.label("before_end"),
+            after.label("after_start"),
+        )
+        .select_from(dated)
+        .where(dated.c.live, where)
+    ).subquery()
+    return (
+        sa.select(windows.c.id, *[windows.c[column.name] for column in key])
+        .where(
+            sa.or_(windows.c.before_end > windows.c.start_time, windows.c.after_start < windows.c.end_time)
+        )
+        .subquery()
+    )
+
+
+def bookings_statement(first: date, last: date, filters: BookingFilters) -> sa.Select:
+    """The dates of [first, last) with their session, place, trainers and clashes."""
+    dated = (
+        sa.select(
+            SlotDate.id,
+            SlotDate.day,
+            SlotDate.start_time,
+            SlotDate.end_time,
+            SlotDate.break_minutes,
+            SlotDate.slot_id,
+            Slot.sequence_id,
+            Slot.room_id,
+            Slot.location_id,
+            Slot.co_trainer_id,
+            (Sequence.status == SequenceStatus.CANCELLED).label("sequence_cancelled"),
+            Sequence.session_id,
+            TrainingSession.code,
+            TrainingSession.label,
+            TrainingSession.status,
+            TrainingSession.publication,
+            TrainingSession.enrolled_count,
+            TrainingSession.training_id,
+            _live().label("live"),
+        )
+        .join(Slot, Slot.id == SlotDate.slot_id)
+        .join(Sequence, Sequence.id == Slot.sequence_id)
+        .join(TrainingSession, TrainingSession.id == Sequence.session_id)
+        .where(SlotDate.day >= first, SlotDate.day < last)
+    ).cte("dated")
+    room_clash = _clashing(dated, [], [dated.c.day, dated.c.room_id], dated.c.room_id.is_not(None))
+    held = sa.union(
+        sa.select(
+            dated.c.id,
+            dated.c.day,
+            dated.c.start_time,
+            dated.c.end_time,
+            dated.c.live,
+            slot_trainer.c.trainer_id,
+        ).join(slot_trainer, slot_trainer.c.slot_id == dated.c.slot_id),
+        sa.select(
+            dated.c.id,
+            dated.c.day,
+            dated.c.start_time,
+            dated.c.end_time,
+            dated.c.live,
+            dated.c.co_trainer_id.label("trainer_id"),
+        ).where(dated.c.co_trainer_id.is_not(None)),
+    ).cte("held")
+    trainer_clash = _clashing(held, [held.c.trainer_id], [held.c.day, held.c.trainer_id], sa.true())
+    clashing_trainer = aliased(Trainer, name="clashing_trainer")
+    trainer_clashes = (
+        sa.select(
+            trainer_clash.c.id,
+            sa.func.aggregate_strings(
+                clashing_trainer.first_name + " " + clashing_trainer.last_name, ", "
+            ).label("names"),
+        )
+        .join(clashing_trainer, clashing_trainer.id == trainer_clash.c.trainer_id)
+        .group_by(trainer_clash.c.id)
+        .subquery("trainer_clashes")
+    )
+    named_trainer = aliased(Trainer, name="named_trainer")
+    trainers = (
+        sa.select(
+            held.c.id,
+            sa.func.aggregate_strings(named_trainer.first_name + " " + named_trainer.last_name, ", ").label(
+                "names"
+            ),
+            sa.func.aggregate_strings(sa.cast(named_trainer.id, sa.String), ",").label("ids"),
+        )
+        .join(named_trainer, named_trainer.id == held.c.trainer_id)
+        .group_by(held.c.id)
+        .subquery("trainers")
+    )
+    room_location = aliased(Location, name="room_location")
+    query = (
+        sa.select(
+            dated.c.id.label("slot_date_id"),
+            dated.c.day,
+            dated.c.start_time.label("start"),
+            dated.c.end_time.label("end"),
+            dated.c.break_minutes,
+            dated.c.slot_id,
+            dated.c.sequence_id,
+            dated.c.sequence_cancelled,
+            dated.c.session_id,
+            dated.c.code,
+            dated.c.label,
+            dated.c.status,
+            dated.c.publication,
+            (dated.c.enrolled_count > 0).label("has_participants"),
+            Training.id.label("training_id"),
+            Training.name.label("training"),
+            dated.c.room_id,
+            Room.name.label("room"),
+            sa.func.coalesce(room_location.name, Location.name).label("location"),
+            trainers.c.names.label("trainers"),
+            trainers.c.ids.label("trainer_ids"),
+            room_clash.c.id.is_not(None).label("room_clash"),
+            trainer_clashes.c.names.label("trainer_clashes"),
+        )
+        .select_from(dated)
+        .join(Training, Training.id == dated.c.training_id)
+        .outerjoin(Room, Room.id == dated.c.room_id)
+        .outerjoin(room_location, room_location.id == Room.location_id)
+        .outerjoin(Location, Location.id == dated.c.location_id)
+        .outerjoin(room_clash, room_clash.c.id == dated.c.id)
+        .outerjoin(trainers, trainers.c.id == dated.c.id)
+        .outerjoin(trainer_clashes, trainer_clashes.c.id == dated.c.id)
+        .order_by(dated.c.day, dated.c.start_time, dated.c.id)
+    )
+    return _filtered(query, dated, filters)
+
+
+def _filtered(query: sa.Select, dated: sa.CTE, filters: BookingFilters) -> sa.Select:
+    if not filters.show_cancelled and filters.status != WorkflowStatus.CANCELLED:
+        query = query.where(dated.c.live)
+    if filters.location_id is not None:
+        query = query.where(dated.c.location_id == filters.location_id)
+    if filters.room_id is not None:
+        query = query.where(dated.c.room_id == filters.room_id)
+    if filters.trainer_id is not None:
+        query = query.where(
+            sa.or_(
+                dated.c.co_trainer_id == filters.trainer_id,
+                sa.exists().where(
+                    slot_trainer.c.slot_id == dated.c.slot_id, slot_trainer.c.trainer_id == filters.trainer_id
+                ),
+            )
+        )
+    if filters.training_id is not None:
+        query = query.where(dated.c.training_id == filters.training_id)
+    if filters.status is not None:
+        query = query.where(dated.c.status == filters.status)
+    if filters.publication is not None:
+        query = query.where(dated.c.publication == filters.publication)
+    return query
+
+
+def find_bookings(first: date, last: date, filters: BookingFilters) -> list[Booking]:
+    """The dates of [first, last), in one statement; a filter naming a row that does not exist
+    is refused (ValidationFailed) by the same statement."""
+    query = bookings_statement(first, last, filters)
+    references = filters.references()
+    if not references:
+        return [Booking(**row._mapping) for row in db.session.execute(query)]
+    events = query.subquery("events")
+    known = sa.select(
+        *[
+            sa.exists().where(model.id == value).label(f"known_{name}")
+            for name, (model, value) in references.items()
+        ]
+    ).subquery("known")
+    rows = db.session.execute(
+        sa.select(known, events)
+        .select_from(known.outerjoin(events, sa.true()))
+        .order_by(events.c.day, events.c.start, events.c.slot_date_id)
+    ).all()
+    unknown = [name for name in references if not getattr(rows[0], f"known_{name}")]
+    if unknown:
+        raise ValidationFailed({name: _unknown_message(name) for name in unknown})
+    fields = Booking.__dataclass_fields__
+    return [
+        Booking(**{key: value for key, value in row._mapping.items() if key in fields})
+        for row in rows
+        if row.slot_date_id is not None
+    ]
+
+
+def _unknown_message(name: str) -> str:
+    messages = {
+        "location": gettext("This location does not exist (any more)."),
+        "room": gettext("This room does not exist (any more)."),
+        "trainer": gettext("This trainer does not exist (any more)."),
+        "training": gettext("This training does not exist (any more)."),
+    }
+    return messages[name]
