@@ -264,6 +264,17 @@ RECIPES: dict[str, Recipe] = {
         f"/admin/sessions/slot/save/?id={w['session'].id}&sequence={w['sequence'].id}&slot={w['slot'].id}",
         _slot_form(),
     ),
+    "calendar.move_view": lambda c, w: c.post(
+        "/admin/calendar/move/",
+        json={
+            "slot_date": w["slot"].dates[0].id,
+            "day": "2027-05-11",
+            "start": "10:00",
+            "end": "16:00",
+            "change_reason": "Demande du client",
+        },
+        headers={"X-CSRFToken": c.csrf},
+    ),
     "sessions.slot_delete_view": lambda c, w: post_form(
         c,
         f"/admin/sessions/slot/delete/?id={w['session'].id}&slot={w['slot'].id}",
@@ -555,6 +566,16 @@ def test_a_room_already_booked_is_refused_by_every_screen_that_takes_a_slot(db, 
         headers={"Accept": "application/json"},
     )
     assert editor.status_code == 422 and "room" in editor.get_json()["errors"]
+    mine = factories.make_slot(sequence, days=[date(2027, 3, 16)], location=location, room=room)
+    dragged = manager.post(
+        "/admin/calendar/move/",
+        json={"slot_date": mine.dates[0].id, "day": "2027-03-15", "start": "10:00", "end": "12:00"},
+        headers={"X-CSRFToken": manager.csrf},
+    )
+    assert (
+        dragged.status_code == 422
+        and dragged.get_json()["errors"]["room"] == editor.get_json()["errors"]["room"]
+    )
     generic = {**clash, "sequence": str(sequence.id), "location": str(location.id), "room": str(room.id)}
     for url in ("/admin/slots/new/", f"/admin/slots/edit/?id={sequence.id}"):
         assert post_form(manager, url, generic).status_code == 403
@@ -568,7 +589,8 @@ def test_a_room_already_booked_is_refused_by_every_screen_that_takes_a_slot(db, 
         )
     assert "room" in service_refusal.value.errors
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).where(Slot.sequence_id == sequence.id)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).where(Slot.sequence_id == sequence.id)) == 1
+    assert [d.day for d in db.session.get(Slot, mine.id).dates] == [date(2027, 3, 16)]
 
 
 def test_a_slot_move_on_a_session_with_participants_is_recorded_the_same_by_every_screen(db, login_as):
