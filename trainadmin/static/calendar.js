@@ -103,6 +103,7 @@
     if (props.room) lines.push(texts.room + " : " + props.room);
     if (props.trainers) lines.push(texts.trainers + " : " + props.trainers);
     arg.el.title = lines.concat(clashTexts(props)).join("\n");
+    arg.el.setAttribute("data-slot-date", arg.event.id);
   }
 
   function wallClock(date) {
@@ -229,6 +230,13 @@
     eventDidMount: mounted,
     eventDrop: moved,
     eventResize: moved,
+    datesSet: function (info) {
+      // The filters' form keeps the period shown: applying a filter stays on it.
+      var keepDate = document.querySelector('#calendar-filters [data-keep="date"]');
+      var keepView = document.querySelector('#calendar-filters [data-keep="view"]');
+      if (keepDate) keepDate.value = calendar ? calendar.getDate().toISOString().slice(0, 10) : config.initialDate;
+      if (keepView) keepView.value = info.view.type;
+    },
     loading: function (busy) { loading.classList.toggle("d-none", !busy); },
     events: function (range, success, failure) {
       var params = new URLSearchParams(config.filters);
