@@ -267,3 +267,17 @@ def test_the_trainer_table(manager, week):
     claire = re.search(rf'<tr data-resource="{week["trainer"].id}">(.*?)</tr>', page, re.S).group(1)
     assert "Claire Martin" in claire and "11,0 h" in claire
     assert 'id="resource-table"' in page and "Par formateur" in page
+
+
+def test_a_crowded_day_sends_its_first_dates_and_says_how_many_more(manager, week):
+    rows, data = events(manager, per_day="1")
+    first, _second, third, _ = week["sessions"]
+    assert [row["code"] for row in rows] == [first.code, third.code]
+    assert data["more"] == {"2027-05-10": 1}
+    assert rows[0]["flags"] & 8  # the clash still counts the date left out
+    assert events(manager)[1]["more"] == {}
+    for wrong in ("0", "x", "100000"):
+        refused = manager.get(
+            EVENTS, query_string={"start": "2027-05-10", "end": "2027-05-17", "per_day": wrong}
+        )
+        assert refused.status_code == 400 and "per_day" in refused.get_json()["errors"]

@@ -29,6 +29,7 @@ from .labels import enum_label
 DRAFT, CANCELLED, PARTICIPANTS, ROOM_CLASH, TRAINER_CLASH = 1, 2, 4, 8, 16
 FILTER_IDS = ("location", "room", "trainer", "training")
 MIN_YEAR, MAX_YEAR = 1900, 2999
+MAX_PER_DAY = 1000
 
 
 class BadRequest(ValidationFailed):
@@ -150,7 +151,28 @@ def events_payload(bookings: list[Booking]) -> dict:
             for b in bookings
         ],
         "trainings": {b.training_id: b.training for b in bookings},
+        "more": _hidden_per_day(bookings),
     }
+
+
+def _hidden_per_day(bookings: list[Booking]) -> dict[str, int]:
+    """The dates each day holds beyond those sent (`per_day`): the calendar says « +N autres »."""
+    shown: dict = {}
+    for booking in bookings:
+        total, count = shown.get(booking.day, (booking.day_total, 0))
+        shown[booking.day] = (total, count + 1)
+    return {day.isoformat(): total - count for day, (total, count) in shown.items() if total > count}
+
+
+def read_per_day(args) -> int | None:
+    """At most this many dates a day, the first by start (the month view asks for a few)."""
+    text = (args.get("per_day") or "").strip()
+    if not text:
+        return None
+    value = parse_id(text)
+    if value is None or not 1 <= value <= MAX_PER_DAY:
+        raise BadRequest({"per_day": gettext("Enter a number between 1 and %(max)s.", max=MAX_PER_DAY)})
+    return value
 
 
 def bad_request(exc: ValidationFailed):
@@ -227,7 +249,7 @@ class CalendarView(SecureView):
     def events_view(self):
         try:
             first, last = read_range(request.args)
-            bookings = find_bookings(first, last, read_filters(request.args))
+            bookings = find_bookings(first, last, read_filters(request.args), read_per_day(request.args))
         except ValidationFailed as exc:
             return bad_request(exc)
         return jsonify(events_payload(bookings))

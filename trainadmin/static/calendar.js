@@ -8,6 +8,8 @@
   "use strict";
   var DRAFT = 1, CANCELLED = 2, PARTICIPANTS = 4, ROOM_CLASH = 8, TRAINER_CLASH = 16;
   var PALETTE = 12;
+  // The most dates a day the server sends for each view: the rest is « +N autres », a link to the day.
+  var PER_DAY = { dayGridMonth: 4, timeGridWeek: 40, timeGridDay: 400, listWeek: 100 };
   var configNode = document.getElementById("calendar-config");
   var element = document.getElementById("calendar");
   if (!configNode || !element || typeof FullCalendar === "undefined") return;
@@ -47,7 +49,7 @@
       editable: Boolean(config.mayWrite && !cancelled && !locked),
       extendedProps: {
         flags: flags, room: e.room, trainers: e.trainers, trainerClashes: e.trainer_clashes,
-        training: trainings[e.training] || "", code: e.code
+        training: trainings[e.training] || "", code: e.code, rank: 0
       }
     };
   }
@@ -75,6 +77,7 @@
 
   function content(arg) {
     var props = arg.event.extendedProps;
+    if (props.more) return { domNodes: [document.createTextNode(arg.event.title)] };
     var box = document.createElement("div");
     box.className = "ta-event-content";
     if (props.flags & (ROOM_CLASH | TRAINER_CLASH)) box.appendChild(badge(texts.clash, "ta-badge-clash", "fa-exclamation-triangle"));
@@ -99,6 +102,7 @@
 
   function mounted(arg) {
     var props = arg.event.extendedProps;
+    if (props.more) return;
     var lines = [arg.event.title, texts.training + " : " + props.training];
     if (props.room) lines.push(texts.room + " : " + props.room);
     if (props.trainers) lines.push(texts.trainers + " : " + props.trainers);
@@ -214,15 +218,18 @@
     initialDate: config.initialDate,
     headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
     height: "auto",
-    allDaySlot: false,
+    allDaySlot: true,
+    allDayContent: "",
+    eventAllow: function (drop) { return !drop.allDay; },
+    eventOrder: "rank,start,title",
+    lazyFetching: false,
     slotMinTime: "07:00:00",
     slotMaxTime: "21:00:00",
     nowIndicator: true,
     navLinks: true,
-    dayMaxEvents: 4,
+    dayMaxEvents: false,
     eventDisplay: "block",
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
-    moreLinkContent: function (arg) { return fill(texts.more, { num: arg.num }); },
     editable: Boolean(config.mayWrite),
     eventStartEditable: Boolean(config.mayWrite),
     eventDurationEditable: Boolean(config.mayWrite),
@@ -242,6 +249,8 @@
       var params = new URLSearchParams(config.filters);
       params.set("start", range.startStr.slice(0, 10));
       params.set("end", range.endStr.slice(0, 10));
+      var type = calendar ? calendar.view.type : config.initialView;
+      if (PER_DAY[type]) params.set("per_day", String(PER_DAY[type]));
       fetch(config.eventsUrl + "?" + params.toString(), { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) { return response.json().then(function (data) { return { status: response.status, data: data }; }); })
         .then(function (answer) {
@@ -251,7 +260,16 @@
             return;
           }
           var fields = answer.data.fields, trainings = answer.data.trainings;
-          success(answer.data.events.map(function (row) { return toEvent(row, fields, trainings); }));
+          var shown = answer.data.events.map(function (row) { return toEvent(row, fields, trainings); });
+          Object.keys(answer.data.more).forEach(function (day) {
+            shown.push({
+              id: "more-" + day, start: day, allDay: true, editable: false, display: "block",
+              title: fill(texts.more, { num: answer.data.more[day] }), classNames: ["ta-event-more"],
+              url: "?" + new URLSearchParams(Object.assign({}, config.filters, { date: day, view: "timeGridDay" })).toString(),
+              extendedProps: { more: true, rank: 1 }
+            });
+          });
+          success(shown);
           element.setAttribute("data-loaded", String(answer.data.events.length));
         })
         .catch(function (error) { show(texts.loadFailed, "danger"); failure(error); });

@@ -90,6 +90,7 @@ class Booking:
     trainer_ids: str | None  # "3,7": the ids of the trainers and co-trainer
     room_clash: bool
     trainer_clashes: str | None  # the names of the trainers booked elsewhere at those hours
+    day_total: int  # the dates of that day the filters let through (some may be cut by `per_day`)
 
     @property
     def cancelled(self) -> bool:
@@ -118,17 +119,22 @@ def _live() -> sa.ColumnElement[bool]:
 
 def _clashing(dated: sa.CTE, key, partition: list, where) -> sa.Subquery:
     """The rows of `dated` (by `key`) overlapping another row of the same partition."""
-    order = [dated.c.start_time, dated.c.id]
-    before = sa.func.max(dated.c.end_time).over(partition_by=partition, order_by=order, rows=(None, -1))
-    after = sa.func.min(dated.c.start_time).over(partition_by=partition, order_by=order, rows=(1, None))
+    # Both frames start at the partition's first row, so each aggregate grows row by row (a frame
+    # "1 following to the end" would be summed again for every row).
+    earlier = sa.func.max(dated.c.end_time).over(
+        partition_by=partition, order_by=[dated.c.start_time, dated.c.id], rows=(None, -1)
+    )
+    later = sa.func.min(dated.c.start_time).over(
+        partition_by=partition, order_by=[dated.c.start_time.desc(), dated.c.id.desc()], rows=(None, -1)
+    )
     windows = (
         sa.select(
             dated.c.id,
             *key,
             dated.c.start_time,
             dated.c.end_time,
-            before.label("before_end"),
-            after.label("after_start"),
+            earlier.label("before_end"),
+            later.label("after_start"),
         )
         .select_from(dated)
         .where(dated.c.live, where)
@@ -142,8 +148,11 @@ def _clashing(dated: sa.CTE, key, partition: list, where) -> sa.Subquery:
     )
 
 
-def bookings_statement(first: date, last: date, filters: BookingFilters) -> sa.Select:
-    """The dates of [first, last) with their session, place, trainers and clashes."""
+def bookings_statement(
+    first: date, last: date, filters: BookingFilters, per_day: int | None = None
+) -> sa.Select:
+    """The dates of [first, last) with their session, place, trainers and clashes; with `per_day`,
+    only the first dates of each day by start (each row says how many the day holds)."""
     dated = (
         sa.select(
             SlotDate.id,
@@ -191,6 +200,22 @@ def bookings_statement(first: date, last: date, filters: BookingFilters) -> sa.S
         ).where(dated.c.co_trainer_id.is_not(None)),
     ).cte("held")
     trainer_clash = _clashing(held, [held.c.trainer_id], [held.c.day, held.c.trainer_id], sa.true())
+
+    order = (dated.c.start_time, dated.c.id)
+    ranked = (
+        sa.select(
+            *dated.c,
+            sa.func.row_number().over(partition_by=dated.c.day, order_by=order).label("rank"),
+            sa.func.count().over(partition_by=dated.c.day).label("day_total"),
+        )
+        .where(*_conditions(dated, filters))
+        .subquery("ranked")
+    )
+    kept = sa.select(ranked)
+    if per_day is not None:
+        kept = kept.where(ranked.c.rank <= per_day)
+    kept = kept.cte("kept")
+
     clashing_trainer = aliased(Trainer, name="clashing_trainer")
     trainer_clashes = (
         sa.select(
@@ -199,6 +224,7 @@ def bookings_statement(first: date, last: date, filters: BookingFilters) -> sa.S
                 clashing_trainer.first_name + " " + clashing_trainer.last_name, ", "
             ).label("names"),
         )
+        .join(kept, kept.c.id == trainer_clash.c.id)
         .join(clashing_trainer, clashing_trainer.id == trainer_clash.c.trainer_id)
         .group_by(trainer_clash.c.id)
         .subquery("trainer_clashes")
@@ -212,59 +238,61 @@ def bookings_statement(first: date, last: date, filters: BookingFilters) -> sa.S
             ),
             sa.func.aggregate_strings(sa.cast(named_trainer.id, sa.String), ",").label("ids"),
         )
+        .join(kept, kept.c.id == held.c.id)
         .join(named_trainer, named_trainer.id == held.c.trainer_id)
         .group_by(held.c.id)
         .subquery("trainers")
     )
     room_location = aliased(Location, name="room_location")
-    query = (
+    return (
         sa.select(
-            dated.c.id.label("slot_date_id"),
-            dated.c.day,
-            dated.c.start_time.label("start"),
-            dated.c.end_time.label("end"),
-            dated.c.break_minutes,
-            dated.c.slot_id,
-            dated.c.sequence_id,
-            dated.c.sequence_cancelled,
-            dated.c.session_id,
-            dated.c.code,
-            dated.c.label,
-            dated.c.status,
-            dated.c.publication,
-            (dated.c.enrolled_count > 0).label("has_participants"),
+            kept.c.id.label("slot_date_id"),
+            kept.c.day,
+            kept.c.start_time.label("start"),
+            kept.c.end_time.label("end"),
+            kept.c.break_minutes,
+            kept.c.slot_id,
+            kept.c.sequence_id,
+            kept.c.sequence_cancelled,
+            kept.c.session_id,
+            kept.c.code,
+            kept.c.label,
+            kept.c.status,
+            kept.c.publication,
+            (kept.c.enrolled_count > 0).label("has_participants"),
             Training.id.label("training_id"),
             Training.name.label("training"),
-            dated.c.room_id,
+            kept.c.room_id,
             Room.name.label("room"),
             sa.func.coalesce(room_location.name, Location.name).label("location"),
             trainers.c.names.label("trainers"),
             trainers.c.ids.label("trainer_ids"),
             room_clash.c.id.is_not(None).label("room_clash"),
             trainer_clashes.c.names.label("trainer_clashes"),
+            kept.c.day_total,
         )
-        .select_from(dated)
-        .join(Training, Training.id == dated.c.training_id)
-        .outerjoin(Room, Room.id == dated.c.room_id)
+        .select_from(kept)
+        .join(Training, Training.id == kept.c.training_id)
+        .outerjoin(Room, Room.id == kept.c.room_id)
         .outerjoin(room_location, room_location.id == Room.location_id)
-        .outerjoin(Location, Location.id == dated.c.location_id)
-        .outerjoin(room_clash, room_clash.c.id == dated.c.id)
-        .outerjoin(trainers, trainers.c.id == dated.c.id)
-        .outerjoin(trainer_clashes, trainer_clashes.c.id == dated.c.id)
-        .order_by(dated.c.day, dated.c.start_time, dated.c.id)
+        .outerjoin(Location, Location.id == kept.c.location_id)
+        .outerjoin(room_clash, room_clash.c.id == kept.c.id)
+        .outerjoin(trainers, trainers.c.id == kept.c.id)
+        .outerjoin(trainer_clashes, trainer_clashes.c.id == kept.c.id)
+        .order_by(kept.c.day, kept.c.start_time, kept.c.id)
     )
-    return _filtered(query, dated, filters)
 
 
-def _filtered(query: sa.Select, dated: sa.CTE, filters: BookingFilters) -> sa.Select:
+def _conditions(dated: sa.CTE, filters: BookingFilters) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
     if not filters.show_cancelled and filters.status != WorkflowStatus.CANCELLED:
-        query = query.where(dated.c.live)
+        conditions.append(dated.c.live)
     if filters.location_id is not None:
-        query = query.where(dated.c.location_id == filters.location_id)
+        conditions.append(dated.c.location_id == filters.location_id)
     if filters.room_id is not None:
-        query = query.where(dated.c.room_id == filters.room_id)
+        conditions.append(dated.c.room_id == filters.room_id)
     if filters.trainer_id is not None:
-        query = query.where(
+        conditions.append(
             sa.or_(
                 dated.c.co_trainer_id == filters.trainer_id,
                 sa.exists().where(
@@ -273,18 +301,20 @@ def _filtered(query: sa.Select, dated: sa.CTE, filters: BookingFilters) -> sa.Se
             )
         )
     if filters.training_id is not None:
-        query = query.where(dated.c.training_id == filters.training_id)
+        conditions.append(dated.c.training_id == filters.training_id)
     if filters.status is not None:
-        query = query.where(dated.c.status == filters.status)
+        conditions.append(dated.c.status == filters.status)
     if filters.publication is not None:
-        query = query.where(dated.c.publication == filters.publication)
-    return query
+        conditions.append(dated.c.publication == filters.publication)
+    return conditions
 
 
-def find_bookings(first: date, last: date, filters: BookingFilters) -> list[Booking]:
+def find_bookings(
+    first: date, last: date, filters: BookingFilters, per_day: int | None = None
+) -> list[Booking]:
     """The dates of [first, last), in one statement; a filter naming a row that does not exist
     is refused (ValidationFailed) by the same statement."""
-    query = bookings_statement(first, last, filters)
+    query = bookings_statement(first, last, filters, per_day)
     references = filters.references()
     if not references:
         return [Booking(**row._mapping) for row in db.session.execute(query)]
