@@ -3,7 +3,7 @@
     URL=postgresql://postgres@127.0.0.1/trainadmin_bench_cal
     .venv/bin/python bench/seed_sessions.py --database-url $URL --sessions 100000 --reuse
     .venv/bin/python bench/calendar_month.py --database-url $URL \
-        [--month 2027-03] [--runs 30] [--browser-runs 5] [--no-browser]
+        [--month 2027-03] [--runs 30] [--browser-runs 5] [--no-browser] [--no-jit]
 
 The JSON is asked for the range FullCalendar's month view shows (six weeks from the Monday before
 the 1st), as the page asks for it, through the app (logged-in test client): all the dates, then one
@@ -29,7 +29,7 @@ from werkzeug.serving import make_server
 
 from trainadmin import create_app
 from trainadmin.extensions import db
-from trainadmin.models import Room, Trainer, TrainingSession
+from trainadmin.models import Room, Sequence, Slot, SlotDate, Trainer, TrainingSession
 from trainadmin.services.planning.bookings import BookingFilters, bookings_statement
 
 from _common import ADMIN_EMAIL, ADMIN_PASSWORD, ensure_admin, logged_in_client
@@ -100,11 +100,31 @@ def time_json(app, client, start: date, end: date, runs: int) -> None:
     with app.app_context():
         sa.event.remove(db.engine, "before_cursor_execute", before)
         sa.event.remove(db.engine, "after_cursor_execute", after)
+        floor = join_floor(start, end, runs)
         query = bookings_statement(start, end, BookingFilters(), per_day=4)
         sql_text = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
         lines = db.session.execute(sa.text(f"EXPLAIN (ANALYZE, BUFFERS) {sql_text}")).scalars().all()
         db.session.remove()
+    print(f"\nFloor, the dates of the range joined to their slot, sequence and session alone: {floor:.1f} ms")
     print("\nEXPLAIN ANALYZE of the month view's statement (4 a day):\n```\n" + "\n".join(lines) + "\n```\n")
+
+
+def join_floor(start: date, end: date, runs: int) -> float:
+    """Median ms of the least any calendar query does: the range's dates with their session."""
+    floor = (
+        sa.select(sa.func.count(), sa.func.max(TrainingSession.code))
+        .select_from(SlotDate)
+        .join(Slot, Slot.id == SlotDate.slot_id)
+        .join(Sequence, Sequence.id == Slot.sequence_id)
+        .join(TrainingSession, TrainingSession.id == Sequence.session_id)
+        .where(SlotDate.day >= start, SlotDate.day < end)
+    )
+    durations = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        db.session.execute(floor).all()
+        durations.append((time.perf_counter() - started) * 1000)
+    return statistics.median(durations)
 
 
 def time_browser(app, month: date, runs: int) -> None:
@@ -150,9 +170,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--browser-runs", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-jit", action="store_true", help="connect with PostgreSQL's JIT off")
     args = parser.parse_args()
     month = date.fromisoformat(f"{args.month}-01")
-    app = create_app({"DATABASE_URL": args.database_url, "SECRET_KEY": "bench"})
+    url = args.database_url
+    if args.no_jit:
+        url += ("&" if "?" in url else "?") + "options=-c%20jit%3Doff"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     ensure_admin(app)
     with app.app_context():
         if not db.session.scalar(sa.select(sa.func.count()).select_from(TrainingSession)):

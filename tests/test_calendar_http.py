@@ -281,3 +281,11 @@ def test_a_crowded_day_sends_its_first_dates_and_says_how_many_more(manager, wee
             EVENTS, query_string={"start": "2027-05-10", "end": "2027-05-17", "per_day": wrong}
         )
         assert refused.status_code == 400 and "per_day" in refused.get_json()["errors"]
+
+
+def test_the_calendar_speaks_the_users_language(manager, manager_en, week):
+    french = manager.get("/admin/calendar/").get_data(as_text=True)
+    english = manager_en.get("/admin/calendar/").get_data(as_text=True)
+    assert '"locale": "fr"' in french and "+%(num)s autres" in french
+    assert '"locale": "en"' in english and "+%(num)s more" in english
+    assert re.search(r'href="/admin/calendar/"[^>]*>\s*Calendar\s*<', english)
