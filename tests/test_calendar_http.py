@@ -283,9 +283,37 @@ def test_a_crowded_day_sends_its_first_dates_and_says_how_many_more(manager, wee
         assert refused.status_code == 400 and "per_day" in refused.get_json()["errors"]
 
 
-def test_the_calendar_speaks_the_users_language(manager, manager_en, week):
-    french = manager.get("/admin/calendar/").get_data(as_text=True)
+def test_the_calendar_speaks_the_users_language(admin, manager_en, week):
+    french = admin.get("/admin/calendar/").get_data(as_text=True)
     english = manager_en.get("/admin/calendar/").get_data(as_text=True)
     assert '"locale": "fr"' in french and "+%(num)s autres" in french
     assert '"locale": "en"' in english and "+%(num)s more" in english
     assert re.search(r'href="/admin/calendar/"[^>]*>\s*Calendar\s*<', english)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"slot_date": [1], "day": 20270512, "start": 9, "end": None},
+        {"slot_date": {"a": 1}, "day": ["2027-05-12"], "start": "09:00", "end": "17:00"},
+        {"slot_date": 1, "day": "2027-05-12", "start": "09:00", "end": "17:00", "change_reason": ["x"]},
+    ],
+)
+def test_moves_of_the_wrong_types_get_a_message(manager, week, body):
+    response = post_move(manager, **body)
+    assert 400 <= response.status_code < 500 and response.get_json()["error"]
+
+
+def test_the_pages_read_bad_parameters_without_failing(viewer, week):
+    page = viewer.get("/admin/calendar/?room=abc&status=perdu&date=hier&view=<script>")
+    assert page.status_code == 200
+    text = unescape(page.get_data(as_text=True))
+    assert (
+        "Choisissez une valeur dans la liste." in text and "<script>" not in text.split("calendar-config")[1]
+    )
+    for query in (
+        "kind=x&period=y&date=zz&trainer=-1",
+        "kind=rooms&period=month&date=2999-12-31",
+        "kind=trainers&period=week&date=1900-01-01&status=x",
+    ):
+        assert viewer.get(f"/admin/calendar/resources/?{query}").status_code == 200, query

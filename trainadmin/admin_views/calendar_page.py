@@ -72,7 +72,7 @@ def _enum(enum_cls, text: str | None, name: str, errors: dict):
 
 def read_day(text: str | None, name: str) -> date:
     """A day as FullCalendar sends it (2027-03-01 or 2027-03-01T00:00:00Z) or as a form gives it."""
-    text = (text or "").strip()
+    text = text.strip() if isinstance(text, str) else ""
     try:
         day = datetime.fromisoformat(text).date() if "T" in text else date.fromisoformat(text)
     except ValueError:
