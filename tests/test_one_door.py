@@ -623,6 +623,30 @@ def test_a_slot_move_on_a_session_with_participants_is_recorded_the_same_by_ever
     ).all()
     assert len(entries) == 1 and entries[0].reason == "Demande du client"
 
+    dragged = ops.post(  # the same move, dragged on « Planning »
+        "/admin/calendar/move/",
+        json={
+            "slot_date": db.session.get(Slot, slot.id).dates[0].id,
+            "day": "2027-03-17",
+            "start": "09:00",
+            "end": "17:00",
+            "change_reason": "Demande du client",
+        },
+        headers={"X-CSRFToken": ops.csrf},
+    )
+    assert dragged.get_json()["ok"]
+    changes = db.session.scalars(
+        sa.select(SlotChange).where(SlotChange.session_id == session.id).order_by(SlotChange.id)
+    ).all()
+    assert changes[-1].changes["dates"] == [["16/03/2027 09:00–17:00"], ["17/03/2027 09:00–17:00"]]
+    assert changes[-1].notify is True
+    entries = db.session.scalars(
+        sa.select(SessionHistory).where(
+            SessionHistory.session_id == session.id, SessionHistory.action == "changed"
+        )
+    ).all()
+    assert len(entries) == 2 and entries[-1].reason == "Demande du client"
+
 
 def test_a_partner_feed_booking_a_taken_room_gets_the_planning_editors_refusal(db, login_as):
     from trainadmin.models import ImportRejection
