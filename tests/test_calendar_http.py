@@ -317,3 +317,42 @@ def test_the_pages_read_bad_parameters_without_failing(viewer, week):
         "kind=trainers&period=week&date=1900-01-01&status=x",
     ):
         assert viewer.get(f"/admin/calendar/resources/?{query}").status_code == 200, query
+
+
+def test_a_co_trainer_clashes_like_a_trainer_and_never_with_their_own_date(db, manager, week):
+    third = week["slots"][2]  # Tuesday, Paul Durand
+    third.co_trainer = week["other_trainer"]  # Paul also co-trainer of his own slot: no clash
+    db.session.flush()
+    assert [row["flags"] & 16 for row in events(manager)[0] if row["day"] == "2027-05-11"] == [0]
+    other = factories.make_slot(days=[date(2027, 5, 11)])
+    other.dates[0].start_time, other.dates[0].end_time = time(16), time(18)
+    other.co_trainer = week["other_trainer"]
+    db.session.flush()
+    tuesday = [row for row in events(manager)[0] if row["day"] == "2027-05-11"]
+    assert [row["flags"] & 16 for row in tuesday] == [16, 16]
+    assert [row["trainer_clashes"] for row in tuesday] == ["Paul Durand", "Paul Durand"]
+
+
+def test_touching_hours_do_not_clash_and_a_date_inside_another_does(db, manager, week):
+    location = factories.make_location()
+    room = location.rooms[0]
+
+    def booked(day, start, end):
+        slot = factories.make_slot(days=[day], location=location, room=room)
+        slot.dates[0].start_time, slot.dates[0].end_time, slot.dates[0].break_minutes = start, end, 0
+        return slot
+
+    booked(date(2027, 5, 13), time(9), time(12))
+    booked(date(2027, 5, 13), time(12), time(17))
+    booked(date(2027, 5, 14), time(8), time(18))
+    booked(date(2027, 5, 14), time(9), time(10))
+    booked(date(2027, 5, 14), time(15), time(16))
+    db.session.flush()
+    rows = events(manager, room=room.id)[0]
+    assert [(row["day"], row["start"], bool(row["flags"] & 8)) for row in rows] == [
+        ("2027-05-13", "09:00", False),
+        ("2027-05-13", "12:00", False),
+        ("2027-05-14", "08:00", True),
+        ("2027-05-14", "09:00", True),
+        ("2027-05-14", "15:00", True),
+    ]

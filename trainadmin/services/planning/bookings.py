@@ -119,14 +119,12 @@ def _live() -> sa.ColumnElement[bool]:
 
 def _clashing(dated: sa.CTE, key, partition: list, where) -> sa.Subquery:
     """The rows of `dated` (by `key`) overlapping another row of the same partition."""
-    # Both frames start at the partition's first row, so each aggregate grows row by row (a frame
-    # "1 following to the end" would be summed again for every row).
-    earlier = sa.func.max(dated.c.end_time).over(
-        partition_by=partition, order_by=[dated.c.start_time, dated.c.id], rows=(None, -1)
-    )
-    later = sa.func.min(dated.c.start_time).over(
-        partition_by=partition, order_by=[dated.c.start_time.desc(), dated.c.id.desc()], rows=(None, -1)
-    )
+    # In start order, a date overlaps an earlier one when the latest end so far is after its start,
+    # and a later one when the next start is before its end (every later start is at or after
+    # the next one): one sort, and aggregates that grow row by row.
+    order = [dated.c.start_time, dated.c.id]
+    earlier = sa.func.max(dated.c.end_time).over(partition_by=partition, order_by=order, rows=(None, -1))
+    later = sa.func.lead(dated.c.start_time).over(partition_by=partition, order_by=order)
     windows = (
         sa.select(
             dated.c.id,
@@ -181,7 +179,7 @@ def bookings_statement(
         .where(SlotDate.day >= first, SlotDate.day < last)
     ).cte("dated")
     room_clash = _clashing(dated, [], [dated.c.day, dated.c.room_id], dated.c.room_id.is_not(None))
-    held = sa.union(
+    held = sa.union_all(
         sa.select(
             dated.c.id,
             dated.c.day,
@@ -190,6 +188,7 @@ def bookings_statement(
             dated.c.live,
             slot_trainer.c.trainer_id,
         ).join(slot_trainer, slot_trainer.c.slot_id == dated.c.slot_id),
+        # A co-trainer also listed as trainer of the slot is one row, or the date would clash with itself.
         sa.select(
             dated.c.id,
             dated.c.day,
@@ -197,7 +196,12 @@ def bookings_statement(
             dated.c.end_time,
             dated.c.live,
             dated.c.co_trainer_id.label("trainer_id"),
-        ).where(dated.c.co_trainer_id.is_not(None)),
+        ).where(
+            dated.c.co_trainer_id.is_not(None),
+            ~sa.exists().where(
+                slot_trainer.c.slot_id == dated.c.slot_id, slot_trainer.c.trainer_id == dated.c.co_trainer_id
+            ),
+        ),
     ).cte("held")
     trainer_clash = _clashing(held, [held.c.trainer_id], [held.c.day, held.c.trainer_id], sa.true())
 
