@@ -200,3 +200,22 @@ def test_a_viewer_cannot_drag(browser_login, live_url, committed_db):
     page.wait_for_timeout(500)
     expect(day_cell(page, "2027-05-11")).to_contain_text(free_code)
     expect(page.locator("#calendar-message")).to_be_hidden()
+
+
+def test_the_first_month_is_asked_for_once_while_the_scripts_load(browser_login, live_url, committed_db):
+    viewer = make_user(Role.VIEWER)
+    booked_week(committed_db)
+    page = browser_login(viewer)
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda request: asked.append(request.url) if "/admin/calendar/events/" in request.url else None,
+    )
+    open_calendar(page, live_url)
+    expect(page.locator("#calendar .fc-event")).to_have_count(4)
+    page.wait_for_timeout(500)
+    assert len(asked) == 1, asked
+    assert "start=2027-04-26" in asked[0] and "end=2027-06-07" in asked[0] and "per_day=4" in asked[0]
+    page.locator(".fc-timeGridWeek-button").click()
+    expect(page.locator("#calendar .fc-event")).to_have_count(4)  # the week of 10 May: its 4 dates
+    assert "per_day=40" in asked[-1]

@@ -30,6 +30,21 @@ DRAFT, CANCELLED, PARTICIPANTS, ROOM_CLASH, TRAINER_CLASH = 1, 2, 4, 8, 16
 FILTER_IDS = ("location", "room", "trainer", "training")
 MIN_YEAR, MAX_YEAR = 1900, 2999
 MAX_PER_DAY = 1000
+#: The dates a day each view asks for (FullCalendar's view names): a month grid shows a few and
+#: « +N autres », a day shows them all but the most crowded.
+PER_DAY = {"dayGridMonth": 4, "timeGridWeek": 40, "timeGridDay": 400, "listWeek": 40}
+
+
+def visible_range(view: str, day: date) -> tuple[date, date]:
+    """The days FullCalendar shows for a view around `day` (weeks from Monday, a month in six)."""
+    if view == "timeGridDay":
+        return day, day + timedelta(days=1)
+    if view == "dayGridMonth":
+        first = day.replace(day=1)
+        start = first - timedelta(days=first.weekday())
+        return start, start + timedelta(days=42)
+    start = day - timedelta(days=day.weekday())
+    return start, start + timedelta(days=7)
 
 
 class BadRequest(ValidationFailed):
@@ -229,8 +244,22 @@ class CalendarView(SecureView):
         except BadRequest:
             initial_day = local_today()
         view = request.args.get("view", "")
-        if view not in ("dayGridMonth", "timeGridWeek", "timeGridDay", "listWeek"):
+        if view not in PER_DAY:
             view = "dayGridMonth"
+        # The first range's address, fetched while the scripts load (<link rel="preload">).
+        start, end = visible_range(view, initial_day)
+        initial_events = {
+            "url": url_for(
+                ".events_view",
+                **values,
+                start=start.isoformat(),
+                end=end.isoformat(),
+                per_day=PER_DAY[view],
+            ),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "perDay": PER_DAY[view],
+        }
         return self.render(
             "admin/calendar/index.html",
             choices=self._choices(),
@@ -238,6 +267,8 @@ class CalendarView(SecureView):
             errors=errors,
             initial_day=initial_day.isoformat(),
             initial_view=view,
+            initial_events=initial_events,
+            per_day=PER_DAY,
             may_write=self.may_write(),
             may_unlock=current_role() in UNLOCKED_ROLES,
             locale=str(get_locale() or "fr"),

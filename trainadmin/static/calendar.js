@@ -8,13 +8,15 @@
   "use strict";
   var DRAFT = 1, CANCELLED = 2, PARTICIPANTS = 4, ROOM_CLASH = 8, TRAINER_CLASH = 16;
   var PALETTE = 12;
-  // The most dates a day the server sends for each view: the rest is « +N autres », a link to the day.
-  var PER_DAY = { dayGridMonth: 4, timeGridWeek: 40, timeGridDay: 400, listWeek: 100 };
   var configNode = document.getElementById("calendar-config");
   var element = document.getElementById("calendar");
   if (!configNode || !element || typeof FullCalendar === "undefined") return;
   var config = JSON.parse(configNode.textContent);
   var texts = config.texts;
+  // The most dates a day the server sends for each view: the rest is « +N autres », a link to the day.
+  var PER_DAY = config.perDay;
+  // The first range was asked for by the page itself (<link rel="preload">): the same address.
+  var preloaded = config.initialEvents;
   var message = document.getElementById("calendar-message");
   var loading = document.getElementById("calendar-loading");
   var dialog = document.getElementById("move-dialog");
@@ -249,9 +251,16 @@
       var params = new URLSearchParams(config.filters);
       params.set("start", range.startStr.slice(0, 10));
       params.set("end", range.endStr.slice(0, 10));
-      var type = calendar ? calendar.view.type : config.initialView;
-      if (PER_DAY[type]) params.set("per_day", String(PER_DAY[type]));
-      fetch(config.eventsUrl + "?" + params.toString(), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      // The view being drawn is told by the length of its range (a day, a week, six weeks).
+      var days = Math.round((range.end - range.start) / 86400000);
+      var perDay = days <= 1 ? PER_DAY.timeGridDay : days <= 7 ? PER_DAY.timeGridWeek : PER_DAY.dayGridMonth;
+      params.set("per_day", String(perDay));
+      var address = config.eventsUrl + "?" + params.toString();
+      if (preloaded && preloaded.start === params.get("start") && preloaded.end === params.get("end") && preloaded.perDay === perDay) {
+        address = preloaded.url;
+      }
+      preloaded = null;
+      fetch(address, { credentials: "include" })
         .then(function (response) { return response.json().then(function (data) { return { status: response.status, data: data }; }); })
         .then(function (answer) {
           if (answer.status !== 200) {
