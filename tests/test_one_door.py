@@ -264,6 +264,17 @@ RECIPES: dict[str, Recipe] = {
         f"/admin/sessions/slot/save/?id={w['session'].id}&sequence={w['sequence'].id}&slot={w['slot'].id}",
         _slot_form(),
     ),
+    "calendar.move_view": lambda c, w: c.post(
+        "/admin/calendar/move/",
+        json={
+            "slot_date": w["slot"].dates[0].id,
+            "day": "2027-05-11",
+            "start": "10:00",
+            "end": "16:00",
+            "change_reason": "Demande du client",
+        },
+        headers={"X-CSRFToken": c.csrf},
+    ),
     "sessions.slot_delete_view": lambda c, w: post_form(
         c,
         f"/admin/sessions/slot/delete/?id={w['session'].id}&slot={w['slot'].id}",
@@ -571,6 +582,16 @@ def test_a_room_already_booked_is_refused_by_every_screen_that_takes_a_slot(db, 
         headers={"Accept": "application/json"},
     )
     assert editor.status_code == 422 and "room" in editor.get_json()["errors"]
+    mine = factories.make_slot(sequence, days=[date(2027, 3, 16)], location=location, room=room)
+    dragged = manager.post(
+        "/admin/calendar/move/",
+        json={"slot_date": mine.dates[0].id, "day": "2027-03-15", "start": "10:00", "end": "12:00"},
+        headers={"X-CSRFToken": manager.csrf},
+    )
+    assert (
+        dragged.status_code == 422
+        and dragged.get_json()["errors"]["room"] == editor.get_json()["errors"]["room"]
+    )
     generic = {**clash, "sequence": str(sequence.id), "location": str(location.id), "room": str(room.id)}
     for url in ("/admin/slots/new/", f"/admin/slots/edit/?id={sequence.id}"):
         assert post_form(manager, url, generic).status_code == 403
@@ -584,7 +605,8 @@ def test_a_room_already_booked_is_refused_by_every_screen_that_takes_a_slot(db, 
         )
     assert "room" in service_refusal.value.errors
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).where(Slot.sequence_id == sequence.id)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).where(Slot.sequence_id == sequence.id)) == 1
+    assert [d.day for d in db.session.get(Slot, mine.id).dates] == [date(2027, 3, 16)]
 
 
 def test_a_slot_move_on_a_session_with_participants_is_recorded_the_same_by_every_screen(db, login_as):
@@ -616,6 +638,30 @@ def test_a_slot_move_on_a_session_with_participants_is_recorded_the_same_by_ever
         )
     ).all()
     assert len(entries) == 1 and entries[0].reason == "Demande du client"
+
+    dragged = ops.post(  # the same move, dragged on « Planning »
+        "/admin/calendar/move/",
+        json={
+            "slot_date": db.session.get(Slot, slot.id).dates[0].id,
+            "day": "2027-03-17",
+            "start": "09:00",
+            "end": "17:00",
+            "change_reason": "Demande du client",
+        },
+        headers={"X-CSRFToken": ops.csrf},
+    )
+    assert dragged.get_json()["ok"]
+    changes = db.session.scalars(
+        sa.select(SlotChange).where(SlotChange.session_id == session.id).order_by(SlotChange.id)
+    ).all()
+    assert changes[-1].changes["dates"] == [["16/03/2027 09:00–17:00"], ["17/03/2027 09:00–17:00"]]
+    assert changes[-1].notify is True
+    entries = db.session.scalars(
+        sa.select(SessionHistory).where(
+            SessionHistory.session_id == session.id, SessionHistory.action == "changed"
+        )
+    ).all()
+    assert len(entries) == 2 and entries[-1].reason == "Demande du client"
 
 
 def test_a_partner_feed_booking_a_taken_room_gets_the_planning_editors_refusal(db, login_as):

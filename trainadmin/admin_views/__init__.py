@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..security import csp_nonce
 from .calendar_feeds import MyCalendarView
+from .calendar_page import CalendarView
 from .dashboard import DashboardView
 from .demandes import DemandeTodoView, DemandeView
 from .documents import DocumentView
@@ -89,6 +90,7 @@ def init_admin(app: Flask) -> Admin:
         SlotView(Slot, name=_l("Slots"), endpoint="slots", category=SESSIONS),
         OutboxView(OutboxMessage, name=_l("Sent e-mails"), endpoint="outbox", category=SESSIONS),
         ImportRunView(ImportRun, name=_l("Imports"), endpoint="imports", category=SESSIONS),
+        CalendarView(name=_l("Calendar"), endpoint="calendar"),
         TrainingView(Training, name=_l("Trainings"), endpoint="trainings", category=CATALOGUE),
         CertificationView(
             Certification, name=_l("Certifications"), endpoint="certifications", category=CATALOGUE

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .conflicts import ROOM, Clash, clash_message, clash_query, find_clashes, overlaps, room_capacity_warning
 from .dates import derive_planning, planning_loaders, refresh_session, slot_form_errors
+from .moves import move_slot_date
 from .sequences import delete_sequence, move_sequence, save_sequence, sequence_errors
 from .slots import SlotInput, delete_slot, parse_decimal, save_slot
 
@@ -19,6 +20,7 @@ __all__ = [
     "derive_planning",
     "find_clashes",
     "move_sequence",
+    "move_slot_date",
     "overlaps",
     "parse_decimal",
     "planning_loaders",

@@ -1,0 +1,107 @@
+"""The room and trainer views of « Planning »: one row per room or per trainer, one column per day
+of a week or a month, each cell holding that day's bookings, and each row's occupation rate.
+
+Occupation rate = booked hours / available hours over the period shown:
+- booked hours: each date's hours less its break (09:00–17:00 with an hour's break is 7 hours), for
+  the dates shown (the filters apply; cancelled sessions and sequences never count);
+- available hours: the working days of the period (Monday to Friday; public holidays are not taken
+  out) × the organisation's usual training day, `USUAL_DAY_HOURS` (7 hours).
+Two bookings at the same hours (a clash) both count: a rate above 100 % says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Location, Room, Trainer
+from .bookings import Booking, BookingFilters, find_bookings
+
+USUAL_DAY_HOURS = 7
+ROOMS = "rooms"
+TRAINERS = "trainers"
+
+
+@dataclass
+class ResourceRow:
+    resource_id: int
+    name: str
+    cells: dict[date, list[Booking]] = field(default_factory=dict)
+    booked_minutes: int = 0
+    available_hours: int = 0
+
+    @property
+    def booked_hours(self) -> Decimal:
+        return (Decimal(self.booked_minutes) / 60).quantize(Decimal("0.1"))
+
+    @property
+    def rate(self) -> int | None:
+        """Per cent, rounded; None when the period has no working day."""
+        if not self.available_hours:
+            return None
+        return round(self.booked_minutes * 100 / (self.available_hours * 60))
+
+
+@dataclass
+class ResourceGrid:
+    kind: str
+    days: list[date]
+    rows: list[ResourceRow]
+    working_days: int
+    available_hours: int
+
+
+def working_days(days: list[date]) -> int:
+    return sum(1 for day in days if day.weekday() < 5)
+
+
+def resource_grid(kind: str, first: date, last: date, filters: BookingFilters) -> ResourceGrid:
+    """[first, last): the rooms (or trainers) the filters allow, with their bookings by day."""
+    days = [first + timedelta(days=offset) for offset in range((last - first).days)]
+    bookings = find_bookings(first, last, replace(filters, show_cancelled=False))
+    available = working_days(days) * USUAL_DAY_HOURS
+    rows = [
+        ResourceRow(resource_id=resource_id, name=name, available_hours=available)
+        for resource_id, name in (_rooms(filters) if kind == ROOMS else _trainers(filters))
+    ]
+    by_id = {row.resource_id: row for row in rows}
+    held: dict[int, list[Booking]] = defaultdict(list)
+    for booking in bookings:
+        if booking.cancelled:
+            continue
+        keys = (
+            ([booking.room_id] if booking.room_id is not None else []) if kind == ROOMS else booking.held_by
+        )
+        for key in keys:
+            held[key].append(booking)
+    for resource_id, booked in held.items():
+        row = by_id.get(resource_id)
+        if row is None:
+            continue
+        for booking in booked:
+            row.cells.setdefault(booking.day, []).append(booking)
+            row.booked_minutes += booking.booked_minutes
+    return ResourceGrid(kind, days, rows, working_days(days), available)
+
+
+def _rooms(filters: BookingFilters) -> list[tuple[int, str]]:
+    query = sa.select(Room.id, Room.name, Location.name).join(Location, Location.id == Room.location_id)
+    if filters.location_id is not None:
+        query = query.where(Room.location_id == filters.location_id)
+    if filters.room_id is not None:
+        query = query.where(Room.id == filters.room_id)
+    rows = db.session.execute(query.order_by(Location.name, Room.name, Room.id))
+    return [(room_id, f"{room} ({location})") for room_id, room, location in rows]
+
+
+def _trainers(filters: BookingFilters) -> list[tuple[int, str]]:
+    query = sa.select(Trainer.id, Trainer.first_name, Trainer.last_name)
+    if filters.trainer_id is not None:
+        query = query.where(Trainer.id == filters.trainer_id)
+    rows = db.session.execute(query.order_by(Trainer.last_name, Trainer.first_name, Trainer.id))
+    return [(trainer_id, f"{first} {last}") for trainer_id, first, last in rows]
