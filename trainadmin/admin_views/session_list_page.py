@@ -160,6 +160,7 @@ class SessionListPage:
                 "select_record": admin_gettext("Select record"),
                 "empty": view.get_empty_list_message(),
                 "log_out": gettext("Log out"),
+                "my_calendar": gettext("My calendar"),
                 "other_language": "English" if locale == "fr" else "Français",
                 "page_sizes": {
                     size: admin_ngettext(f"{size} item", f"{size} items", size)
@@ -169,6 +170,7 @@ class SessionListPage:
             urls={
                 "locale": url_for("auth.set_locale", code=other),
                 "logout": url_for("auth.logout"),
+                "my_calendar": url_for("my_calendar.index"),
                 "index": view.get_url(".index_view"),
                 "action": view.get_url(".action_view"),
             },
