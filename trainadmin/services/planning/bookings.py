@@ -3,11 +3,12 @@ from the index on slot_date(day, slot_id), with each date's room and trainer cla
 
 A clash is another slot holding the same room, or one of the same trainers (as trainer or
 co-trainer), at overlapping hours on the same day, in a session and sequence that are not
-cancelled — the rule of `conflicts.find_clashes`. It is found with window functions over the dates
-of the range (sorted by start within each day and room, or day and trainer: a date clashes when an
-earlier one ends after it starts or a later one starts before it ends), so the cost grows with the
-dates shown, not with their clashes. The filters apply to the dates shown, never to the clashes: a
-room booked by a session of another formation is still a clash.
+cancelled — the rule of `conflicts.find_clashes`. The range's dates are read narrow (times, room,
+trainers, whether live, the filtered columns); the first dates of each day by start are kept
+(`per_day`), and only those are tested for clashes (a semi-join on the day and room, or day and
+trainer, against the range's live dates) and joined to their session, sequence and names. The
+statement runs with PostgreSQL's JIT off (`driver_sql.without_jit`). The filters apply to the dates
+shown, never to the clashes: a room booked by a session of another formation is still a clash.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import aliased
 
+from ...driver_sql import without_jit
 from ...extensions import db
 from ...models import (
     Location,
@@ -117,32 +119,28 @@ def _live() -> sa.ColumnElement[bool]:
     )
 
 
-def _clashing(dated: sa.CTE, key, partition: list, where) -> sa.Subquery:
-    """The rows of `dated` (by `key`) overlapping another row of the same partition."""
-    # In start order, a date overlaps an earlier one when the latest end so far is after its start,
-    # and a later one when the next start is before its end (every later start is at or after
-    # the next one): one sort, and aggregates that grow row by row.
-    order = [dated.c.start_time, dated.c.id]
-    earlier = sa.func.max(dated.c.end_time).over(partition_by=partition, order_by=order, rows=(None, -1))
-    later = sa.func.lead(dated.c.start_time).over(partition_by=partition, order_by=order)
-    windows = (
-        sa.select(
-            dated.c.id,
-            *key,
-            dated.c.start_time,
-            dated.c.end_time,
-            earlier.label("before_end"),
-            later.label("after_start"),
-        )
-        .select_from(dated)
-        .where(dated.c.live, where)
-    ).subquery()
-    return (
-        sa.select(windows.c.id, *[windows.c[column.name] for column in key])
-        .where(
-            sa.or_(windows.c.before_end > windows.c.start_time, windows.c.after_start < windows.c.end_time)
-        )
-        .subquery()
+def _details() -> list[sa.ColumnElement]:
+    """The columns of a date sent but not needed to rank the dates or find their clashes."""
+    return [
+        SlotDate.break_minutes,
+        Slot.sequence_id,
+        (Sequence.status == SequenceStatus.CANCELLED).label("sequence_cancelled"),
+        Sequence.session_id,
+        TrainingSession.code,
+        TrainingSession.label,
+        TrainingSession.enrolled_count,
+    ]
+
+
+def _overlapping(mine, theirs, *same) -> sa.ColumnElement[bool]:
+    """Another live row of `theirs` with the same `same` columns as `mine` at overlapping hours
+    (touching hours do not clash: 09:00–12:00 and 12:00–17:00)."""
+    return sa.exists().where(
+        *[theirs.c[name] == mine.c[name] for name in ("day", *same)],
+        theirs.c.id != mine.c.id,
+        theirs.c.live,
+        theirs.c.start_time < mine.c.end_time,
+        theirs.c.end_time > mine.c.start_time,
     )
 
 
@@ -150,35 +148,33 @@ def bookings_statement(
     first: date, last: date, filters: BookingFilters, per_day: int | None = None
 ) -> sa.Select:
     """The dates of [first, last) with their session, place, trainers and clashes; with `per_day`,
-    only the first dates of each day by start (each row says how many the day holds)."""
+    only the first dates of each day by start (each row says how many the day holds).
+
+    The range's dates are read narrow (times, room, trainers, liveness and the filtered columns):
+    the ranking by day and the clash tests work on those; the session, sequence and names are
+    joined to the dates kept only."""
     dated = (
         sa.select(
             SlotDate.id,
             SlotDate.day,
             SlotDate.start_time,
             SlotDate.end_time,
-            SlotDate.break_minutes,
             SlotDate.slot_id,
-            Slot.sequence_id,
             Slot.room_id,
             Slot.location_id,
             Slot.co_trainer_id,
-            (Sequence.status == SequenceStatus.CANCELLED).label("sequence_cancelled"),
-            Sequence.session_id,
-            TrainingSession.code,
-            TrainingSession.label,
             TrainingSession.status,
             TrainingSession.publication,
-            TrainingSession.enrolled_count,
             TrainingSession.training_id,
             _live().label("live"),
+            # Every date is sent: its details come along rather than being read a second time.
+            *(_details() if per_day is None else ()),
         )
         .join(Slot, Slot.id == SlotDate.slot_id)
         .join(Sequence, Sequence.id == Slot.sequence_id)
         .join(TrainingSession, TrainingSession.id == Sequence.session_id)
         .where(SlotDate.day >= first, SlotDate.day < last)
     ).cte("dated")
-    room_clash = _clashing(dated, [], [dated.c.day, dated.c.room_id], dated.c.room_id.is_not(None))
     held = sa.union_all(
         sa.select(
             dated.c.id,
@@ -203,12 +199,11 @@ def bookings_statement(
             ),
         ),
     ).cte("held")
-    trainer_clash = _clashing(held, [held.c.trainer_id], [held.c.day, held.c.trainer_id], sa.true())
 
     order = (dated.c.start_time, dated.c.id)
     ranked = (
         sa.select(
-            *dated.c,
+            *[column for column in dated.c if column.name != "co_trainer_id"],
             sa.func.row_number().over(partition_by=dated.c.day, order_by=order).label("rank"),
             sa.func.count().over(partition_by=dated.c.day).label("day_total"),
         )
@@ -217,20 +212,31 @@ def bookings_statement(
     )
     kept = sa.select(ranked)
     if per_day is not None:
-        kept = kept.where(ranked.c.rank <= per_day)
+        # The limit changes nothing (at most `per_day` dates a day) but tells the planner how few
+        # rows remain, so that the details are joined to them by primary key.
+        kept = kept.where(ranked.c.rank <= per_day).limit(per_day * (last - first).days)
     kept = kept.cte("kept")
 
+    # The clashes of the dates kept only, each against the range's live dates of its day.
+    other_date = dated.alias("other_date")
+    room_clashes = (
+        sa.select(kept.c.id)
+        .where(kept.c.live, kept.c.room_id.is_not(None), _overlapping(kept, other_date, "room_id"))
+        .subquery("room_clashes")
+    )
+    mine, theirs = held.alias("mine"), held.alias("theirs")
     clashing_trainer = aliased(Trainer, name="clashing_trainer")
     trainer_clashes = (
         sa.select(
-            trainer_clash.c.id,
+            mine.c.id,
             sa.func.aggregate_strings(
                 clashing_trainer.first_name + " " + clashing_trainer.last_name, ", "
             ).label("names"),
         )
-        .join(kept, kept.c.id == trainer_clash.c.id)
-        .join(clashing_trainer, clashing_trainer.id == trainer_clash.c.trainer_id)
-        .group_by(trainer_clash.c.id)
+        .join(kept, kept.c.id == mine.c.id)
+        .join(clashing_trainer, clashing_trainer.id == mine.c.trainer_id)
+        .where(mine.c.live, _overlapping(mine, theirs, "trainer_id"))
+        .group_by(mine.c.id)
         .subquery("trainer_clashes")
     )
     named_trainer = aliased(Trainer, name="named_trainer")
@@ -248,22 +254,23 @@ def bookings_statement(
         .subquery("trainers")
     )
     room_location = aliased(Location, name="room_location")
-    return (
+    details = kept.c if per_day is None else {column.name: column for column in _details()}
+    query = (
         sa.select(
             kept.c.id.label("slot_date_id"),
             kept.c.day,
             kept.c.start_time.label("start"),
             kept.c.end_time.label("end"),
-            kept.c.break_minutes,
+            details["break_minutes"],
             kept.c.slot_id,
-            kept.c.sequence_id,
-            kept.c.sequence_cancelled,
-            kept.c.session_id,
-            kept.c.code,
-            kept.c.label,
+            details["sequence_id"],
+            details["sequence_cancelled"],
+            details["session_id"],
+            details["code"],
+            details["label"],
             kept.c.status,
             kept.c.publication,
-            (kept.c.enrolled_count > 0).label("has_participants"),
+            (details["enrolled_count"] > 0).label("has_participants"),
             Training.id.label("training_id"),
             Training.name.label("training"),
             kept.c.room_id,
@@ -271,7 +278,7 @@ def bookings_statement(
             sa.func.coalesce(room_location.name, Location.name).label("location"),
             trainers.c.names.label("trainers"),
             trainers.c.ids.label("trainer_ids"),
-            room_clash.c.id.is_not(None).label("room_clash"),
+            room_clashes.c.id.is_not(None).label("room_clash"),
             trainer_clashes.c.names.label("trainer_clashes"),
             kept.c.day_total,
         )
@@ -280,10 +287,19 @@ def bookings_statement(
         .outerjoin(Room, Room.id == kept.c.room_id)
         .outerjoin(room_location, room_location.id == Room.location_id)
         .outerjoin(Location, Location.id == kept.c.location_id)
-        .outerjoin(room_clash, room_clash.c.id == kept.c.id)
+        .outerjoin(room_clashes, room_clashes.c.id == kept.c.id)
         .outerjoin(trainers, trainers.c.id == kept.c.id)
         .outerjoin(trainer_clashes, trainer_clashes.c.id == kept.c.id)
         .order_by(kept.c.day, kept.c.start_time, kept.c.id)
+    )
+    if per_day is None:
+        return query
+    # The few dates kept (`per_day` a day) are joined to their details by primary key.
+    return (
+        query.join(SlotDate, SlotDate.id == kept.c.id)
+        .join(Slot, Slot.id == kept.c.slot_id)
+        .join(Sequence, Sequence.id == Slot.sequence_id)
+        .join(TrainingSession, TrainingSession.id == Sequence.session_id)
     )
 
 
@@ -319,6 +335,7 @@ def find_bookings(
     """The dates of [first, last), in one statement; a filter naming a row that does not exist
     is refused (ValidationFailed) by the same statement."""
     query = bookings_statement(first, last, filters, per_day)
+    without_jit()
     references = filters.references()
     if not references:
         return [Booking(**row._mapping) for row in db.session.execute(query)]
