@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from trainadmin.driver_sql import without_jit
 from trainadmin.models import Publication, SequenceStatus, WorkflowStatus
 from trainadmin.services.planning.bookings import BookingFilters, find_bookings
+from trainadmin.services.planning.occupation import SHOWN_PER_CELL, resource_grid
 
 from . import factories
 from .conftest import rolled_back
@@ -147,3 +148,30 @@ def test_without_jit_sets_it_off_for_the_transaction_on_postgresql(any_app):
                 assert statements == []
         finally:
             sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+@pytest.mark.parametrize("kind", ["rooms", "trainers"])
+def test_the_room_and_trainer_tables_are_ranked_and_summed_in_sql(busy, kind):
+    """Each cell: the first dates by start of that room or trainer (cancelled ones never count), the
+    day's count, and each row's booked minutes, as counted from every date of the range."""
+    every = [b for b in find_bookings(MONDAY, END, BookingFilters()) if not b.cancelled]
+    grid = resource_grid(kind, MONDAY, END, BookingFilters())
+    assert grid.rows
+    for row in grid.rows:
+        held = [
+            b
+            for b in every
+            if (b.room_id == row.resource_id if kind == "rooms" else row.resource_id in b.held_by)
+        ]
+        assert row.booked_minutes == sum(b.booked_minutes for b in held), row.name
+        for day in grid.days:
+            that_day = [b.slot_date_id for b in held if b.day == day]
+            assert [b.slot_date_id for b in row.cells.get(day, [])] == that_day[:SHOWN_PER_CELL]
+            assert row.counts.get(day, 0) == len(that_day)
+    paul = (
+        next(row for row in grid.rows if row.resource_id == busy["paul"].id) if kind == "trainers" else None
+    )
+    if paul:
+        # 12:00–17:00, 10:00–11:00, 13:00–16:00 and the co-trainer's 09:00–17:00 less its hour's break.
+        assert paul.counts[MONDAY] == 4 and len(paul.cells[MONDAY]) == SHOWN_PER_CELL
+        assert paul.booked_minutes == (5 * 60 - 60) + (60 - 60) + (3 * 60 - 60) + (8 * 60 - 60)

@@ -27,7 +27,6 @@ from ...models import (
     Publication,
     Room,
     Sequence,
-    SequenceStatus,
     Slot,
     SlotDate,
     Trainer,
@@ -37,6 +36,7 @@ from ...models import (
     slot_trainer,
 )
 from ..errors import ValidationFailed
+from .booking_columns import booked_minutes, details, live, overlapping
 
 #: The longest range the calendar's JSON answers for (a month view shows six weeks: 42 days).
 MAX_RANGE_DAYS = 62
@@ -93,6 +93,10 @@ class Booking:
     room_clash: bool
     trainer_clashes: str | None  # the names of the trainers booked elsewhere at those hours
     day_total: int  # the dates of that day the filters let through (some may be cut by `per_day`)
+    #: Asked for by room or trainer (`by`): whose cell it is in; day_total is then the cell's count,
+    #: resource_minutes the booked minutes of that room or trainer over the range.
+    resource_id: int | None = None
+    resource_minutes: int | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -113,42 +117,18 @@ class Booking:
         return self.publication == Publication.DRAFT
 
 
-def _live() -> sa.ColumnElement[bool]:
-    return sa.and_(
-        Sequence.status != SequenceStatus.CANCELLED, TrainingSession.status != WorkflowStatus.CANCELLED
-    )
-
-
-def _details() -> list[sa.ColumnElement]:
-    """The columns of a date sent but not needed to rank the dates or find their clashes."""
-    return [
-        SlotDate.break_minutes,
-        Slot.sequence_id,
-        (Sequence.status == SequenceStatus.CANCELLED).label("sequence_cancelled"),
-        Sequence.session_id,
-        TrainingSession.code,
-        TrainingSession.label,
-        TrainingSession.enrolled_count,
-    ]
-
-
-def _overlapping(mine, theirs, *same) -> sa.ColumnElement[bool]:
-    """Another live row of `theirs` with the same `same` columns as `mine` at overlapping hours
-    (touching hours do not clash: 09:00–12:00 and 12:00–17:00)."""
-    return sa.exists().where(
-        *[theirs.c[name] == mine.c[name] for name in ("day", *same)],
-        theirs.c.id != mine.c.id,
-        theirs.c.live,
-        theirs.c.start_time < mine.c.end_time,
-        theirs.c.end_time > mine.c.start_time,
-    )
-
-
 def bookings_statement(
-    first: date, last: date, filters: BookingFilters, per_day: int | None = None
+    first: date,
+    last: date,
+    filters: BookingFilters,
+    per_day: int | None = None,
+    by: tuple[str, list[int]] | None = None,
 ) -> sa.Select:
     """The dates of [first, last) with their session, place, trainers and clashes; with `per_day`,
-    only the first dates of each day by start (each row says how many the day holds).
+    only the first dates of each day by start (each row says how many the day holds). With `by`
+    (("room" or "trainer", their ids) and `per_day`), the first dates of each day of each of those
+    rooms or trainers, with the cell's count and the resource's booked minutes: a date held by two
+    trainers comes once for each.
 
     The range's dates are read narrow (times, room, trainers, liveness and the filtered columns):
     the ranking by day and the clash tests work on those; the session, sequence and names are
@@ -159,6 +139,7 @@ def bookings_statement(
             SlotDate.day,
             SlotDate.start_time,
             SlotDate.end_time,
+            SlotDate.break_minutes,
             SlotDate.slot_id,
             Slot.room_id,
             Slot.location_id,
@@ -166,9 +147,9 @@ def bookings_statement(
             TrainingSession.status,
             TrainingSession.publication,
             TrainingSession.training_id,
-            _live().label("live"),
+            live().label("live"),
             # Every date is sent: its details come along rather than being read a second time.
-            *(_details() if per_day is None else ()),
+            *(details() if per_day is None else ()),
         )
         .join(Slot, Slot.id == SlotDate.slot_id)
         .join(Sequence, Sequence.id == Slot.sequence_id)
@@ -201,27 +182,47 @@ def bookings_statement(
     ).cte("held")
 
     order = (dated.c.start_time, dated.c.id)
+    source, conditions, resource, cells = dated, _conditions(dated, filters), [], 1
+    if by is not None:
+        kind, ids = by
+        if kind == "trainer":
+            source = dated.join(held, held.c.id == dated.c.id)
+        resource = [dated.c.room_id if kind == "room" else held.c.trainer_id]
+        conditions.append(resource[0].in_(ids))
+        cells = max(len(ids), 1)
+    partition = [*resource, dated.c.day]
     ranked = (
         sa.select(
             *[column for column in dated.c if column.name != "co_trainer_id"],
-            sa.func.row_number().over(partition_by=dated.c.day, order_by=order).label("rank"),
-            sa.func.count().over(partition_by=dated.c.day).label("day_total"),
+            sa.func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+            sa.func.count().over(partition_by=partition).label("day_total"),
+            *[
+                column
+                for key in resource
+                for column in (
+                    key.label("resource_id"),
+                    sa.func.sum(booked_minutes(dated)).over(partition_by=key).label("resource_minutes"),
+                )
+            ],
         )
-        .where(*_conditions(dated, filters))
+        .select_from(source)
+        .where(*conditions)
         .subquery("ranked")
     )
     kept = sa.select(ranked)
     if per_day is not None:
-        # The limit changes nothing (at most `per_day` dates a day) but tells the planner how few
-        # rows remain, so that the details are joined to them by primary key.
-        kept = kept.where(ranked.c.rank <= per_day).limit(per_day * (last - first).days)
+        # The limit changes nothing (at most `per_day` dates a day, or a day of a resource) but
+        # tells the planner how few rows remain, so that the details are joined by primary key.
+        kept = kept.where(ranked.c.rank <= per_day).limit(per_day * (last - first).days * cells)
     kept = kept.cte("kept")
+    kept_ids = sa.select(kept.c.id).distinct().subquery("kept_ids")
 
     # The clashes of the dates kept only, each against the range's live dates of its day.
     other_date = dated.alias("other_date")
     room_clashes = (
         sa.select(kept.c.id)
-        .where(kept.c.live, kept.c.room_id.is_not(None), _overlapping(kept, other_date, "room_id"))
+        .distinct()
+        .where(kept.c.live, kept.c.room_id.is_not(None), overlapping(kept, other_date, "room_id"))
         .subquery("room_clashes")
     )
     mine, theirs = held.alias("mine"), held.alias("theirs")
@@ -233,9 +234,9 @@ def bookings_statement(
                 clashing_trainer.first_name + " " + clashing_trainer.last_name, ", "
             ).label("names"),
         )
-        .join(kept, kept.c.id == mine.c.id)
+        .join(kept_ids, kept_ids.c.id == mine.c.id)
         .join(clashing_trainer, clashing_trainer.id == mine.c.trainer_id)
-        .where(mine.c.live, _overlapping(mine, theirs, "trainer_id"))
+        .where(mine.c.live, overlapping(mine, theirs, "trainer_id"))
         .group_by(mine.c.id)
         .subquery("trainer_clashes")
     )
@@ -248,29 +249,29 @@ def bookings_statement(
             ),
             sa.func.aggregate_strings(sa.cast(named_trainer.id, sa.String), ",").label("ids"),
         )
-        .join(kept, kept.c.id == held.c.id)
+        .join(kept_ids, kept_ids.c.id == held.c.id)
         .join(named_trainer, named_trainer.id == held.c.trainer_id)
         .group_by(held.c.id)
         .subquery("trainers")
     )
     room_location = aliased(Location, name="room_location")
-    details = kept.c if per_day is None else {column.name: column for column in _details()}
+    detail = kept.c if per_day is None else {column.name: column for column in details()}
     query = (
         sa.select(
             kept.c.id.label("slot_date_id"),
             kept.c.day,
             kept.c.start_time.label("start"),
             kept.c.end_time.label("end"),
-            details["break_minutes"],
+            kept.c.break_minutes,
             kept.c.slot_id,
-            details["sequence_id"],
-            details["sequence_cancelled"],
-            details["session_id"],
-            details["code"],
-            details["label"],
+            detail["sequence_id"],
+            detail["sequence_cancelled"],
+            detail["session_id"],
+            detail["code"],
+            detail["label"],
             kept.c.status,
             kept.c.publication,
-            (details["enrolled_count"] > 0).label("has_participants"),
+            (detail["enrolled_count"] > 0).label("has_participants"),
             Training.id.label("training_id"),
             Training.name.label("training"),
             kept.c.room_id,
@@ -281,6 +282,7 @@ def bookings_statement(
             room_clashes.c.id.is_not(None).label("room_clash"),
             trainer_clashes.c.names.label("trainer_clashes"),
             kept.c.day_total,
+            *[kept.c[name] for name in ("resource_id", "resource_minutes") if resource],
         )
         .select_from(kept)
         .join(Training, Training.id == kept.c.training_id)
@@ -330,11 +332,15 @@ def _conditions(dated: sa.CTE, filters: BookingFilters) -> list[sa.ColumnElement
 
 
 def find_bookings(
-    first: date, last: date, filters: BookingFilters, per_day: int | None = None
+    first: date,
+    last: date,
+    filters: BookingFilters,
+    per_day: int | None = None,
+    by: tuple[str, list[int]] | None = None,
 ) -> list[Booking]:
-    """The dates of [first, last), in one statement; a filter naming a row that does not exist
-    is refused (ValidationFailed) by the same statement."""
-    query = bookings_statement(first, last, filters, per_day)
+    """The dates of [first, last) (see `bookings_statement`), in one statement; a filter naming a
+    row that does not exist is refused (ValidationFailed) by the same statement."""
+    query = bookings_statement(first, last, filters, per_day, by)
     without_jit()
     references = filters.references()
     if not references:
