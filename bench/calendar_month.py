@@ -9,7 +9,9 @@ The JSON is asked for the range FullCalendar's month view shows (six weeks from 
 the 1st), as the page asks for it, through the app (logged-in test client): all the dates, then one
 room's, then one trainer's. Each case prints the number of dates, the size of the answer, the
 median and p95 of the whole request and of its SQL, and the SQL statements it ran; then
-PostgreSQL's plan of the month's statement (EXPLAIN ANALYZE, BUFFERS). The browser part serves the
+PostgreSQL's plan of the month's statement (EXPLAIN ANALYZE, BUFFERS); then the room and trainer
+tables of the month. The app runs these statements with JIT off (`SET LOCAL jit = off`): `--no-jit`
+also turns it off for the connection (the user's load, the floors). The browser part serves the
 app on a loopback port and times, in Debian's Chromium, from the navigation to the month's dates
 drawn (`#calendar[data-loaded]` and the first `.fc-event`), as the page's own `performance.now()`.
 """
@@ -28,6 +30,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from trainadmin import create_app
+from trainadmin.driver_sql import without_jit
 from trainadmin.extensions import db
 from trainadmin.models import Room, Sequence, Slot, SlotDate, Trainer, TrainingSession
 from trainadmin.services.planning.bookings import BookingFilters, bookings_statement
@@ -97,16 +100,55 @@ def time_json(app, client, start: date, end: date, runs: int) -> None:
             f"| {name} | {dates} | {len(payload) / 1024:,.0f} | {statistics.median(durations):.1f} "
             f"| {percentile(durations, 0.95):.1f} | {statistics.median(sql):.1f} | {max(counts)} |"
         )
+    print(
+        "\n| « Par salle / Par formateur », March | HTML KiB | request median ms | p95 ms | SQL median ms "
+        "| SQL statements |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    month = start + timedelta(days=7)
+    for kind in ("rooms", "trainers"):
+        query = {"kind": kind, "period": "month", "date": month.replace(day=1).isoformat()}
+        for _ in range(2):
+            response = client.get("/admin/calendar/resources/", query_string=query)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        durations, sql, counts = [], [], []
+        for _ in range(runs):
+            statements.clear()
+            started = time.perf_counter()
+            client.get("/admin/calendar/resources/", query_string=query)
+            durations.append((time.perf_counter() - started) * 1000)
+            sql.append(sum(statements))
+            counts.append(len(statements))
+        print(
+            f"| {kind} | {len(response.get_data()) / 1024:,.0f} | {statistics.median(durations):.1f} "
+            f"| {percentile(durations, 0.95):.1f} | {statistics.median(sql):.1f} | {max(counts)} |"
+        )
     with app.app_context():
         sa.event.remove(db.engine, "before_cursor_execute", before)
         sa.event.remove(db.engine, "after_cursor_execute", after)
+        without_jit()  # as the app runs the calendar's statements
+        scan = index_scan(start, end, runs)
         floor = join_floor(start, end, runs)
         query = bookings_statement(start, end, BookingFilters(), per_day=4)
         sql_text = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
         lines = db.session.execute(sa.text(f"EXPLAIN (ANALYZE, BUFFERS) {sql_text}")).scalars().all()
         db.session.remove()
-    print(f"\nFloor, the dates of the range joined to their slot, sequence and session alone: {floor:.1f} ms")
+    print(f"\nThe range's dates alone, read from ix_slot_date_day_slot_id: {scan:.1f} ms")
+    print(f"Floor, the dates of the range joined to their slot, sequence and session alone: {floor:.1f} ms")
     print("\nEXPLAIN ANALYZE of the month view's statement (4 a day):\n```\n" + "\n".join(lines) + "\n```\n")
+
+
+def index_scan(start: date, end: date, runs: int) -> float:
+    """Median ms of the bare index scan of the range's dates (day, slot, hours): no join."""
+    scan = sa.select(sa.func.count(), sa.func.max(SlotDate.end_time)).where(
+        SlotDate.day >= start, SlotDate.day < end
+    )
+    durations = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        db.session.execute(scan).all()
+        durations.append((time.perf_counter() - started) * 1000)
+    return statistics.median(durations)
 
 
 def join_floor(start: date, end: date, runs: int) -> float:

@@ -131,9 +131,9 @@ def test_the_json_is_one_statement(manager, week, count_queries):
     manager.get(EVENTS, query_string={"start": "2027-05-10", "end": "2027-05-17"})  # the user is cached
     with count_queries() as counter:
         events(manager)
-    assert [s for s in counter.statements if "slot_date" in s] and len(counter.statements) <= 2, (
-        counter.statements
-    )
+    # The user's load, PostgreSQL's `SET LOCAL jit = off` (driver_sql.without_jit) and the data's one.
+    data = [s for s in counter.statements if not s.startswith("SET LOCAL jit")]
+    assert [s for s in data if "slot_date" in s] and len(data) <= 2, counter.statements
     with count_queries() as filtered:
         rows = events(manager, **chosen)[0]
     assert [row["code"] for row in rows] == [week["sessions"][0].code]

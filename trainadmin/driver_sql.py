@@ -21,6 +21,8 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
+from .extensions import db
+
 
 class Prepared:
     """One statement compiled for a dialect. `params`: names of bound parameters given at each run
@@ -177,3 +179,17 @@ def run_first(
             raise
     session.rollback()
     return run(session.connection(bind_arguments=bind_arguments), prepared, params)
+
+
+# --- PostgreSQL's JIT ----------------------------------------------------------------------------
+
+
+def without_jit() -> None:
+    """`SET LOCAL jit = off` in the request's transaction, on PostgreSQL only (elsewhere nothing).
+
+    A statement reading thousands of rows (the calendar's month, its room and trainer tables) has an
+    estimated cost above `jit_above_cost`, and PostgreSQL then compiles it for longer than it runs
+    (250 ms compiling a statement that takes 190 ms). The setting lasts until the transaction ends:
+    the connection goes back to the pool as it came."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL jit = off"))

@@ -3,11 +3,12 @@ from the index on slot_date(day, slot_id), with each date's room and trainer cla
 
 A clash is another slot holding the same room, or one of the same trainers (as trainer or
 co-trainer), at overlapping hours on the same day, in a session and sequence that are not
-cancelled — the rule of `conflicts.find_clashes`. It is found with window functions over the dates
-of the range (sorted by start within each day and room, or day and trainer: a date clashes when an
-earlier one ends after it starts or a later one starts before it ends), so the cost grows with the
-dates shown, not with their clashes. The filters apply to the dates shown, never to the clashes: a
-room booked by a session of another formation is still a clash.
+cancelled — the rule of `conflicts.find_clashes`. The range's dates are read narrow (times, room,
+trainers, whether live, the filtered columns); the first dates of each day by start are kept
+(`per_day`), and only those are tested for clashes (a semi-join on the day and room, or day and
+trainer, against the range's live dates) and joined to their session, sequence and names. The
+statement runs with PostgreSQL's JIT off (`driver_sql.without_jit`). The filters apply to the dates
+shown, never to the clashes: a room booked by a session of another formation is still a clash.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import aliased
 
+from ...driver_sql import without_jit
 from ...extensions import db
 from ...models import (
     Location,
     Publication,
     Room,
     Sequence,
-    SequenceStatus,
     Slot,
     SlotDate,
     Trainer,
@@ -35,6 +36,7 @@ from ...models import (
     slot_trainer,
 )
 from ..errors import ValidationFailed
+from .booking_columns import booked_minutes, details, live, overlapping
 
 #: The longest range the calendar's JSON answers for (a month view shows six weeks: 42 days).
 MAX_RANGE_DAYS = 62
@@ -91,6 +93,10 @@ class Booking:
     room_clash: bool
     trainer_clashes: str | None  # the names of the trainers booked elsewhere at those hours
     day_total: int  # the dates of that day the filters let through (some may be cut by `per_day`)
+    #: Asked for by room or trainer (`by`): whose cell it is in; day_total is then the cell's count,
+    #: resource_minutes the booked minutes of that room or trainer over the range.
+    resource_id: int | None = None
+    resource_minutes: int | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -111,46 +117,22 @@ class Booking:
         return self.publication == Publication.DRAFT
 
 
-def _live() -> sa.ColumnElement[bool]:
-    return sa.and_(
-        Sequence.status != SequenceStatus.CANCELLED, TrainingSession.status != WorkflowStatus.CANCELLED
-    )
-
-
-def _clashing(dated: sa.CTE, key, partition: list, where) -> sa.Subquery:
-    """The rows of `dated` (by `key`) overlapping another row of the same partition."""
-    # In start order, a date overlaps an earlier one when the latest end so far is after its start,
-    # and a later one when the next start is before its end (every later start is at or after
-    # the next one): one sort, and aggregates that grow row by row.
-    order = [dated.c.start_time, dated.c.id]
-    earlier = sa.func.max(dated.c.end_time).over(partition_by=partition, order_by=order, rows=(None, -1))
-    later = sa.func.lead(dated.c.start_time).over(partition_by=partition, order_by=order)
-    windows = (
-        sa.select(
-            dated.c.id,
-            *key,
-            dated.c.start_time,
-            dated.c.end_time,
-            earlier.label("before_end"),
-            later.label("after_start"),
-        )
-        .select_from(dated)
-        .where(dated.c.live, where)
-    ).subquery()
-    return (
-        sa.select(windows.c.id, *[windows.c[column.name] for column in key])
-        .where(
-            sa.or_(windows.c.before_end > windows.c.start_time, windows.c.after_start < windows.c.end_time)
-        )
-        .subquery()
-    )
-
-
 def bookings_statement(
-    first: date, last: date, filters: BookingFilters, per_day: int | None = None
+    first: date,
+    last: date,
+    filters: BookingFilters,
+    per_day: int | None = None,
+    by: tuple[str, list[int]] | None = None,
 ) -> sa.Select:
     """The dates of [first, last) with their session, place, trainers and clashes; with `per_day`,
-    only the first dates of each day by start (each row says how many the day holds)."""
+    only the first dates of each day by start (each row says how many the day holds). With `by`
+    (("room" or "trainer", their ids) and `per_day`), the first dates of each day of each of those
+    rooms or trainers, with the cell's count and the resource's booked minutes: a date held by two
+    trainers comes once for each.
+
+    The range's dates are read narrow (times, room, trainers, liveness and the filtered columns):
+    the ranking by day and the clash tests work on those; the session, sequence and names are
+    joined to the dates kept only."""
     dated = (
         sa.select(
             SlotDate.id,
@@ -159,26 +141,21 @@ def bookings_statement(
             SlotDate.end_time,
             SlotDate.break_minutes,
             SlotDate.slot_id,
-            Slot.sequence_id,
             Slot.room_id,
             Slot.location_id,
             Slot.co_trainer_id,
-            (Sequence.status == SequenceStatus.CANCELLED).label("sequence_cancelled"),
-            Sequence.session_id,
-            TrainingSession.code,
-            TrainingSession.label,
             TrainingSession.status,
             TrainingSession.publication,
-            TrainingSession.enrolled_count,
             TrainingSession.training_id,
-            _live().label("live"),
+            live().label("live"),
+            # Every date is sent: its details come along rather than being read a second time.
+            *(details() if per_day is None else ()),
         )
         .join(Slot, Slot.id == SlotDate.slot_id)
         .join(Sequence, Sequence.id == Slot.sequence_id)
         .join(TrainingSession, TrainingSession.id == Sequence.session_id)
         .where(SlotDate.day >= first, SlotDate.day < last)
     ).cte("dated")
-    room_clash = _clashing(dated, [], [dated.c.day, dated.c.room_id], dated.c.room_id.is_not(None))
     held = sa.union_all(
         sa.select(
             dated.c.id,
@@ -203,34 +180,64 @@ def bookings_statement(
             ),
         ),
     ).cte("held")
-    trainer_clash = _clashing(held, [held.c.trainer_id], [held.c.day, held.c.trainer_id], sa.true())
 
     order = (dated.c.start_time, dated.c.id)
+    source, conditions, resource, cells = dated, _conditions(dated, filters), [], 1
+    if by is not None:
+        kind, ids = by
+        if kind == "trainer":
+            source = dated.join(held, held.c.id == dated.c.id)
+        resource = [dated.c.room_id if kind == "room" else held.c.trainer_id]
+        conditions.append(resource[0].in_(ids))
+        cells = max(len(ids), 1)
+    partition = [*resource, dated.c.day]
     ranked = (
         sa.select(
-            *dated.c,
-            sa.func.row_number().over(partition_by=dated.c.day, order_by=order).label("rank"),
-            sa.func.count().over(partition_by=dated.c.day).label("day_total"),
+            *[column for column in dated.c if column.name != "co_trainer_id"],
+            sa.func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+            sa.func.count().over(partition_by=partition).label("day_total"),
+            *[
+                column
+                for key in resource
+                for column in (
+                    key.label("resource_id"),
+                    sa.func.sum(booked_minutes(dated)).over(partition_by=key).label("resource_minutes"),
+                )
+            ],
         )
-        .where(*_conditions(dated, filters))
+        .select_from(source)
+        .where(*conditions)
         .subquery("ranked")
     )
     kept = sa.select(ranked)
     if per_day is not None:
-        kept = kept.where(ranked.c.rank <= per_day)
+        # The limit changes nothing (at most `per_day` dates a day, or a day of a resource) but
+        # tells the planner how few rows remain, so that the details are joined by primary key.
+        kept = kept.where(ranked.c.rank <= per_day).limit(per_day * (last - first).days * cells)
     kept = kept.cte("kept")
+    kept_ids = sa.select(kept.c.id).distinct().subquery("kept_ids")
 
+    # The clashes of the dates kept only, each against the range's live dates of its day.
+    other_date = dated.alias("other_date")
+    room_clashes = (
+        sa.select(kept.c.id)
+        .distinct()
+        .where(kept.c.live, kept.c.room_id.is_not(None), overlapping(kept, other_date, "room_id"))
+        .subquery("room_clashes")
+    )
+    mine, theirs = held.alias("mine"), held.alias("theirs")
     clashing_trainer = aliased(Trainer, name="clashing_trainer")
     trainer_clashes = (
         sa.select(
-            trainer_clash.c.id,
+            mine.c.id,
             sa.func.aggregate_strings(
                 clashing_trainer.first_name + " " + clashing_trainer.last_name, ", "
             ).label("names"),
         )
-        .join(kept, kept.c.id == trainer_clash.c.id)
-        .join(clashing_trainer, clashing_trainer.id == trainer_clash.c.trainer_id)
-        .group_by(trainer_clash.c.id)
+        .join(kept_ids, kept_ids.c.id == mine.c.id)
+        .join(clashing_trainer, clashing_trainer.id == mine.c.trainer_id)
+        .where(mine.c.live, overlapping(mine, theirs, "trainer_id"))
+        .group_by(mine.c.id)
         .subquery("trainer_clashes")
     )
     named_trainer = aliased(Trainer, name="named_trainer")
@@ -242,13 +249,14 @@ def bookings_statement(
             ),
             sa.func.aggregate_strings(sa.cast(named_trainer.id, sa.String), ",").label("ids"),
         )
-        .join(kept, kept.c.id == held.c.id)
+        .join(kept_ids, kept_ids.c.id == held.c.id)
         .join(named_trainer, named_trainer.id == held.c.trainer_id)
         .group_by(held.c.id)
         .subquery("trainers")
     )
     room_location = aliased(Location, name="room_location")
-    return (
+    detail = kept.c if per_day is None else {column.name: column for column in details()}
+    query = (
         sa.select(
             kept.c.id.label("slot_date_id"),
             kept.c.day,
@@ -256,14 +264,14 @@ def bookings_statement(
             kept.c.end_time.label("end"),
             kept.c.break_minutes,
             kept.c.slot_id,
-            kept.c.sequence_id,
-            kept.c.sequence_cancelled,
-            kept.c.session_id,
-            kept.c.code,
-            kept.c.label,
+            detail["sequence_id"],
+            detail["sequence_cancelled"],
+            detail["session_id"],
+            detail["code"],
+            detail["label"],
             kept.c.status,
             kept.c.publication,
-            (kept.c.enrolled_count > 0).label("has_participants"),
+            (detail["enrolled_count"] > 0).label("has_participants"),
             Training.id.label("training_id"),
             Training.name.label("training"),
             kept.c.room_id,
@@ -271,19 +279,29 @@ def bookings_statement(
             sa.func.coalesce(room_location.name, Location.name).label("location"),
             trainers.c.names.label("trainers"),
             trainers.c.ids.label("trainer_ids"),
-            room_clash.c.id.is_not(None).label("room_clash"),
+            room_clashes.c.id.is_not(None).label("room_clash"),
             trainer_clashes.c.names.label("trainer_clashes"),
             kept.c.day_total,
+            *[kept.c[name] for name in ("resource_id", "resource_minutes") if resource],
         )
         .select_from(kept)
         .join(Training, Training.id == kept.c.training_id)
         .outerjoin(Room, Room.id == kept.c.room_id)
         .outerjoin(room_location, room_location.id == Room.location_id)
         .outerjoin(Location, Location.id == kept.c.location_id)
-        .outerjoin(room_clash, room_clash.c.id == kept.c.id)
+        .outerjoin(room_clashes, room_clashes.c.id == kept.c.id)
         .outerjoin(trainers, trainers.c.id == kept.c.id)
         .outerjoin(trainer_clashes, trainer_clashes.c.id == kept.c.id)
         .order_by(kept.c.day, kept.c.start_time, kept.c.id)
+    )
+    if per_day is None:
+        return query
+    # The few dates kept (`per_day` a day) are joined to their details by primary key.
+    return (
+        query.join(SlotDate, SlotDate.id == kept.c.id)
+        .join(Slot, Slot.id == kept.c.slot_id)
+        .join(Sequence, Sequence.id == Slot.sequence_id)
+        .join(TrainingSession, TrainingSession.id == Sequence.session_id)
     )
 
 
@@ -314,11 +332,16 @@ def _conditions(dated: sa.CTE, filters: BookingFilters) -> list[sa.ColumnElement
 
 
 def find_bookings(
-    first: date, last: date, filters: BookingFilters, per_day: int | None = None
+    first: date,
+    last: date,
+    filters: BookingFilters,
+    per_day: int | None = None,
+    by: tuple[str, list[int]] | None = None,
 ) -> list[Booking]:
-    """The dates of [first, last), in one statement; a filter naming a row that does not exist
-    is refused (ValidationFailed) by the same statement."""
-    query = bookings_statement(first, last, filters, per_day)
+    """The dates of [first, last) (see `bookings_statement`), in one statement; a filter naming a
+    row that does not exist is refused (ValidationFailed) by the same statement."""
+    query = bookings_statement(first, last, filters, per_day, by)
+    without_jit()
     references = filters.references()
     if not references:
         return [Booking(**row._mapping) for row in db.session.execute(query)]

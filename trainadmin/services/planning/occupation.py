@@ -11,7 +11,6 @@ Two bookings at the same hours (a clash) both count: a rate above 100 % says so.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,13 +24,17 @@ from .bookings import Booking, BookingFilters, find_bookings
 USUAL_DAY_HOURS = 7
 ROOMS = "rooms"
 TRAINERS = "trainers"
+#: The bookings a cell shows; the others are a « +N more » link to the day.
+SHOWN_PER_CELL = 3
 
 
 @dataclass
 class ResourceRow:
     resource_id: int
     name: str
+    #: The first bookings of each day by start (SHOWN_PER_CELL at most) and how many the day holds.
     cells: dict[date, list[Booking]] = field(default_factory=dict)
+    counts: dict[date, int] = field(default_factory=dict)
     booked_minutes: int = 0
     available_hours: int = 0
 
@@ -61,31 +64,28 @@ def working_days(days: list[date]) -> int:
 
 
 def resource_grid(kind: str, first: date, last: date, filters: BookingFilters) -> ResourceGrid:
-    """[first, last): the rooms (or trainers) the filters allow, with their bookings by day."""
+    """[first, last): the rooms (or trainers) the filters allow, with the first bookings of each
+    day, each day's count and each one's booked minutes, in one statement after the list of rooms
+    (or trainers): the bookings are ranked and summed in SQL, only those shown are sent."""
     days = [first + timedelta(days=offset) for offset in range((last - first).days)]
-    bookings = find_bookings(first, last, replace(filters, show_cancelled=False))
     available = working_days(days) * USUAL_DAY_HOURS
     rows = [
         ResourceRow(resource_id=resource_id, name=name, available_hours=available)
         for resource_id, name in (_rooms(filters) if kind == ROOMS else _trainers(filters))
     ]
     by_id = {row.resource_id: row for row in rows}
-    held: dict[int, list[Booking]] = defaultdict(list)
+    bookings = find_bookings(
+        first,
+        last,
+        replace(filters, show_cancelled=False),  # cancelled sessions and sequences never count
+        per_day=SHOWN_PER_CELL,
+        by=("room" if kind == ROOMS else "trainer", list(by_id)),
+    )
     for booking in bookings:
-        if booking.cancelled:
-            continue
-        keys = (
-            ([booking.room_id] if booking.room_id is not None else []) if kind == ROOMS else booking.held_by
-        )
-        for key in keys:
-            held[key].append(booking)
-    for resource_id, booked in held.items():
-        row = by_id.get(resource_id)
-        if row is None:
-            continue
-        for booking in booked:
-            row.cells.setdefault(booking.day, []).append(booking)
-            row.booked_minutes += booking.booked_minutes
+        row = by_id[booking.resource_id]
+        row.cells.setdefault(booking.day, []).append(booking)
+        row.counts[booking.day] = booking.day_total
+        row.booked_minutes = int(booking.resource_minutes)
     return ResourceGrid(kind, days, rows, working_days(days), available)
 
 
