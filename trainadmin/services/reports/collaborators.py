@@ -1,0 +1,165 @@
+"""« Par collaborateur »: the trainings each collaborator followed in the period and their hours,
+for the annual interview. A collaborator follows a session when enrolled in it (the demande's status
+« Inscrit »), the session not cancelled and starting in the period; its hours are the session's
+« Durée en heures », as its page shows them. Two statements for the summary, one for the lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Collaborator, RequestStatus, Training, TrainingRequest, TrainingSession
+from .activity import percent, rounded
+from .filters import ReportFilters
+from .scope import marks, session_conditions
+
+#: Collaborators shown on the page; the exports hold all of them.
+PAGE_ROWS = 100
+
+
+@dataclass
+class CollaboratorLine:
+    last_name: str
+    first_name: str
+    email: str
+    employee_number: str | None
+    department: str | None
+    sessions: int
+    trainings: int
+    hours: Decimal
+    present: int
+    recorded: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.present, self.recorded)
+
+
+@dataclass
+class FollowedLine:
+    last_name: str
+    first_name: str
+    email: str
+    employee_number: str | None
+    code: str
+    label: str
+    training: str
+    start: date | None
+    end: date | None
+    hours: Decimal
+    present: int
+    recorded: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.present, self.recorded)
+
+
+@dataclass
+class CollaboratorsReport:
+    total: int
+    lines: list[CollaboratorLine]
+
+
+def _presence(filters: ReportFilters):
+    recorded = marks(filters)
+    return (
+        sa.select(
+            recorded.c.request_id,
+            sa.func.count().filter(recorded.c.value == "present").label("present"),
+            sa.func.count().label("recorded"),
+        )
+        .group_by(recorded.c.request_id)
+        .subquery("presence")
+    )
+
+
+def _followed(filters: ReportFilters):
+    return (
+        sa.select()
+        .select_from(TrainingRequest)
+        .join(TrainingSession, TrainingSession.id == TrainingRequest.session_id)
+        .join(Collaborator, Collaborator.id == TrainingRequest.collaborator_id)
+        .where(TrainingRequest.status == RequestStatus.ENROLLED, *session_conditions(filters))
+    )
+
+
+def collaborators_report(filters: ReportFilters, limit: int | None = PAGE_ROWS) -> CollaboratorsReport:
+    """Per collaborator, by name: sessions, distinct formations, hours, attendance."""
+    presence = _presence(filters)
+    total = db.session.scalar(
+        _followed(filters).add_columns(sa.func.count(sa.distinct(TrainingRequest.collaborator_id)))
+    )
+    query = (
+        _followed(filters)
+        .add_columns(
+            Collaborator.last_name,
+            Collaborator.first_name,
+            Collaborator.email,
+            Collaborator.employee_number,
+            Collaborator.department,
+            sa.func.count(),
+            sa.func.count(sa.distinct(TrainingSession.training_id)),
+            sa.func.sum(TrainingSession.duration_hours),
+            sa.func.coalesce(sa.func.sum(presence.c.present), 0),
+            sa.func.coalesce(sa.func.sum(presence.c.recorded), 0),
+        )
+        .outerjoin(presence, presence.c.request_id == TrainingRequest.id)
+        .group_by(
+            Collaborator.id,
+            Collaborator.last_name,
+            Collaborator.first_name,
+            Collaborator.email,
+            Collaborator.employee_number,
+            Collaborator.department,
+        )
+        .order_by(Collaborator.last_name, Collaborator.first_name, Collaborator.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    lines = [
+        CollaboratorLine(last, first, email, number, department, int(s), int(t), rounded(h), int(p), int(r))
+        for last, first, email, number, department, s, t, h, p, r in db.session.execute(query)
+    ]
+    return CollaboratorsReport(total=int(total or 0), lines=lines)
+
+
+def followed_sessions(filters: ReportFilters) -> list[FollowedLine]:
+    """One line per collaborator and session followed, by name then date: the export."""
+    presence = _presence(filters)
+    rows = db.session.execute(
+        _followed(filters)
+        .add_columns(
+            Collaborator.last_name,
+            Collaborator.first_name,
+            Collaborator.email,
+            Collaborator.employee_number,
+            TrainingSession.code,
+            TrainingSession.label,
+            Training.name,
+            TrainingSession.start_date,
+            TrainingSession.end_date,
+            TrainingSession.duration_hours,
+            sa.func.coalesce(presence.c.present, 0),
+            sa.func.coalesce(presence.c.recorded, 0),
+        )
+        .join(Training, Training.id == TrainingSession.training_id)
+        .outerjoin(presence, presence.c.request_id == TrainingRequest.id)
+        .order_by(
+            Collaborator.last_name,
+            Collaborator.first_name,
+            Collaborator.id,
+            TrainingSession.start_date,
+            TrainingSession.code,
+        )
+    )
+    return [
+        FollowedLine(
+            last, first, email, number, code, label, training, start, end, rounded(h), int(p), int(r)
+        )
+        for last, first, email, number, code, label, training, start, end, h, p, r in rows
+    ]
