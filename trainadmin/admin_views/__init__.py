@@ -57,6 +57,7 @@ from .reference import (
     TrainerView,
     TrainingOrganisationView,
 )
+from .reports import ReportsView
 from .sessions import SessionView
 from .trainings import TrainingView
 from .users import UserView
@@ -88,6 +89,7 @@ def init_admin(app: Flask) -> Admin:
         SlotView(Slot, name=_l("Slots"), endpoint="slots", category=SESSIONS),
         OutboxView(OutboxMessage, name=_l("Sent e-mails"), endpoint="outbox", category=SESSIONS),
         ImportRunView(ImportRun, name=_l("Imports"), endpoint="imports", category=SESSIONS),
+        ReportsView(name=_l("Reports"), endpoint="reports"),
         TrainingView(Training, name=_l("Trainings"), endpoint="trainings", category=CATALOGUE),
         CertificationView(
             Certification, name=_l("Certifications"), endpoint="certifications", category=CATALOGUE

@@ -27,6 +27,8 @@ from .filters import ReportFilters
 from .scope import is_postgresql, session_conditions
 
 TENTH = Decimal("0.1")
+#: The order surveys are shown in: after the training (hot), later (cold), the session's own.
+KINDS = (SurveyKind.HOT, SurveyKind.COLD, SurveyKind.SESSION)
 
 
 @dataclass
@@ -91,8 +93,8 @@ def satisfaction_report(filters: ReportFilters) -> SatisfactionReport:
     questions = db.session.execute(
         answers.add_columns(SurveyResponse.kind, member.c.key, sa.func.count(), sa.func.avg(score))
         .group_by(SurveyResponse.kind, member.c.key)
-        .order_by(SurveyResponse.kind, member.c.key)
     ).all()
+    questions = sorted(questions, key=lambda row: (KINDS.index(SurveyKind(row[0])), row[1]))
     per_response = (
         sa.select(
             SurveyResponse.id.label("id"),
@@ -152,6 +154,6 @@ def satisfaction_report(filters: ReportFilters) -> SatisfactionReport:
             RateLine(k, int(rates[k.value][0]), int(rates[k.value][1] or 0))
             if k.value in rates
             else RateLine(k, 0, 0)
-            for k in SurveyKind
+            for k in KINDS
         ],
     )
