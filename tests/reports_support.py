@@ -220,7 +220,9 @@ def build() -> ReportData:
     db.session.add_all(
         [
             Cost(session=s3, cost_type=animation, amount=Decimal("999")),
-            SurveyResponse(session_id=s3.id, evaluation=evaluation, kind=SurveyKind.HOT, answers={"Clarté": 1}),
+            SurveyResponse(
+                session_id=s3.id, evaluation=evaluation, kind=SurveyKind.HOT, answers={"Clarté": 1}
+            ),
         ]
     )
 
@@ -252,7 +254,9 @@ def build_copy() -> None:
         request = enrol(session, make_collaborator())
         _mark(request, day, HalfDay.MORNING, Presence.PRESENT)
         db.session.add(
-            SurveyResponse(session_id=session.id, request_id=request.id, evaluation=evaluation, answers={"Q": 4})
+            SurveyResponse(
+                session_id=session.id, request_id=request.id, evaluation=evaluation, answers={"Q": 4}
+            )
         )
     db.session.add(
         Cost(session=session, cost_type=cost_type, amount=Decimal("10"), supplier=make_named(Supplier))

@@ -20,6 +20,7 @@ BAR = 22  # height of a horizontal bar
 GAP = 8
 LABEL_WIDTH = 250  # room for the category names of a horizontal chart
 VALUE_ROOM = 110  # room after the longest bar for its value
+STACK_ROOM = 230  # room after a stacked bar for each part's name and value
 COLUMN_HEIGHT = 200
 FONT = 12
 COLOURS = ("#1f4e79", "#b35900", "#5c5c5c")  # dark blue, dark orange, grey: each ≥ 4.5:1 on white
@@ -27,6 +28,18 @@ PATTERNS = ("solid", "hatch", "dots")
 
 _ids = count(1)
 Number = int | float | Decimal
+
+
+@dataclass
+class Chart:
+    """An SVG chart and its title, which the page writes above it (the SVG's own title is for
+    screen readers)."""
+
+    title: str
+    svg: Markup
+
+    def __html__(self) -> str:
+        return self.svg
 
 
 @dataclass
@@ -67,14 +80,17 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", cls: str = ""
     )
 
 
-def _svg(uid: str, title: str, summary: str, height: float, body: str) -> Markup:
+def _svg(uid: str, title: str, summary: str, height: float, body: str) -> Chart:
     label = f"{title}. {summary}" if summary else title
     # Every text in `body` went through escape() in this module.
-    return Markup(  # noqa: S704
-        f'<svg class="ta-chart" id="{uid}" role="img" aria-label="{escape(label)}" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">'
-        f"<title>{escape(label)}</title>{body}</svg>"
+    return Chart(
+        title,
+        Markup(  # noqa: S704
+            f'<svg class="ta-chart" id="{uid}" role="img" aria-label="{escape(label)}" '
+            f'viewBox="0 0 {WIDTH} {height:.0f}" width="100%" preserveAspectRatio="xMinYMin meet" '
+            f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">'
+            f"<title>{escape(label)}</title>{body}</svg>"
+        ),
     )
 
 
@@ -99,7 +115,7 @@ def bar_chart(
     summary: str = "",
     stacked: bool = False,
     empty: str = "",
-) -> Markup:
+) -> Chart:
     """Horizontal bars, one row per category: side by side for several series, or stacked (the
     total written after the bar, each part inside it when it fits)."""
     uid = f"chart{next(_ids)}"
@@ -110,7 +126,8 @@ def bar_chart(
         largest = max((sum(column) for column in zip(*values, strict=True)), default=0)
     else:
         largest = max((v for row in values for v in row), default=0)
-    scale = (WIDTH - LABEL_WIDTH - VALUE_ROOM) / largest if largest > 0 else 0
+    room = STACK_ROOM if stacked and len(series) > 1 else VALUE_ROOM
+    scale = (WIDTH - LABEL_WIDTH - room) / largest if largest > 0 else 0
     rows_per_category = 1 if stacked else len(series)
     step = rows_per_category * BAR + GAP * 2
     legend_height = 26 if len(series) > 1 else 0
@@ -144,8 +161,8 @@ def bar_chart(
                 parts.append(_text(x + width + 6, y + BAR / 2 + 2, label))
         if stacked:
             total = sum((one.values[row] or 0 for one in series), 0)
-            detail = " / ".join(shown(one.values[row] or 0) for one in series)
-            parts.append(_text(x + 6, top + BAR / 2 + 2, f"{detail}" if len(series) > 1 else shown(total)))
+            detail = " · ".join(f"{one.name} {shown(one.values[row] or 0)}" for one in series)
+            parts.append(_text(x + 6, top + BAR / 2 + 2, detail if len(series) > 1 else shown(total)))
     height = legend_height + len(categories) * step + GAP
     return _svg(uid, title, summary, height, "".join(parts))
 
@@ -157,7 +174,7 @@ def column_chart(
     shown: Callable[[Number], str],
     *,
     summary: str = "",
-) -> Markup:
+) -> Chart:
     """Vertical columns, one per category (the months of a period), the value above each."""
     uid = f"chart{next(_ids)}"
     values = [float(v or 0) for v in series.values]

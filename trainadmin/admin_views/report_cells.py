@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import format_date, get_locale
-from markupsafe import Markup
 
 from ..i18n import show_date
+from .charts import Chart
 from .spreadsheets import Cell
 
 
@@ -23,7 +23,7 @@ class ReportTable:
     #: How the figures are counted: one line under the chart.
     note: str = ""
     total: list[Cell] | None = None
-    charts: list[Markup] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
     #: Cells shown as amounts in euros, or percentages (column indexes).
     money: frozenset[int] = frozenset()
     percent: frozenset[int] = frozenset()

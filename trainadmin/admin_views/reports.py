@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, request, stream_with_context, url_for
 from flask_admin import expose
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from flask_login import current_user
 
 from ..clock import local_now, local_today
@@ -43,7 +43,12 @@ def described(
     lines = [
         (
             gettext("Period"),
-            gettext("from %(start)s to %(end)s", start=show_date(filters.start), end=show_date(filters.end)),
+            pgettext(
+                "report period",
+                "from %(start)s to %(end)s",
+                start=show_date(filters.start),
+                end=show_date(filters.end),
+            ),
         )
     ]
     labels = filter_labels()

@@ -91,8 +91,9 @@ def satisfaction_report(filters: ReportFilters) -> SatisfactionReport:
         .where(is_number, *in_scope)
     )
     questions = db.session.execute(
-        answers.add_columns(SurveyResponse.kind, member.c.key, sa.func.count(), sa.func.avg(score))
-        .group_by(SurveyResponse.kind, member.c.key)
+        answers.add_columns(SurveyResponse.kind, member.c.key, sa.func.count(), sa.func.avg(score)).group_by(
+            SurveyResponse.kind, member.c.key
+        )
     ).all()
     questions = sorted(questions, key=lambda row: (KINDS.index(SurveyKind(row[0])), row[1]))
     per_response = (
