@@ -1,7 +1,7 @@
 """« Par collaborateur »: the trainings each collaborator followed in the period and their hours,
 for the annual interview. A collaborator follows a session when enrolled in it (the demande's status
 « Inscrit »), the session not cancelled and starting in the period; its hours are the session's
-« Durée en heures », as its page shows them. Two statements for the summary, one for the lines."""
+« Durée en heures », as its page shows them."""
 
 from __future__ import annotations
 
@@ -89,14 +89,15 @@ def _followed(filters: ReportFilters):
 
 
 def collaborators_report(filters: ReportFilters, limit: int | None = PAGE_ROWS) -> CollaboratorsReport:
-    """Per collaborator, by name: sessions, distinct formations, hours, attendance."""
-    presence = _presence(filters)
+    """Per collaborator, by name: sessions, distinct formations, hours, attendance. Three statements:
+    how many, their lines, then the attendance of the collaborators listed only."""
     total = db.session.scalar(
         _followed(filters).add_columns(sa.func.count(sa.distinct(TrainingRequest.collaborator_id)))
     )
     query = (
         _followed(filters)
         .add_columns(
+            Collaborator.id,
             Collaborator.last_name,
             Collaborator.first_name,
             Collaborator.email,
@@ -105,10 +106,7 @@ def collaborators_report(filters: ReportFilters, limit: int | None = PAGE_ROWS) 
             sa.func.count(),
             sa.func.count(sa.distinct(TrainingSession.training_id)),
             sa.func.sum(TrainingSession.duration_hours),
-            sa.func.coalesce(sa.func.sum(presence.c.present), 0),
-            sa.func.coalesce(sa.func.sum(presence.c.recorded), 0),
         )
-        .outerjoin(presence, presence.c.request_id == TrainingRequest.id)
         .group_by(
             Collaborator.id,
             Collaborator.last_name,
@@ -121,11 +119,32 @@ def collaborators_report(filters: ReportFilters, limit: int | None = PAGE_ROWS) 
     )
     if limit is not None:
         query = query.limit(limit)
+    rows = db.session.execute(query).all()
+    presence = _presence_of(filters, [row[0] for row in rows] if limit is not None else None)
     lines = [
-        CollaboratorLine(last, first, email, number, department, int(s), int(t), rounded(h), int(p), int(r))
-        for last, first, email, number, department, s, t, h, p, r in db.session.execute(query)
+        CollaboratorLine(
+            last, first, email, number, department, int(s), int(t), rounded(h), *presence.get(cid, (0, 0))
+        )
+        for cid, last, first, email, number, department, s, t, h in rows
     ]
     return CollaboratorsReport(total=int(total or 0), lines=lines)
+
+
+def _presence_of(filters: ReportFilters, collaborator_ids: list[int] | None) -> dict[int, tuple[int, int]]:
+    """Present and recorded half-days per collaborator (of those given, or all)."""
+    if collaborator_ids == []:
+        return {}
+    recorded = marks(filters, collaborator_ids=collaborator_ids)
+    return {
+        collaborator_id: (int(present), int(n))
+        for collaborator_id, present, n in db.session.execute(
+            sa.select(
+                recorded.c.collaborator_id,
+                sa.func.count().filter(recorded.c.value == "present"),
+                sa.func.count(),
+            ).group_by(recorded.c.collaborator_id)
+        )
+    }
 
 
 def followed_sessions(filters: ReportFilters) -> list[FollowedLine]:

@@ -80,6 +80,10 @@ def _scores():
     return member, score, is_number
 
 
+def _average(sums: list | None) -> Decimal | None:
+    return sums[1] / sums[0] if sums and sums[0] else None
+
+
 def satisfaction_report(filters: ReportFilters) -> SatisfactionReport:
     in_scope = session_conditions(filters)
     member, score, is_number = _scores()
@@ -90,36 +94,45 @@ def satisfaction_report(filters: ReportFilters) -> SatisfactionReport:
         .join(member, sa.true())
         .where(is_number, *in_scope)
     )
-    questions = db.session.execute(
-        answers.add_columns(SurveyResponse.kind, member.c.key, sa.func.count(), sa.func.avg(score)).group_by(
-            SurveyResponse.kind, member.c.key
-        )
+    # The JSON is read once: count and sum of the scores per formation, survey and question; the
+    # averages per question and per formation are summed from these few rows.
+    scored = db.session.execute(
+        answers.add_columns(
+            TrainingSession.training_id,
+            SurveyResponse.kind,
+            member.c.key,
+            sa.func.count(),
+            sa.func.sum(score),
+        ).group_by(TrainingSession.training_id, SurveyResponse.kind, member.c.key)
     ).all()
-    questions = sorted(questions, key=lambda row: (KINDS.index(SurveyKind(row[0])), row[1]))
-    per_response = (
-        sa.select(
-            SurveyResponse.id.label("id"),
-            SurveyResponse.kind.label("kind"),
-            TrainingSession.training_id.label("training_id"),
+    per_question: dict[tuple[SurveyKind, str], list] = {}
+    per_training: dict[tuple[int, SurveyKind], list] = {}
+    for training_id, kind_value, question, n, total in scored:
+        for key, sums in (
+            ((SurveyKind(kind_value), question), per_question),
+            ((training_id, SurveyKind(kind_value)), per_training),
+        ):
+            entry = sums.setdefault(key, [0, Decimal(0)])
+            entry[0] += n
+            entry[1] += Decimal(str(total))
+    questions = [
+        (kind, question, n, total / n)
+        for (kind, question), (n, total) in sorted(
+            per_question.items(), key=lambda item: (KINDS.index(item[0][0]), item[0][1])
         )
-        .join(TrainingSession, TrainingSession.id == SurveyResponse.session_id)
-        .where(*in_scope)
-        .subquery("responses")
-    )
-    numbers = answers.add_columns(SurveyResponse.id.label("id"), score.label("score")).subquery("numbers")
-    trainings = db.session.execute(
-        sa.select(
-            Training.name,
-            per_response.c.kind,
-            sa.func.count(sa.distinct(per_response.c.id)),
-            sa.func.avg(numbers.c.score),
+    ]
+    trainings = [
+        (name, kind, responses, _average(per_training.get((training_id, SurveyKind(kind)))))
+        for training_id, name, kind, responses in db.session.execute(
+            sa.select(Training.id, Training.name, SurveyResponse.kind, sa.func.count())
+            .select_from(SurveyResponse)
+            .join(TrainingSession, TrainingSession.id == SurveyResponse.session_id)
+            .join(Training, Training.id == TrainingSession.training_id)
+            .where(*in_scope)
+            .group_by(Training.id, Training.name, SurveyResponse.kind)
+            .order_by(Training.name, SurveyResponse.kind)
         )
-        .select_from(per_response)
-        .join(Training, Training.id == per_response.c.training_id)
-        .outerjoin(numbers, numbers.c.id == per_response.c.id)
-        .group_by(Training.id, Training.name, per_response.c.kind)
-        .order_by(Training.name, per_response.c.kind)
-    ).all()
+    ]
     kind = sa.func.coalesce(AccessLink.survey_kind, SurveyKind.SESSION.value)
     sent = (
         sa.select(

@@ -100,39 +100,53 @@ def _covered(half_day):
     return sa.or_(morning, afternoon)
 
 
-def marks(filters: ReportFilters, *, by_day: bool = False):
+def marks(filters: ReportFilters, *, by_day: bool = False, collaborator_ids: list[int] | None = None):
     """Every half-day recorded for an enrolled participant on a taught date of the filters' sessions,
     as the « Présences » tab counts it: the mark set by hand, else present when the participant
-    signed. Columns: session_id, training_id, request_id, slot_date_id, value ('present', 'absent',
-    'excused')."""
-    base = taught_dates(filters, by_day=by_day).join(
-        TrainingRequest, TrainingRequest.session_id == TrainingSession.id
+    signed. Columns: session_id, training_id, request_id, collaborator_id, slot_date_id, value
+    ('present', 'absent', 'excused'); only those of `collaborator_ids` when given.
+
+    Each part starts from the marks and reaches the session through the demande, so the database
+    keeps only the sessions of the filters before it looks at the dates (a mark's date is one of its
+    session's: the « Présences » tab records no other)."""
+    by_period = SlotDate.day.between(filters.start, filters.end) if by_day else sa.true()
+    whose = (
+        TrainingRequest.collaborator_id.in_(collaborator_ids) if collaborator_ids is not None else sa.true()
     )
-    columns = (
-        TrainingSession.id.label("session_id"),
-        TrainingSession.training_id.label("training_id"),
-        TrainingRequest.id.label("request_id"),
-        SlotDate.id.label("slot_date_id"),
-    )
-    by_hand = (
-        base.add_columns(*columns, sa.cast(Attendance.value, sa.String(10)).label("value"))
-        .join(
-            Attendance,
-            sa.and_(Attendance.request_id == TrainingRequest.id, Attendance.slot_date_id == SlotDate.id),
+
+    def part(model, value):
+        return (
+            sa.select(
+                TrainingSession.id.label("session_id"),
+                TrainingSession.training_id.label("training_id"),
+                model.request_id.label("request_id"),
+                TrainingRequest.collaborator_id.label("collaborator_id"),
+                model.slot_date_id.label("slot_date_id"),
+                value.label("value"),
+            )
+            .join(TrainingRequest, TrainingRequest.id == model.request_id)
+            .join(TrainingSession, TrainingSession.id == TrainingRequest.session_id)
+            .join(SlotDate, SlotDate.id == model.slot_date_id)
+            .join(Slot, Slot.id == SlotDate.slot_id)
+            .join(Sequence, Sequence.id == Slot.sequence_id)
+            .where(
+                TrainingRequest.status == RequestStatus.ENROLLED,
+                Sequence.is_prework.is_(False),
+                Sequence.status != SequenceStatus.CANCELLED,
+                by_period,
+                whose,
+                _covered(model.half_day),
+                *session_conditions(filters, period=not by_day),
+            )
         )
-        .where(TrainingRequest.status == RequestStatus.ENROLLED, _covered(Attendance.half_day))
-    )
+
+    by_hand = part(Attendance, sa.cast(Attendance.value, sa.String(10)))
     hand_mark = sa.exists().where(
         Attendance.request_id == Signature.request_id,
         Attendance.slot_date_id == Signature.slot_date_id,
         Attendance.half_day == Signature.half_day,
     )
-    signed = (
-        base.add_columns(*columns, sa.literal(Presence.PRESENT.value, sa.String(10)).label("value"))
-        .join(
-            Signature,
-            sa.and_(Signature.request_id == TrainingRequest.id, Signature.slot_date_id == SlotDate.id),
-        )
-        .where(TrainingRequest.status == RequestStatus.ENROLLED, _covered(Signature.half_day), ~hand_mark)
+    signed = part(Signature, sa.literal(Presence.PRESENT.value, sa.String(10))).where(
+        Signature.request_id.is_not(None), ~hand_mark
     )
     return sa.union_all(by_hand, signed).subquery("marks")
