@@ -75,6 +75,7 @@ class ReportsView(SecureView):
     @expose("/")
     def index(self):
         filters, errors = self._filters()
+        reports.prepare_reading()
         choices = reports.choices()
         sections = [(section, section.tables(filters)) for section in SECTIONS] if filters else []
         values = {key: request.args.get(key, "") for key in ("start", "end", *FILTER_FIELDS, "session_type")}
@@ -104,6 +105,7 @@ class ReportsView(SecureView):
         filters, errors = self._filters()
         if filters is None:
             return redirect(url_for(".index", **request.args))
+        reports.prepare_reading()
         table = EXPORTS[key](filters)
         name = f"{table.title} {filters.start:%d-%m-%Y} {filters.end:%d-%m-%Y}.{fmt}"
         if fmt == "csv":

@@ -10,6 +10,7 @@ from .collaborators import PAGE_ROWS, CollaboratorsReport, collaborators_report,
 from .filters import PRESETS, ReportFilters, choices, default_filters, parse_filters
 from .money import CostsReport, costs_report
 from .satisfaction import SatisfactionReport, satisfaction_report
+from .scope import prepare_reading
 
 __all__ = [
     "PAGE_ROWS",
@@ -30,6 +31,7 @@ __all__ = [
     "hours_report",
     "month_span",
     "parse_filters",
+    "prepare_reading",
     "satisfaction_report",
     "sessions_report",
 ]
