@@ -148,3 +148,20 @@ def test_the_page_runs_the_same_statements_whatever_the_data(manager, db, count_
     with count_queries() as larger:
         assert manager.get(f"/admin/reports/?{YEAR}").status_code == 200
     assert small.count == larger.count <= 20
+
+
+def test_one_report_at_a_time(manager, db, count_queries):
+    reports_support.build()
+    everything = manager.get(f"/admin/reports/?{YEAR}").get_data(as_text=True)
+    assert 'id="report-hours"' in everything and 'id="report-satisfaction"' in everything
+    manager.get(f"/admin/reports/?{YEAR}&section=costs")
+    with count_queries() as costs_only:
+        html = manager.get(f"/admin/reports/?{YEAR}&section=costs").get_data(as_text=True)
+    assert 'id="report-costs"' in html and 'id="report-hours"' not in html
+    assert 'id="section-costs" aria-current="page"' in html
+    assert 'name="section" value="costs"' in html  # the filters keep the tab
+    with count_queries() as every:
+        manager.get(f"/admin/reports/?{YEAR}")
+    assert costs_only.count < every.count
+    unknown = manager.get(f"/admin/reports/?{YEAR}&section=nothing")
+    assert 'id="report-hours"' in unknown.get_data(as_text=True)  # an unknown tab: every report

@@ -77,10 +77,16 @@ class ReportsView(SecureView):
         filters, errors = self._filters()
         reports.prepare_reading()
         choices = reports.choices()
-        sections = [(section, section.tables(filters)) for section in SECTIONS] if filters else []
+        shown = request.args.get("section", "")
+        if shown not in {section.key for section in SECTIONS}:
+            shown = ""  # every section
+        chosen = [section for section in SECTIONS if shown in ("", section.key)]
+        sections = [(section, section.tables(filters)) for section in chosen] if filters else []
         values = {key: request.args.get(key, "") for key in ("start", "end", *FILTER_FIELDS, "session_type")}
         if filters is not None:
             values.update(filters.as_args())
+        if shown:
+            values["section"] = shown
         page = self.render(
             "admin/reports/index.html",
             filters=filters,
@@ -92,6 +98,9 @@ class ReportsView(SecureView):
             presets=reports.PRESETS,
             described=described(filters, choices) if filters else [],
             sections=sections,
+            all_sections=SECTIONS,
+            base_args={key: value for key, value in values.items() if key != "section" and value},
+            shown=shown,
             filter_fields=FILTER_FIELDS,
             page_rows=reports.PAGE_ROWS,
             generated=local_now(),
