@@ -165,3 +165,9 @@ def test_one_report_at_a_time(manager, db, count_queries):
     assert costs_only.count < every.count
     unknown = manager.get(f"/admin/reports/?{YEAR}&section=nothing")
     assert 'id="report-hours"' in unknown.get_data(as_text=True)  # an unknown tab: every report
+
+
+def test_a_refused_date_is_shown_as_typed(viewer, db):
+    html = viewer.get("/admin/reports/?preset=custom&start=31/02/2027&end=2027-12-31").get_data(as_text=True)
+    assert '<input type="text" name="start" id="start" value="31/02/2027"' in html
+    assert '<input type="date" name="end" id="end" value="2027-12-31"' in html

@@ -4,6 +4,8 @@ exportable as CSV and XLSX and printable. Every role reads them; nothing here wr
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, abort, redirect, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_babel import gettext, pgettext
@@ -63,6 +65,18 @@ def described(
     return lines
 
 
+def _date_input(value: str) -> str:
+    """A date field shows what was typed: as a date when it is one (the browser's picker), else as
+    the text itself, which a date field would show empty."""
+    if not value:
+        return "date"
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return "text"
+    return "date"
+
+
 class ReportsView(SecureView):
     """Read by every role (exports included, as every list's are)."""
 
@@ -99,6 +113,7 @@ class ReportsView(SecureView):
             described=described(filters, choices) if filters else [],
             sections=sections,
             all_sections=SECTIONS,
+            date_inputs={field: _date_input(values.get(field, "")) for field in ("start", "end")},
             base_args={key: value for key, value in values.items() if key != "section" and value},
             shown=shown,
             filter_fields=FILTER_FIELDS,
