@@ -171,3 +171,10 @@ def test_a_refused_date_is_shown_as_typed(viewer, db):
     html = viewer.get("/admin/reports/?preset=custom&start=31/02/2027&end=2027-12-31").get_data(as_text=True)
     assert '<input type="text" name="start" id="start" value="31/02/2027"' in html
     assert '<input type="date" name="end" id="end" value="2027-12-31"' in html
+
+
+def test_the_reports_read_in_english(manager_en, db):
+    reports_support.build()
+    html = manager_en.get(f"/admin/reports/?{YEAR}").get_data(as_text=True)
+    assert "Hours of training per month" in html and "from 01/01/2027 to 31/12/2027" in html
+    assert "€2,360.00" in html and "27.8%" in html
