@@ -53,6 +53,7 @@ from trainadmin.models import (
     SurveyResponse,
     WorkflowStatus,
 )
+from trainadmin.services import tallies
 from trainadmin.services.planning import dates as planning
 
 from .factories import enrol, make_collaborator, make_named, make_sequence, make_session, make_training
@@ -229,7 +230,7 @@ def build() -> ReportData:
     s4 = make_session(training=excel, label="Excel d'hiver", status=WorkflowStatus.CONFIRMED, capacity_max=10)
     _slot(s4, [date(2026, 12, 28), date(2027, 1, 4)], time(9), time(12))
     enrol(s4, bravo)
-    db.session.flush()
+    tallies.recount_all()  # rows written here directly, as the activity seeder writes them
     return ReportData(
         trainings={"A": excel, "B": safety},
         sessions={"S1": s1, "S2": s2, "S3": s3, "S4": s4},
@@ -261,4 +262,4 @@ def build_copy() -> None:
     db.session.add(
         Cost(session=session, cost_type=cost_type, amount=Decimal("10"), supplier=make_named(Supplier))
     )
-    db.session.flush()
+    tallies.recount_all()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import SlotDate, Training, TrainingSession, WorkflowStatus
 from .filters import ReportFilters
-from .scope import marks, session_conditions, taught_dates, worked_hours
+from .scope import session_conditions, taught_dates, worked_hours
 
 HUNDREDTH = Decimal("0.01")
 
@@ -59,33 +59,35 @@ def month_span(filters: ReportFilters) -> list[tuple[int, int]]:
 def hours_report(filters: ReportFilters) -> HoursReport:
     """Per month of the period: the hours of the slot dates taught that month, and those hours times
     the participants — present (at least one half-day) when attendance was recorded for the date,
-    else the enrolled ones. One statement."""
-    recorded = marks(filters, by_day=True)
-    present = (
-        sa.select(
-            recorded.c.slot_date_id,
-            sa.func.count(sa.distinct(sa.case((recorded.c.value == "present", recorded.c.request_id)))).label(
-                "present"
-            ),
-        )
-        .group_by(recorded.c.slot_date_id)
-        .subquery("present")
-    )
-    hours = worked_hours()
-    year = sa.extract("year", SlotDate.day)
-    month = sa.extract("month", SlotDate.day)
-    people = sa.func.coalesce(present.c.present, TrainingSession.enrolled_count)
-    rows = db.session.execute(
+    else the enrolled ones (`SlotDate.present_participants`, kept by services/tallies.py). One
+    statement."""
+    # The dates are counted per day and hours first, and the hours computed once per group: the
+    # same sums, without computing the hours of each of the period's dates.
+    people = sa.func.coalesce(SlotDate.present_participants, TrainingSession.enrolled_count)
+    spans = (
         taught_dates(filters, by_day=True)
         .add_columns(
+            SlotDate.day,
+            SlotDate.start_time,
+            SlotDate.end_time,
+            SlotDate.break_minutes,
+            sa.func.count().label("dates"),
+            sa.func.sum(people).label("people"),
+        )
+        .group_by(SlotDate.day, SlotDate.start_time, SlotDate.end_time, SlotDate.break_minutes)
+        .subquery("spans")
+    )
+    hours = worked_hours(spans.c)
+    year = sa.extract("year", spans.c.day)
+    month = sa.extract("month", spans.c.day)
+    rows = db.session.execute(
+        sa.select(
             year.label("year"),
             month.label("month"),
-            sa.func.count().label("dates"),
-            sa.func.sum(hours).label("hours"),
-            sa.func.sum(hours * people).label("trainee_hours"),
-        )
-        .outerjoin(present, present.c.slot_date_id == SlotDate.id)
-        .group_by(year, month)
+            sa.func.sum(spans.c.dates).label("dates"),
+            sa.func.sum(hours * spans.c.dates).label("hours"),
+            sa.func.sum(hours * spans.c.people).label("trainee_hours"),
+        ).group_by(year, month)
     ).all()
     found = {(int(r.year), int(r.month)): r for r in rows}
     months = []
@@ -95,7 +97,7 @@ def hours_report(filters: ReportFilters) -> HoursReport:
             MonthHours(
                 year=key[0],
                 month=key[1],
-                dates=row.dates if row else 0,
+                dates=int(row.dates) if row else 0,
                 hours=rounded(row.hours if row else 0),
                 trainee_hours=rounded(row.trainee_hours if row else 0),
             )

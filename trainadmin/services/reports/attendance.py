@@ -1,7 +1,7 @@
 """« Présences »: attendance per formation over the sessions of the period, counted as the
 « Présences » tab of each session counts it (services/participants/attendance): recorded
 half-days of enrolled participants on taught dates, a signature without a mark by hand counting as
-present. Two statements."""
+present — summed from each demande's tally (services/tallies.py). Two statements."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Training, TrainingSession
+from ...models import RequestStatus, Training, TrainingRequest, TrainingSession
 from .activity import percent
 from .filters import ReportFilters
-from .scope import marks, session_conditions
+from .scope import session_conditions
 
 
 @dataclass
@@ -53,22 +53,19 @@ class AttendanceReport:
 
 
 def attendance_report(filters: ReportFilters) -> AttendanceReport:
-    """Two statements: the marks counted per formation (before the formation's name is joined, so
-    the database groups the marks first), and the enrolled participants per formation."""
-    recorded = marks(filters)
-    counted = (
-        sa.select(
-            recorded.c.training_id,
-            sa.func.count().filter(recorded.c.value == "present").label("present"),
-            sa.func.count().filter(recorded.c.value == "absent").label("absent"),
-            sa.func.count().filter(recorded.c.value == "excused").label("excused"),
-        )
-        .group_by(recorded.c.training_id)
-        .subquery("counted")
-    )
+    """Two statements: the enrolled participants' half-days summed per formation (the formations
+    with at least one recorded), and the enrolled participants per formation."""
+    present = sa.func.sum(TrainingRequest.present_half_days)
+    absent = sa.func.sum(TrainingRequest.absent_half_days)
+    excused = sa.func.sum(TrainingRequest.excused_half_days)
     rows = db.session.execute(
-        sa.select(Training.id, Training.name, counted.c.present, counted.c.absent, counted.c.excused)
-        .join(counted, counted.c.training_id == Training.id)
+        sa.select(Training.id, Training.name, present, absent, excused)
+        .select_from(TrainingRequest)
+        .join(TrainingSession, TrainingSession.id == TrainingRequest.session_id)
+        .join(Training, Training.id == TrainingSession.training_id)
+        .where(TrainingRequest.status == RequestStatus.ENROLLED, *session_conditions(filters))
+        .group_by(Training.id, Training.name)
+        .having(present + absent + excused > 0)
         .order_by(Training.name)
     ).all()
     enrolled = dict(

@@ -15,7 +15,7 @@ from ...extensions import db
 from ...models import Collaborator, RequestStatus, Training, TrainingRequest, TrainingSession
 from .activity import percent, rounded
 from .filters import ReportFilters
-from .scope import marks, session_conditions
+from .scope import session_conditions
 
 #: Collaborators shown on the page; the exports hold all of them.
 PAGE_ROWS = 100
@@ -65,93 +65,71 @@ class CollaboratorsReport:
     lines: list[CollaboratorLine]
 
 
-def _presence(filters: ReportFilters):
-    recorded = marks(filters)
-    return (
-        sa.select(
-            recorded.c.request_id,
-            sa.func.count().filter(recorded.c.value == "present").label("present"),
-            sa.func.count().label("recorded"),
-        )
-        .group_by(recorded.c.request_id)
-        .subquery("presence")
-    )
+def _recorded():
+    """A demande's recorded half-days (services/tallies.py keeps them)."""
+    request = TrainingRequest
+    return request.present_half_days + request.absent_half_days + request.excused_half_days
 
 
 def _followed(filters: ReportFilters):
+    """The enrolled demandes of the sessions of the filters."""
     return (
         sa.select()
         .select_from(TrainingRequest)
         .join(TrainingSession, TrainingSession.id == TrainingRequest.session_id)
-        .join(Collaborator, Collaborator.id == TrainingRequest.collaborator_id)
         .where(TrainingRequest.status == RequestStatus.ENROLLED, *session_conditions(filters))
     )
 
 
 def collaborators_report(filters: ReportFilters, limit: int | None = PAGE_ROWS) -> CollaboratorsReport:
-    """Per collaborator, by name: sessions, distinct formations, hours, attendance. Three statements:
-    how many, their lines, then the attendance of the collaborators listed only."""
-    total = db.session.scalar(
-        _followed(filters).add_columns(sa.func.count(sa.distinct(TrainingRequest.collaborator_id)))
-    )
-    query = (
+    """Per collaborator, by name: sessions, distinct formations, hours, attendance (summed from their
+    demandes' tallies), and how many collaborators in all. One statement: the demandes are summed
+    per collaborator before their names are joined."""
+    per_collaborator = (
         _followed(filters)
         .add_columns(
-            Collaborator.id,
+            TrainingRequest.collaborator_id,
+            sa.func.count().label("sessions"),
+            sa.func.count(sa.distinct(TrainingSession.training_id)).label("trainings"),
+            sa.func.sum(TrainingSession.duration_hours).label("hours"),
+            sa.func.sum(TrainingRequest.present_half_days).label("present"),
+            sa.func.sum(_recorded()).label("recorded"),
+        )
+        .group_by(TrainingRequest.collaborator_id)
+        .subquery("per_collaborator")
+    )
+    query = (
+        sa.select(
             Collaborator.last_name,
             Collaborator.first_name,
             Collaborator.email,
             Collaborator.employee_number,
             Collaborator.department,
-            sa.func.count(),
-            sa.func.count(sa.distinct(TrainingSession.training_id)),
-            sa.func.sum(TrainingSession.duration_hours),
+            per_collaborator.c.sessions,
+            per_collaborator.c.trainings,
+            per_collaborator.c.hours,
+            per_collaborator.c.present,
+            per_collaborator.c.recorded,
+            sa.func.count().over().label("total"),
         )
-        .group_by(
-            Collaborator.id,
-            Collaborator.last_name,
-            Collaborator.first_name,
-            Collaborator.email,
-            Collaborator.employee_number,
-            Collaborator.department,
-        )
+        .join(per_collaborator, per_collaborator.c.collaborator_id == Collaborator.id)
         .order_by(Collaborator.last_name, Collaborator.first_name, Collaborator.id)
     )
     if limit is not None:
         query = query.limit(limit)
     rows = db.session.execute(query).all()
-    presence = _presence_of(filters, [row[0] for row in rows] if limit is not None else None)
     lines = [
-        CollaboratorLine(
-            last, first, email, number, department, int(s), int(t), rounded(h), *presence.get(cid, (0, 0))
-        )
-        for cid, last, first, email, number, department, s, t, h in rows
+        CollaboratorLine(last, first, email, number, department, int(s), int(t), rounded(h), int(p), int(r))
+        for last, first, email, number, department, s, t, h, p, r, _total in rows
     ]
-    return CollaboratorsReport(total=int(total or 0), lines=lines)
-
-
-def _presence_of(filters: ReportFilters, collaborator_ids: list[int] | None) -> dict[int, tuple[int, int]]:
-    """Present and recorded half-days per collaborator (of those given, or all)."""
-    if collaborator_ids == []:
-        return {}
-    recorded = marks(filters, collaborator_ids=collaborator_ids)
-    return {
-        collaborator_id: (int(present), int(n))
-        for collaborator_id, present, n in db.session.execute(
-            sa.select(
-                recorded.c.collaborator_id,
-                sa.func.count().filter(recorded.c.value == "present"),
-                sa.func.count(),
-            ).group_by(recorded.c.collaborator_id)
-        )
-    }
+    return CollaboratorsReport(total=int(rows[0].total) if rows else 0, lines=lines)
 
 
 def followed_sessions(filters: ReportFilters) -> list[FollowedLine]:
     """One line per collaborator and session followed, by name then date: the export."""
-    presence = _presence(filters)
     rows = db.session.execute(
         _followed(filters)
+        .join(Collaborator, Collaborator.id == TrainingRequest.collaborator_id)
         .add_columns(
             Collaborator.last_name,
             Collaborator.first_name,
@@ -163,11 +141,10 @@ def followed_sessions(filters: ReportFilters) -> list[FollowedLine]:
             TrainingSession.start_date,
             TrainingSession.end_date,
             TrainingSession.duration_hours,
-            sa.func.coalesce(presence.c.present, 0),
-            sa.func.coalesce(presence.c.recorded, 0),
+            TrainingRequest.present_half_days,
+            _recorded(),
         )
         .join(Training, Training.id == TrainingSession.training_id)
-        .outerjoin(presence, presence.c.request_id == TrainingRequest.id)
         .order_by(
             Collaborator.last_name,
             Collaborator.first_name,

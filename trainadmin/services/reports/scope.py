@@ -10,21 +10,14 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import (
-    Attendance,
-    HalfDay,
-    Presence,
-    RequestStatus,
     Sequence,
     SequenceStatus,
-    Signature,
     Slot,
     SlotDate,
-    TrainingRequest,
     TrainingSession,
     WorkflowStatus,
     session_population,
 )
-from ..participants.attendance import AFTERNOON_STARTS, MORNING_ENDS
 from .filters import ReportFilters
 
 
@@ -65,9 +58,10 @@ def minutes_between(start, end):
     return (sa.func.julianday(end) - sa.func.julianday(start)) * 1440
 
 
-def worked_hours():
-    """Hours of a slot date: its end − its start − its break."""
-    return (minutes_between(SlotDate.start_time, SlotDate.end_time) - SlotDate.break_minutes) / 60.0
+def worked_hours(columns=SlotDate):
+    """Hours of a slot date: its end − its start − its break (of `columns`: the table or a subquery's
+    columns with the same names)."""
+    return (minutes_between(columns.start_time, columns.end_time) - columns.break_minutes) / 60.0
 
 
 def taught_dates(filters: ReportFilters, *, by_day: bool = False):
@@ -88,68 +82,6 @@ def taught_dates(filters: ReportFilters, *, by_day: bool = False):
             *session_conditions(filters, period=not by_day),
         )
     )
-
-
-def _covered(half_day):
-    """The half-day is one the date covers (services/participants/attendance.covered_half_days)."""
-    morning = sa.and_(half_day == HalfDay.MORNING, SlotDate.start_time < MORNING_ENDS)
-    afternoon = sa.and_(
-        half_day == HalfDay.AFTERNOON,
-        sa.or_(SlotDate.end_time > AFTERNOON_STARTS, SlotDate.start_time >= MORNING_ENDS),
-    )
-    return sa.or_(morning, afternoon)
-
-
-def marks(filters: ReportFilters, *, by_day: bool = False, collaborator_ids: list[int] | None = None):
-    """Every half-day recorded for an enrolled participant on a taught date of the filters' sessions,
-    as the « Présences » tab counts it: the mark set by hand, else present when the participant
-    signed. Columns: session_id, training_id, request_id, collaborator_id, slot_date_id, value
-    ('present', 'absent', 'excused'); only those of `collaborator_ids` when given.
-
-    Each part starts from the marks and reaches the session through the demande, so the database
-    keeps only the sessions of the filters before it looks at the dates (a mark's date is one of its
-    session's: the « Présences » tab records no other)."""
-    by_period = SlotDate.day.between(filters.start, filters.end) if by_day else sa.true()
-    whose = (
-        TrainingRequest.collaborator_id.in_(collaborator_ids) if collaborator_ids is not None else sa.true()
-    )
-
-    def part(model, value):
-        return (
-            sa.select(
-                TrainingSession.id.label("session_id"),
-                TrainingSession.training_id.label("training_id"),
-                model.request_id.label("request_id"),
-                TrainingRequest.collaborator_id.label("collaborator_id"),
-                model.slot_date_id.label("slot_date_id"),
-                value.label("value"),
-            )
-            .join(TrainingRequest, TrainingRequest.id == model.request_id)
-            .join(TrainingSession, TrainingSession.id == TrainingRequest.session_id)
-            .join(SlotDate, SlotDate.id == model.slot_date_id)
-            .join(Slot, Slot.id == SlotDate.slot_id)
-            .join(Sequence, Sequence.id == Slot.sequence_id)
-            .where(
-                TrainingRequest.status == RequestStatus.ENROLLED,
-                Sequence.is_prework.is_(False),
-                Sequence.status != SequenceStatus.CANCELLED,
-                by_period,
-                whose,
-                _covered(model.half_day),
-                *session_conditions(filters, period=not by_day),
-            )
-        )
-
-    by_hand = part(Attendance, sa.cast(Attendance.value, sa.String(10)))
-    hand_mark = sa.exists().where(
-        Attendance.request_id == Signature.request_id,
-        Attendance.slot_date_id == Signature.slot_date_id,
-        Attendance.half_day == Signature.half_day,
-    )
-    signed = part(Signature, sa.literal(Presence.PRESENT.value, sa.String(10))).where(
-        Signature.request_id.is_not(None), ~hand_mark
-    )
-    return sa.union_all(by_hand, signed).subquery("marks")
 
 
 #: Memory for each sort and hash of a report's statements (PostgreSQL's default, 4 MB, sends the
