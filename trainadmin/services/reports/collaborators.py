@@ -5,6 +5,7 @@ for the annual interview. A collaborator follows a session when enrolled in it (
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -83,79 +84,115 @@ def _followed(filters: ReportFilters):
 
 def collaborators_report(filters: ReportFilters, limit: int | None = PAGE_ROWS) -> CollaboratorsReport:
     """Per collaborator, by name: sessions, distinct formations, hours, attendance (summed from their
-    demandes' tallies), and how many collaborators in all. One statement: the demandes are summed
-    per collaborator before their names are joined."""
-    per_collaborator = (
-        _followed(filters)
-        .add_columns(
-            TrainingRequest.collaborator_id,
-            sa.func.count().label("sessions"),
-            sa.func.count(sa.distinct(TrainingSession.training_id)).label("trainings"),
-            sa.func.sum(TrainingSession.duration_hours).label("hours"),
-            sa.func.sum(TrainingRequest.present_half_days).label("present"),
-            sa.func.sum(_recorded()).label("recorded"),
-        )
-        .group_by(TrainingRequest.collaborator_id)
-        .subquery("per_collaborator")
-    )
-    query = (
+    demandes' tallies). Two statements: the collaborators listed (the first `limit` by name) and how
+    many in all, then the figures of those listed only."""
+    chosen = (
         sa.select(
+            Collaborator.id,
             Collaborator.last_name,
             Collaborator.first_name,
             Collaborator.email,
             Collaborator.employee_number,
             Collaborator.department,
-            per_collaborator.c.sessions,
-            per_collaborator.c.trainings,
-            per_collaborator.c.hours,
-            per_collaborator.c.present,
-            per_collaborator.c.recorded,
             sa.func.count().over().label("total"),
         )
-        .join(per_collaborator, per_collaborator.c.collaborator_id == Collaborator.id)
+        .where(Collaborator.id.in_(_followed(filters).add_columns(TrainingRequest.collaborator_id)))
         .order_by(Collaborator.last_name, Collaborator.first_name, Collaborator.id)
     )
     if limit is not None:
-        query = query.limit(limit)
-    rows = db.session.execute(query).all()
-    lines = [
-        CollaboratorLine(last, first, email, number, department, int(s), int(t), rounded(h), int(p), int(r))
-        for last, first, email, number, department, s, t, h, p, r, _total in rows
-    ]
-    return CollaboratorsReport(total=int(rows[0].total) if rows else 0, lines=lines)
+        chosen = chosen.limit(limit)
+    people = db.session.execute(chosen).all()
+    if not people:
+        return CollaboratorsReport(total=0, lines=[])
+    ids = [row.id for row in people] if limit is not None else None
+    figures = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            _followed(filters)
+            .add_columns(
+                TrainingRequest.collaborator_id,
+                sa.func.count(),
+                sa.func.count(sa.distinct(TrainingSession.training_id)),
+                sa.func.sum(TrainingSession.duration_hours),
+                sa.func.sum(TrainingRequest.present_half_days),
+                sa.func.sum(_recorded()),
+            )
+            .where(TrainingRequest.collaborator_id.in_(ids) if ids is not None else sa.true())
+            .group_by(TrainingRequest.collaborator_id)
+        )
+    }
+    lines = []
+    for cid, last, first, email, number, department, _total in people:
+        s, t, h, p, r = figures[cid]
+        lines.append(
+            CollaboratorLine(
+                last, first, email, number, department, int(s), int(t), rounded(h), int(p), int(r)
+            )
+        )
+    return CollaboratorsReport(total=int(people[0].total), lines=lines)
 
 
 def followed_sessions(filters: ReportFilters) -> list[FollowedLine]:
-    """One line per collaborator and session followed, by name then date: the export."""
-    rows = db.session.execute(
+    """One line per collaborator and session followed, by name then date: the export. Three
+    statements: the demandes in order, then the collaborators' names (the directory, a row each)
+    and the details of the sessions, each read once however many lines name them.
+
+    The collaborators are ranked by name first (a few thousand names compared), so the demandes are
+    sorted by that rank rather than by comparing names line by line, and the sort carries only
+    numbers, dates and codes."""
+    by_name = sa.func.row_number().over(
+        order_by=(Collaborator.last_name, Collaborator.first_name, Collaborator.id)
+    )
+    ranked = sa.select(Collaborator.id, by_name.label("rank")).subquery("ranked")
+    connection = db.session.connection()
+    demandes = connection.execute(
         _followed(filters)
-        .join(Collaborator, Collaborator.id == TrainingRequest.collaborator_id)
+        .join(ranked, ranked.c.id == TrainingRequest.collaborator_id)
         .add_columns(
-            Collaborator.last_name,
-            Collaborator.first_name,
-            Collaborator.email,
-            Collaborator.employee_number,
-            TrainingSession.code,
-            TrainingSession.label,
-            Training.name,
-            TrainingSession.start_date,
-            TrainingSession.end_date,
-            TrainingSession.duration_hours,
+            TrainingRequest.collaborator_id,
+            TrainingRequest.session_id,
             TrainingRequest.present_half_days,
             _recorded(),
         )
-        .join(Training, Training.id == TrainingSession.training_id)
-        .order_by(
-            Collaborator.last_name,
-            Collaborator.first_name,
-            Collaborator.id,
-            TrainingSession.start_date,
-            TrainingSession.code,
+        .order_by(ranked.c.rank, TrainingSession.start_date, TrainingSession.code)
+    ).all()
+    people = {
+        row[0]: row[1:]
+        for row in connection.execute(
+            sa.select(
+                Collaborator.id,
+                Collaborator.last_name,
+                Collaborator.first_name,
+                Collaborator.email,
+                Collaborator.employee_number,
+            )
         )
-    )
-    return [
-        FollowedLine(
-            last, first, email, number, code, label, training, start, end, rounded(h), int(p), int(r)
+    }
+    sessions = {
+        row[0]: (*row[1:6], rounded(row[6]))
+        for row in connection.execute(
+            sa.select(
+                TrainingSession.id,
+                TrainingSession.code,
+                TrainingSession.label,
+                Training.name,
+                TrainingSession.start_date,
+                TrainingSession.end_date,
+                TrainingSession.duration_hours,
+            )
+            .join(Training, Training.id == TrainingSession.training_id)
+            .where(*session_conditions(filters))
         )
-        for last, first, email, number, code, label, training, start, end, h, p, r in rows
-    ]
+    }
+    # Hundreds of thousands of new objects, none in a cycle: the collector is paused meanwhile
+    # (otherwise it scans them again and again as they are made).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return [
+            FollowedLine(*people[collaborator_id], *sessions[session_id], present, recorded)
+            for collaborator_id, session_id, present, recorded in demandes
+        ]
+    finally:
+        if collecting:
+            gc.enable()
