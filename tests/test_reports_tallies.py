@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from trainadmin.demo import seed_demo
 from trainadmin.models import (
     AccessLink,
     HalfDay,
@@ -315,3 +316,34 @@ def test_the_figures_are_the_same_whether_the_tallies_were_kept_or_counted_from_
     # And by the services' own recount over every session.
     tallies.recount_all()
     assert figures(year) == kept
+
+
+def _all_tallies(db) -> tuple:
+    requests = db.session.execute(
+        sa.select(
+            TrainingRequest.id,
+            TrainingRequest.present_half_days,
+            TrainingRequest.absent_half_days,
+            TrainingRequest.excused_half_days,
+        ).order_by(TrainingRequest.id)
+    ).all()
+    dates = db.session.execute(
+        sa.select(SlotDate.id, SlotDate.present_participants).order_by(SlotDate.id)
+    ).all()
+    scores = sorted(
+        (row.session_id, row.kind.value, row.question, row.answers, float(row.total))
+        for row in db.session.scalars(sa.select(SurveyScore))
+    )
+    counts = sorted(
+        (row.session_id, row.kind.value, row.responses, row.invited, row.answered)
+        for row in db.session.scalars(sa.select(SurveyTally))
+    )
+    return requests, dates, scores, counts
+
+
+def test_the_demo_data_keeps_the_tallies(any_db):
+    seed_demo(admin_password="demo-password-1", today=date(2026, 11, 28))
+    any_db.session.flush()
+    kept = _all_tallies(any_db)
+    tallies.recount_all()
+    assert _all_tallies(any_db) == kept
