@@ -152,6 +152,9 @@ def test_every_page_meets_aa_contrast(demo, page, live_url, browser_login):
         ("import run", f"/admin/imports/details/?id={run.id}"),
         ("import start", "/admin/imports/start/"),
         ("error page", "/admin/sessions/details/?id=0"),
+        ("reports", "/admin/reports/"),
+        ("reports, one tab", "/admin/reports/?section=attendance"),
+        ("reports refused", "/admin/reports/?preset=custom&start=31/02/2027"),
         *((path, path) for path in menu_pages),
     ):
         page.goto(live_url + path)

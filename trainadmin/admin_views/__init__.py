@@ -59,6 +59,7 @@ from .reference import (
     TrainerView,
     TrainingOrganisationView,
 )
+from .reports import ReportsView
 from .sessions import SessionView
 from .trainings import TrainingView
 from .users import UserView
@@ -91,6 +92,7 @@ def init_admin(app: Flask) -> Admin:
         OutboxView(OutboxMessage, name=_l("Sent e-mails"), endpoint="outbox", category=SESSIONS),
         ImportRunView(ImportRun, name=_l("Imports"), endpoint="imports", category=SESSIONS),
         CalendarView(name=_l("Calendar"), endpoint="calendar"),
+        ReportsView(name=_l("Reports"), endpoint="reports"),
         TrainingView(Training, name=_l("Trainings"), endpoint="trainings", category=CATALOGUE),
         CertificationView(
             Certification, name=_l("Certifications"), endpoint="certifications", category=CATALOGUE

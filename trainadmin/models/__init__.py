@@ -25,6 +25,8 @@ from .participants import (
     RequestStep,
     SurveyKind,
     SurveyResponse,
+    SurveyScore,
+    SurveyTally,
     TrainingRequest,
 )
 from .partners import (
@@ -128,6 +130,8 @@ __all__ = [
     "Supplier",
     "SurveyKind",
     "SurveyResponse",
+    "SurveyScore",
+    "SurveyTally",
     "TeachingMode",
     "Trainer",
     "Training",

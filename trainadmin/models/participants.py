@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,6 +46,11 @@ class TrainingRequest(db.Model):
     )
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(60))
     cancel_details: Mapped[str | None] = mapped_column(sa.Text)
+    #: Half-days present, absent and excused on the session's taught dates, as the « Présences »
+    #: tab counts them (services/tallies.py keeps them; the reports read them).
+    present_half_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    absent_half_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    excused_half_days: Mapped[int] = mapped_column(default=0, server_default="0")
 
     session: Mapped[TrainingSession] = relationship()
     collaborator: Mapped[Collaborator] = relationship()
@@ -155,3 +161,34 @@ class SurveyResponse(db.Model):
     evaluation: Mapped[Evaluation] = relationship()
 
     __table_args__ = (sparse_index("survey_response", "sequence_id"),)
+
+
+class SurveyScore(db.Model):
+    """The numbers answered to one question of one survey kind in one session: how many and their
+    sum, from the session's responses (services/tallies.py keeps them; the reports read them)."""
+
+    __tablename__ = "survey_score"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[SurveyKind] = mapped_column(enum_column(SurveyKind, "survey_kind"))
+    question: Mapped[str] = mapped_column(sa.Text)
+    answers: Mapped[int]
+    total: Mapped[Decimal] = mapped_column(sa.Numeric)
+
+
+class SurveyTally(db.Model):
+    """Per session and survey kind: the responses received, and the enrolled participants' surveys
+    sent by link (one per participant, and per sequence for hot and cold surveys) and answered
+    (services/tallies.py keeps them; the reports read them)."""
+
+    __tablename__ = "survey_tally"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_session.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[SurveyKind] = mapped_column(enum_column(SurveyKind, "survey_kind"))
+    responses: Mapped[int] = mapped_column(default=0)
+    invited: Mapped[int] = mapped_column(default=0)
+    answered: Mapped[int] = mapped_column(default=0)

@@ -135,6 +135,9 @@ class SlotDate(db.Model):
     start_time: Mapped[time]
     end_time: Mapped[time]
     break_minutes: Mapped[int] = mapped_column(default=0)
+    #: Enrolled participants present at least one half-day of this date; None while no attendance
+    #: is recorded for it (services/tallies.py keeps it; the reports read it).
+    present_participants: Mapped[int | None]
 
     slot: Mapped[Slot] = relationship(back_populates="dates")
 

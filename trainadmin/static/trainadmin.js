@@ -69,6 +69,11 @@
     });
   });
 
+  /* --- « Imprimer ou enregistrer en PDF » (Rapports): the browser's own print dialog -------- */
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   /* --- Confirmations (delegated: forms redrawn later are covered too) ------------------------ */
   document.addEventListener("submit", function (event) {
     var form = event.target;

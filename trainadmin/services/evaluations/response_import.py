@@ -9,6 +9,7 @@ from flask_babel import gettext, lazy_gettext
 
 from ...extensions import db
 from ...models import SurveyKind, SurveyResponse, TrainingSession
+from .. import tallies
 from ..errors import DomainError
 from .responses import (
     ALREADY_ANSWERED,
@@ -107,7 +108,7 @@ def import_responses(session: TrainingSession, content: str | bytes) -> int:
     if not responses:
         raise ImportRejected([gettext("The file holds no response under its first line.")])
     db.session.add_all(responses)
-    db.session.flush()
+    tallies.recount_surveys(session.id)
     return len(responses)
 
 

@@ -23,6 +23,7 @@ from ...models import (
     TrainingRequest,
     TrainingSession,
 )
+from .. import tallies
 from ..errors import DomainError, ValidationFailed
 
 SCORE_MIN = 1
@@ -79,7 +80,7 @@ def add_response(
         answers=answers,
     )
     db.session.add(response)
-    db.session.flush()
+    tallies.recount_surveys(response.session_id)
     return response
 
 

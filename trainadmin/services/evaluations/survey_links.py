@@ -35,6 +35,7 @@ from ...models import (
     WorkflowStatus,
 )
 from ...models.types import utcnow
+from .. import tallies
 from ..errors import DomainError, ValidationFailed
 from ..links import LinkRefused, Refusal, use
 from .responses import SCORE_MAX, SCORE_MIN
@@ -175,7 +176,7 @@ def answer_survey(
         submitted_at=received,
     )
     db.session.add(response)
-    db.session.flush()
+    tallies.recount_surveys(response.session_id)
     return response
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import AccessLink, LinkPurpose, SurveyKind
 from ...models.types import utcnow
+from .. import tallies
 from .tokens import TOKEN_BYTES, token_hash
 from .urls import link_url
 
@@ -69,6 +70,7 @@ def survey_links(
         )
         urls[request_id] = link_url(token)
     db.session.execute(sa.insert(table), rows)
+    tallies.recount_surveys_of_requests(list(chosen))
     return urls
 
 

@@ -44,9 +44,7 @@ from ...models import (
     TrainingRequest,
     TrainingSession,
 )
-
-MORNING_ENDS = time(12)
-AFTERNOON_STARTS = time(13)
+from ..tallies import AFTERNOON_STARTS, MORNING_ENDS
 
 CERTIFICATION_RESULTS = {
     "obtained": lazy_gettext("Obtained"),

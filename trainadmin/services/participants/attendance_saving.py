@@ -19,7 +19,7 @@ from ...models import (
     TrainingRequest,
     TrainingSession,
 )
-from .. import history
+from .. import history, tallies
 from ..errors import DomainError, ValidationFailed
 from ..history import snapshots, values
 from .attendance import (
@@ -127,7 +127,7 @@ def _write_cells(
                     "half": half.value,
                 }
             )
-    db.session.flush()
+    tallies.recount_attendance(session.id)
     return sorted(changes, key=lambda item: (item["who"], item["day"], item["half"]))
 
 

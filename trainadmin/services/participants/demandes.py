@@ -27,7 +27,7 @@ from ...models import (
     collaborator_population,
     session_population,
 )
-from .. import history
+from .. import history, tallies
 from ..errors import DomainError
 from ..history import current_actor, snapshots, values
 from ..notifications import events
@@ -286,6 +286,9 @@ def cancel_enrolment(
             session.enrolled_count += 1
             _step(promoted, RequestStatus.WAITLISTED, gettext("A seat was freed."))
     db.session.flush()
+    if seated:  # their half-days and survey links no longer count
+        tallies.recount_attendance(session.id)
+        tallies.recount_surveys(session.id)
     _record(request, before, " — ".join(filter(None, [str(CANCEL_REASONS[reason]), details])))
     if promoted is not None:
         _record(promoted, RequestStatus.WAITLISTED, gettext("A seat was freed."))

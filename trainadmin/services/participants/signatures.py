@@ -42,7 +42,7 @@ from ...models import (
     TrainingRequest,
 )
 from ...models.types import utcnow
-from .. import links
+from .. import links, tallies
 from ..errors import DomainError
 from ..organisation import current_settings
 from .attendance import covered_half_days, enrolled_participants, half_day_hours
@@ -275,7 +275,9 @@ def sign_participant(
     check_hours(slot_date, half, at)
     signature = _new_signature(slot_date, half, image, device, via, at)
     signature.request_id = request_id
-    return _record(signature, lambda: signature_of(slot_date_id, half, request_id=request_id))
+    _record(signature, lambda: signature_of(slot_date_id, half, request_id=request_id))
+    tallies.recount_attendance(request.session_id)
+    return signature
 
 
 def countersign(trainer_id: int, slot_date_id: int, half: HalfDay, image: bytes, device: Device) -> Signature:

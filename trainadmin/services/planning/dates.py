@@ -12,6 +12,7 @@ from flask_babel import gettext
 
 from ...extensions import db
 from ...models import Room, Sequence, Slot, SlotDate, TrainingSession
+from .. import tallies
 from ..notifications import refresh_schedule
 
 
@@ -77,7 +78,8 @@ def refresh_session(session: TrainingSession) -> None:
     Start and end span every sequence, pre-work included (the planned dates while no slot exists);
     durations count only the sequences that are not pre-work. Reads every slot date of the session
     in one query, so the cost does not grow with the number of sequences or slots. The e-mails due
-    for each sequence follow its new dates.
+    for each sequence follow its new dates, and the attendance tallies their dates and hours
+    (services/tallies.py).
     """
     db.session.flush()
     rows = db.session.execute(
@@ -118,6 +120,10 @@ def refresh_session(session: TrainingSession) -> None:
     session.duration_hours = derived.hours
     session.sequence_count = len(session.sequences)
     refresh_schedule(session)
+    if session.enrolled_count:
+        # Dates, hours or a sequence's status decide which half-days count. Without an enrolled
+        # participant no tally can change: the last cancellation recounted them.
+        tallies.recount_attendance(session.id)
 
 
 @dataclass
