@@ -219,6 +219,8 @@
     initialView: config.initialView,
     initialDate: config.initialDate,
     headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
+    // The locale calls the list « Planning », the page's own name.
+    views: { listWeek: { buttonText: config.texts.list } },
     height: "auto",
     allDaySlot: true,
     allDayContent: "",
