@@ -28,8 +28,9 @@ What was there of the activity is replaced: collaborators, demandes, costs, fina
 populations and survey responses are emptied with TRUNCATE … CASCADE, which also empties every table
 that refers to them (steps, attendance, signatures, certification results, access links, calendar
 invitations, documents, outbox messages): point it at a bench database only. `--reuse` does nothing
-when every published session already has its demandes. Ends with VACUUM ANALYZE of the tables
-written.
+when every published session already has its demandes. Counts the tallies « Rapports » reads
+(`services/tallies.recount_all`, which the services keep and COPY goes past), then ends with
+VACUUM ANALYZE of the tables written.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from trainadmin.models import (
     TrainingDefaultCost,
     TrainingOrganisation,
 )
+from trainadmin.services import tallies
 from trainadmin.services.links import SURVEY_LINK_DAYS
 from trainadmin.services.participants.attendance import covered_half_days
 
@@ -803,6 +805,11 @@ def seed_activity(
             for statement in restore:
                 connection.exec_driver_sql(statement)
             spent["constraints and indexes"] = time.perf_counter() - restoring
+        counting = time.perf_counter()
+        # The tallies « Rapports » reads are kept by the services, which COPY goes past.
+        tallies.recount_all()
+        db.session.commit()
+        spent["reports' tallies"] = time.perf_counter() - counting
         inserted = time.perf_counter() - started
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for table in (*COUNTED, "training_session", "sequence"):

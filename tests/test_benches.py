@@ -174,6 +174,12 @@ def check_seeded_activity(database: str) -> None:
             )
             assert set(presences) == {"present", "absent", "excused"}
             assert presences["present"] > 10 * (presences["absent"] + presences["excused"])
+            # The tallies « Rapports » reads are counted too: a date with marks has its present count.
+            nothing(
+                "SELECT count(*) FROM slot_date d WHERE d.present_participants IS NULL "
+                "AND EXISTS (SELECT 1 FROM attendance a WHERE a.slot_date_id = d.id)"
+            )
+            assert scalar("SELECT count(*) FROM survey_tally") > 0
             nothing(
                 "SELECT count(*) FROM survey_response v JOIN training_request r ON r.id = v.request_id "
                 "WHERE r.status <> 'enrolled' OR r.session_id <> v.session_id"
