@@ -36,22 +36,8 @@ def _after_session_created(session: TrainingSession) -> None:
 
 
 def _slot_input(wanted: WantedSlot, slot: Slot | None) -> SlotInput:
-    data = SlotInput()
-    if slot is not None:  # what the feed does not give stays as it is
-        data = SlotInput(
-            location_id=slot.location_id,
-            room_id=slot.room_id,
-            trainer_ids=[trainer.id for trainer in slot.trainers],
-            co_trainer_id=slot.co_trainer_id,
-            host_name=slot.host_name,
-            host_email=slot.host_email,
-            organisation_id=slot.organisation_id,
-            organisation_comment=slot.organisation_comment,
-            location_comment=slot.location_comment,
-            trainer_comment=slot.trainer_comment,
-            duration_days=slot.duration_days,
-            duration_hours=slot.duration_hours,
-        )
+    # What the feed does not give stays as it is.
+    data = SlotInput.from_slot(slot) if slot is not None else SlotInput()
     for name, value in wanted.fields.items():
         setattr(data, name, list(value) if name == "trainer_ids" else value)
     data.dates = [(d.day, d.start, d.end, d.break_minutes) for d in wanted.feed.dates]

@@ -32,21 +32,8 @@ def move_slot_date(
     slot = moved.slot
     dates = [(d.day, d.start_time, d.end_time, d.break_minutes) for d in slot.dates if d.id != moved.id]
     dates.append((day, start, end, moved.break_minutes))
-    data = SlotInput(
-        location_id=slot.location_id,
-        room_id=slot.room_id,
-        trainer_ids=[trainer.id for trainer in slot.trainers],
-        co_trainer_id=slot.co_trainer_id,
-        host_name=slot.host_name,
-        host_email=slot.host_email,
-        organisation_id=slot.organisation_id,
-        organisation_comment=slot.organisation_comment,
-        location_comment=slot.location_comment,
-        trainer_comment=slot.trainer_comment,
-        duration_days=slot.duration_days,
-        duration_hours=slot.duration_hours,
-        dates=sorted(dates, key=lambda values: values[0]),
-    )
+    data = SlotInput.from_slot(slot)
+    data.dates = sorted(dates, key=lambda values: values[0])
     return save_slot(
         slot.sequence,
         data,

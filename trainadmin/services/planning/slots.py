@@ -51,6 +51,25 @@ class SlotInput:
     duration_hours: Decimal | None = None
     dates: list[tuple[date | None, time | None, time | None, int | None]] = field(default_factory=list)
 
+    @classmethod
+    def from_slot(cls, slot: Slot) -> SlotInput:
+        """The slot as it stands, its dates included: what a change of one part starts from."""
+        return cls(
+            location_id=slot.location_id,
+            room_id=slot.room_id,
+            trainer_ids=[trainer.id for trainer in slot.trainers],
+            co_trainer_id=slot.co_trainer_id,
+            host_name=slot.host_name,
+            host_email=slot.host_email,
+            organisation_id=slot.organisation_id,
+            organisation_comment=slot.organisation_comment,
+            location_comment=slot.location_comment,
+            trainer_comment=slot.trainer_comment,
+            duration_days=slot.duration_days,
+            duration_hours=slot.duration_hours,
+            dates=[(d.day, d.start_time, d.end_time, d.break_minutes) for d in slot.dates],
+        )
+
 
 @dataclass
 class SlotResult:
