@@ -133,16 +133,24 @@ def time_json(app, client, start: date, end: date, runs: int) -> None:
         sql_text = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
         lines = db.session.execute(sa.text(f"EXPLAIN (ANALYZE, BUFFERS) {sql_text}")).scalars().all()
         db.session.remove()
-    print(f"\nThe range's dates alone, read from ix_slot_date_day_slot_id: {scan:.1f} ms")
-    print(f"Floor, the dates of the range joined to their slot, sequence and session alone: {floor:.1f} ms")
+    print(
+        f"\nThe range's dates alone (hours, room, cancelled), read from ix_slot_date_calendar: {scan:.1f} ms"
+    )
+    print(
+        "The dates of the range joined to their slot, sequence and session alone (what the copies"
+        f" of date_state.py spare the month's statement): {floor:.1f} ms"
+    )
     print("\nEXPLAIN ANALYZE of the month view's statement (4 a day):\n```\n" + "\n".join(lines) + "\n```\n")
 
 
 def index_scan(start: date, end: date, runs: int) -> float:
-    """Median ms of the bare index scan of the range's dates (day, slot, hours): no join."""
-    scan = sa.select(sa.func.count(), sa.func.max(SlotDate.end_time)).where(
-        SlotDate.day >= start, SlotDate.day < end
-    )
+    """Median ms of the bare index scan of the range's dates (day, hours, room, cancelled): no join."""
+    scan = sa.select(
+        sa.func.count(),
+        sa.func.max(SlotDate.end_time),
+        sa.func.max(SlotDate.room_id),
+        sa.func.count(SlotDate.cancelled),
+    ).where(SlotDate.day >= start, SlotDate.day < end)
     durations = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -152,7 +160,8 @@ def index_scan(start: date, end: date, runs: int) -> float:
 
 
 def join_floor(start: date, end: date, runs: int) -> float:
-    """Median ms of the least any calendar query does: the range's dates with their session."""
+    """Median ms of the range's dates with their session: what a calendar statement without the
+    copies of date_state.py would do at the least."""
     floor = (
         sa.select(sa.func.count(), sa.func.max(TrainingSession.code))
         .select_from(SlotDate)

@@ -43,7 +43,7 @@ from trainadmin.models import (
     WorkflowStatus,
     slot_trainer,
 )
-from trainadmin.services.planning import clash_query, find_clashes
+from trainadmin.services.planning import clash_query, find_clashes, refresh_date_state
 
 from _common import fresh_schema
 
@@ -216,6 +216,8 @@ def seed(app: Flask, slot_total: int, rng: random.Random) -> Seeded:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 (our table names)
                     f"(SELECT max(id) + 1 FROM {table}), false)"
                 )
+        refresh_date_state()  # what each date books, as the app's own writes leave it
+        db.session.commit()
         inserted = time.perf_counter() - started
         vacuum_analyze()
         print(
@@ -229,7 +231,7 @@ def seed(app: Flask, slot_total: int, rng: random.Random) -> Seeded:
 
 def vacuum_analyze() -> None:
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in ("training_session", "sequence", "slot", "slot_trainer", "slot_date"):
+        for table in ("training_session", "sequence", "slot", "slot_trainer", "slot_date", "trainer_booking"):
             connection.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
 
 

@@ -43,6 +43,7 @@ from trainadmin.models import (
     TrainingSession,
     slot_trainer,
 )
+from trainadmin.services.planning import refresh_date_state
 
 from _common import ensure_database
 
@@ -558,9 +559,18 @@ def seed(url: str, sessions: int, *, fresh: bool = False, reuse: bool = False, s
             for batch in generator.batches(sessions):
                 copy_batch(connection, batch)
             finish(connection, generator.numbers)
+        refresh_date_state()  # what each date books, as the app's own writes leave it
+        db.session.commit()
         inserted = time.perf_counter() - started
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for table in ("training_session", "sequence", "slot", "slot_trainer", "slot_date"):
+            for table in (
+                "training_session",
+                "sequence",
+                "slot",
+                "slot_trainer",
+                "slot_date",
+                "trainer_booking",
+            ):
                 connection.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
             total = session_count(connection)
             counts = {

@@ -155,6 +155,22 @@ def check_seeded_activity(database: str) -> None:
                 "WHERE s.publication = 'draft' "
                 "OR (r.status LIKE 'pending%' AND s.end_date < '2027-01-15')"
             )
+            # What each date books, copied as the services would (date_state.py) for « Planning ».
+            nothing(
+                "SELECT count(*) FROM slot_date d JOIN slot s ON s.id = d.slot_id "
+                "JOIN sequence q ON q.id = s.sequence_id JOIN training_session t ON t.id = q.session_id "
+                "WHERE d.room_id IS DISTINCT FROM s.room_id "
+                "OR d.cancelled <> (q.status = 'cancelled' OR t.status = 'cancelled')"
+            )
+            nothing(
+                "SELECT count(*) FROM slot_date d JOIN slot_trainer st ON st.slot_id = d.slot_id "
+                "WHERE NOT EXISTS (SELECT 1 FROM trainer_booking b WHERE b.slot_date_id = d.id "
+                "AND b.trainer_id = st.trainer_id AND b.day = d.day AND b.start_time = d.start_time "
+                "AND b.end_time = d.end_time AND b.cancelled = d.cancelled)"
+            )
+            assert scalar("SELECT count(*) FROM trainer_booking") == scalar(
+                "SELECT count(*) FROM slot_date d JOIN slot_trainer st ON st.slot_id = d.slot_id"
+            )
             # Sessions open to some populations have only demandes of their members.
             assert scalar("SELECT count(*) FROM session_population") > 0
             nothing(

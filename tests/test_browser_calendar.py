@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from trainadmin.models import OutboxMessage, Publication, Role, SlotDate, TrainingRequest
 from trainadmin.services.notifications import calendar as invitations
+from trainadmin.services.planning import refresh_date_state
 
 from . import factories
 from .test_browser_planning import make_user
@@ -49,7 +50,7 @@ def booked_week(db) -> dict:
         "Excel", date(2027, 5, 12), time(9), time(17), paul, publication=Publication.PUBLISHED
     )
     free, free_slot = planned("Tableur", date(2027, 5, 11), time(9), time(12), paul, with_room=False)
-    db.session.flush()
+    refresh_date_state()  # hours and trainers were set by hand after the slots were saved
     request = factories.enrol(enrolled)
     invitations.invite(request)
     db.session.commit()

@@ -11,6 +11,7 @@ from html import unescape
 import pytest
 
 from trainadmin.models import Publication, Role, SequenceStatus, WorkflowStatus
+from trainadmin.services.planning import refresh_date_state, save_sequence
 
 from . import factories
 
@@ -53,7 +54,8 @@ def week(db):
         factories.make_sequence(cancelled), days=[date(2027, 5, 10)], location=location, room=room
     )
     a.trainers, b.trainers, c.trainers = [trainer], [trainer], [other_trainer]
-    db.session.flush()
+    # Hours and trainers were set by hand after the slots were saved: copy them as a save would.
+    refresh_date_state()
     return {
         "location": location,
         "room": room,
@@ -116,8 +118,9 @@ def test_the_filters(manager, week):
 
 
 def test_a_cancelled_sequence_is_no_clash(db, manager, week):
-    week["slots"][1].sequence.status = SequenceStatus.CANCELLED
-    db.session.flush()
+    sequence = week["slots"][1].sequence
+    cancelled = {"label": sequence.label, "status": SequenceStatus.CANCELLED}
+    save_sequence(sequence.session, cancelled, None, sequence=sequence)
     rows = events(manager)[0]
     assert [row["flags"] & 8 for row in rows] == [0, 0]
 
@@ -257,6 +260,33 @@ def test_the_room_table_shows_the_occupation_rate(manager, week):
     assert "5 jours ouvrés" in page and "7 heures" in page
 
 
+def test_public_holidays_are_not_available_hours(app, manager, week, monkeypatch):
+    """The week of Ascension 2027 (Thursday 6 May) has four working days in France; without a
+    country of holidays (TRAINADMIN_HOLIDAYS empty) it has five."""
+    query = {"kind": "rooms", "period": "week", "date": "2027-05-05", "room": week["room"].id}
+    page = unescape(manager.get("/admin/calendar/resources/", query_string=query).get_data(as_text=True))
+    head = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+    ascension = r'<th scope="col" class="ta-holiday" title="Ascension">.*?jeu\. 06/05.*?Férié'
+    assert re.search(ascension, head, re.S)
+    assert "4 jours ouvrés" in page and "1 jour férié" in page and "= 28 heures" in page
+    row = re.search(rf'<tr data-resource="{week["room"].id}">(.*?)</tr>', page, re.S).group(1)
+    assert "0,0 h sur 28 h" in row
+
+    monkeypatch.setitem(app.config, "TRAINADMIN_HOLIDAYS", "")
+    page = unescape(manager.get("/admin/calendar/resources/", query_string=query).get_data(as_text=True))
+    assert "5 jours ouvrés" in page and "Férié" not in page and "= 35 heures" in page
+
+
+def test_the_holidays_of_a_region_and_in_english(app, manager_en, week, monkeypatch):
+    """Moselle (FR-57) also has Saint Stephen's Day (Saturday 26 December 2026: no working day less
+    than Christmas, on the Friday); an English-speaking user reads the names in English."""
+    monkeypatch.setitem(app.config, "TRAINADMIN_HOLIDAYS", "FR-57")
+    query = {"kind": "trainers", "period": "week", "date": "2026-12-23"}
+    page = unescape(manager_en.get("/admin/calendar/resources/", query_string=query).get_data(as_text=True))
+    assert "Christmas Day" in page and "Saint Stephen" in page and "Public holiday" in page
+    assert "4 working days" in page and "1 public holiday" in page
+
+
 def test_the_trainer_table(manager, week):
     page = unescape(
         manager.get(
@@ -296,10 +326,13 @@ def test_the_calendar_speaks_the_users_language(admin, manager_en, week):
     [
         {"slot_date": [1], "day": 20270512, "start": 9, "end": None},
         {"slot_date": {"a": 1}, "day": ["2027-05-12"], "start": "09:00", "end": "17:00"},
-        {"slot_date": 1, "day": "2027-05-12", "start": "09:00", "end": "17:00", "change_reason": ["x"]},
+        {"slot_date": "real", "day": "2027-05-12", "start": "09:00", "end": "17:00", "change_reason": ["x"]},
+        {"slot_date": "real", "day": "2027-05-12", "start": "09:00", "end": "17:00", "override_reason": 3},
     ],
 )
 def test_moves_of_the_wrong_types_get_a_message(manager, week, body):
+    if body["slot_date"] == "real":  # a date that exists: the wrong type is elsewhere
+        body = {**body, "slot_date": week["slots"][0].dates[0].id}
     response = post_move(manager, **body)
     assert 400 <= response.status_code < 500 and response.get_json()["error"]
 
@@ -322,12 +355,12 @@ def test_the_pages_read_bad_parameters_without_failing(viewer, week):
 def test_a_co_trainer_clashes_like_a_trainer_and_never_with_their_own_date(db, manager, week):
     third = week["slots"][2]  # Tuesday, Paul Durand
     third.co_trainer = week["other_trainer"]  # Paul also co-trainer of his own slot: no clash
-    db.session.flush()
+    refresh_date_state()
     assert [row["flags"] & 16 for row in events(manager)[0] if row["day"] == "2027-05-11"] == [0]
     other = factories.make_slot(days=[date(2027, 5, 11)])
     other.dates[0].start_time, other.dates[0].end_time = time(16), time(18)
     other.co_trainer = week["other_trainer"]
-    db.session.flush()
+    refresh_date_state()
     tuesday = [row for row in events(manager)[0] if row["day"] == "2027-05-11"]
     assert [row["flags"] & 16 for row in tuesday] == [16, 16]
     assert [row["trainer_clashes"] for row in tuesday] == ["Paul Durand", "Paul Durand"]

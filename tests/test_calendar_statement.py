@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from trainadmin.driver_sql import without_jit
 from trainadmin.models import Publication, SequenceStatus, WorkflowStatus
+from trainadmin.services.planning import refresh_date_state
 from trainadmin.services.planning.bookings import BookingFilters, find_bookings
 from trainadmin.services.planning.occupation import SHOWN_PER_CELL, resource_grid
 
@@ -56,7 +57,8 @@ def busy(db):
     book(MONDAY, (9,), (17,), room=other_room, co_trainer=paul)
     book(TUESDAY, (9,), (12,), trainers=[claire], training=training)
     book(TUESDAY, (13,), (17,), room=other_room, trainers=[claire])
-    db.session.flush()
+    # Hours and trainers were set by hand after the slots were saved: copy them as a save would.
+    refresh_date_state()
     return {"room": room, "claire": claire, "paul": paul, "training": training, "location": location}
 
 

@@ -20,6 +20,7 @@ def test_defaults_are_the_embedded_demo(tmp_path):
     assert config["REDIS_URL"] == ""
     assert config["BABEL_DEFAULT_LOCALE"] == "fr"
     assert config["TRAINADMIN_TZ"] == "Europe/Paris"
+    assert config["TRAINADMIN_HOLIDAYS"] == "FR"
     assert config["TRAINADMIN_STORAGE"] == str(tmp_path / "files")
     assert config["TRAINADMIN_MAX_UPLOAD_MB"] == 10
     assert config["TRAINADMIN_TRUSTED_PROXIES"] == 0, "X-Forwarded-For is ignored unless a proxy is declared"
@@ -67,6 +68,8 @@ def test_postgres_url_uses_psycopg(tmp_path):
         ({"DATABASE_URL": "mysql://u@db/x", "SECRET_KEY": "k"}, "DATABASE_URL must be sqlite or postgresql"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must start with"),
         ({"TRAINADMIN_TZ": "Mars/Olympus"}, "TRAINADMIN_TZ is not a known time zone"),
+        ({"TRAINADMIN_HOLIDAYS": "Gaule"}, "TRAINADMIN_HOLIDAYS: unknown country 'Gaule'"),
+        ({"TRAINADMIN_HOLIDAYS": "FR-99"}, "TRAINADMIN_HOLIDAYS: unknown region '99' of FR"),
         ({"BABEL_DEFAULT_LOCALE": "de"}, "BABEL_DEFAULT_LOCALE must be one of fr, en"),
         ({"MAIL_PORT": "twenty-five"}, "MAIL_PORT must be a whole number"),
         ({"MAIL_USE_TLS": "perhaps"}, "MAIL_USE_TLS must be true or false"),

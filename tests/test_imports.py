@@ -46,6 +46,7 @@ from trainadmin.services.sessions.lock import lock_message
 
 from . import factories
 from .conftest import count_rows, history_lines, need
+from .date_state_support import stale_copies
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 RHONE = "Campus Lyon Part-Dieu;Salle Rhône"
@@ -290,6 +291,7 @@ def test_sequences_and_slots_follow_the_feed(world):
     )
     session = session_of(partner, "R1")
     assert [(s.label, len(s.slots)) for s in session.sequences] == [("Jour 1", 2), ("Jour 2", 1)]
+    assert stale_copies() == []  # what the new dates book, as the « Planning » calendar reads it
 
     run = run_feed(
         partner,
@@ -308,6 +310,7 @@ def test_sequences_and_slots_follow_the_feed(world):
         1,
     )
     assert count_rows(_db, Slot) == 1
+    assert stale_copies() == []
 
 
 def test_new_sessions_are_inter_unless_the_feed_says_otherwise_and_codes_follow_the_year(world):

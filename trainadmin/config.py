@@ -36,6 +36,7 @@ ENV_KEYS = (
     "TRAINADMIN_MAIL_CONNECTIONS",
     "TRAINADMIN_MAIL_LOG",
     "TRAINADMIN_TZ",
+    "TRAINADMIN_HOLIDAYS",
     "BABEL_DEFAULT_LOCALE",
     "TRAINADMIN_API_KEYS",
     "TRAINADMIN_MISSED_GRACE_HOURS",
@@ -75,6 +76,23 @@ MIB = 1024 * 1024
 LOCALES = ("fr", "en")
 
 
+def holiday_setting(value: str | None) -> tuple[str, str | None] | None:
+    """TRAINADMIN_HOLIDAYS read: (country, region or None), None when empty. ValueError when the
+    `holidays` library knows no such country or region."""
+    import holidays
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    country, _, region = value.partition("-")
+    regions = holidays.list_supported_countries().get(country.upper())
+    if regions is None:
+        raise ValueError(f"unknown country {country!r}")
+    if region and region not in regions:
+        raise ValueError(f"unknown region {region!r} of {country.upper()} (known: {', '.join(regions)})")
+    return country.upper(), region or None
+
+
 def _parse_bool(key: str, value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -111,6 +129,10 @@ def default_config(instance_path: Path) -> dict:
         #: doubt after a crash is looked up there by Message-ID before it is sent again.
         "TRAINADMIN_MAIL_LOG": "",
         "TRAINADMIN_TZ": "Europe/Paris",
+        #: Public holidays taken out of the rooms' and trainers' available days (« Planning »): a
+        #: country (FR), or a country and region as the `holidays` library names them (FR-57 for
+        #: Moselle); empty for none.
+        "TRAINADMIN_HOLIDAYS": "FR",
         "BABEL_DEFAULT_LOCALE": "fr",
         "TRAINADMIN_API_KEYS": "",
         "TRAINADMIN_MISSED_GRACE_HOURS": 12,
@@ -193,6 +215,11 @@ def validate(config: dict, embedded_key_path: Path | None = None) -> None:
         raise ConfigError(
             f"TRAINADMIN_TZ is not a known time zone: {config.get('TRAINADMIN_TZ')!r}"
         ) from None
+
+    try:
+        holiday_setting(config.get("TRAINADMIN_HOLIDAYS"))
+    except ValueError as exc:
+        raise ConfigError(f"TRAINADMIN_HOLIDAYS: {exc}") from None
 
     if config.get("BABEL_DEFAULT_LOCALE") not in LOCALES:
         raise ConfigError(f"BABEL_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")

@@ -106,8 +106,11 @@ def read_range(args) -> tuple[date, date]:
     return first, last
 
 
-def _text(value) -> str | None:
-    return value.strip()[:500] if isinstance(value, str) else None
+def _text(data: dict, name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest({name: gettext("Enter a text.")})
+    return value.strip()[:500] if value is not None else None
 
 
 def read_time(text, name: str) -> time:
@@ -341,9 +344,9 @@ class CalendarView(SecureView):
             start,
             end,
             current_user,
-            reason=_text(data.get("change_reason")),
+            reason=_text(data, "change_reason"),
             notify=not data.get("no_calendar_update"),
-            override_reason=_text(data.get("override_reason")),
+            override_reason=_text(data, "override_reason"),
         )
         message = gettext(
             "Slot moved to %(day)s, %(start)s–%(end)s.",

@@ -40,7 +40,7 @@ from .partners import (
     Partner,
     UnknownPolicy,
 )
-from .planning import Sequence, SequenceStatus, Slot, SlotChange, SlotDate, slot_trainer
+from .planning import Sequence, SequenceStatus, Slot, SlotChange, SlotDate, TrainerBooking, slot_trainer
 from .reference import (
     Certification,
     Collaborator,
@@ -127,6 +127,7 @@ __all__ = [
     "Slot",
     "SlotChange",
     "SlotDate",
+    "TrainerBooking",
     "Supplier",
     "SurveyKind",
     "SurveyResponse",

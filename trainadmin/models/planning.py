@@ -138,6 +138,12 @@ class SlotDate(db.Model):
     #: Enrolled participants present at least one half-day of this date; None while no attendance
     #: is recorded for it (services/tallies.py keeps it; the reports read it).
     present_participants: Mapped[int | None]
+    #: What the date books, copied from its slot, sequence and session so that the « Planning »
+    #: calendar reads a range of days from one index (services/planning/date_state.py keeps them):
+    #: the slot's room, and whether its sequence or session is cancelled (a cancelled date books
+    #: nothing). Its trainers are in `trainer_booking`.
+    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="SET NULL"))
+    cancelled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     slot: Mapped[Slot] = relationship(back_populates="dates")
 
@@ -147,10 +153,43 @@ class SlotDate(db.Model):
         sa.UniqueConstraint("slot_id", "day"),
         # Conflict checks look dates up by day, then their slot and hours, without reading the table.
         sa.Index("ix_slot_date_day_slot_id", "day", "slot_id", postgresql_include=["start_time", "end_time"]),
+        # The calendar reads a range of days in the order it shows them, without reading the table.
+        sa.Index(
+            "ix_slot_date_calendar",
+            "day",
+            "start_time",
+            "id",
+            postgresql_include=["end_time", "break_minutes", "slot_id", "room_id", "cancelled"],
+        ),
     )
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class TrainerBooking(db.Model):
+    """A trainer (or co-trainer) booked on a slot date, with the date's day, hours and state copied:
+    the « Planning » calendar finds a trainer's dates of a day, and their clashes, from its index
+    (services/planning/date_state.py keeps the rows)."""
+
+    __tablename__ = "trainer_booking"
+    slot_date_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("slot_date.id", ondelete="CASCADE"), primary_key=True
+    )
+    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("trainer.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date]
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    cancelled: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        sa.Index(
+            "ix_trainer_booking_day_trainer_id",
+            "day",
+            "trainer_id",
+            postgresql_include=["start_time", "end_time", "cancelled"],
+        ),
+    )
 
 
 class SlotChange(db.Model):

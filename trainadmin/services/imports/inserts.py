@@ -19,6 +19,7 @@ from ...models import (
 from .. import history
 from ..history import current_actor, current_reason
 from ..planning import derive_planning
+from ..planning.date_state import refresh_date_state
 from ..rows import insert_rows, insert_rows_with_ids
 
 
@@ -144,4 +145,5 @@ def write_sessions(partner, sessions: list, run_id: int) -> list[int]:
     ]
     if dates:
         insert_rows(SlotDate.__table__, dates)
+        refresh_date_state(ids)
     return ids

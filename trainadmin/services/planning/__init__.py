@@ -4,6 +4,7 @@ and the room and trainer clashes checked when a slot is saved."""
 from __future__ import annotations
 
 from .conflicts import ROOM, Clash, clash_message, clash_query, find_clashes, overlaps, room_capacity_warning
+from .date_state import refresh_date_state
 from .dates import derive_planning, planning_loaders, refresh_session, slot_form_errors
 from .moves import move_slot_date
 from .sequences import delete_sequence, move_sequence, save_sequence, sequence_errors
@@ -24,6 +25,7 @@ __all__ = [
     "overlaps",
     "parse_decimal",
     "planning_loaders",
+    "refresh_date_state",
     "refresh_session",
     "room_capacity_warning",
     "save_sequence",

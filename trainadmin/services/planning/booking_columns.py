@@ -1,17 +1,17 @@
-"""Pieces of the « Planning » statement (`bookings.bookings_statement`): whether a date is live, the
-columns of a date joined only to the dates kept, its booked minutes, the overlap test of clashes."""
+"""Pieces of the « Planning » statement (`bookings.bookings_statement`): the columns of a date read
+from its session (joined to the dates kept only, unless a filter needs them), its booked minutes,
+the overlap test of clashes."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
-from ...models import Sequence, SequenceStatus, Slot, TrainingSession, WorkflowStatus
+from ...models import Sequence, SequenceStatus, Slot, TrainerBooking, TrainingSession
 
-
-def live() -> sa.ColumnElement[bool]:
-    return sa.and_(
-        Sequence.status != SequenceStatus.CANCELLED, TrainingSession.status != WorkflowStatus.CANCELLED
-    )
+#: The columns of `details` the filters test: with one of them chosen, every date of the range is
+#: joined to its session.
+FILTERED = ("location_id", "training_id", "status", "publication")
 
 
 def details() -> list[sa.ColumnElement]:
@@ -20,8 +20,12 @@ def details() -> list[sa.ColumnElement]:
         Slot.sequence_id,
         (Sequence.status == SequenceStatus.CANCELLED).label("sequence_cancelled"),
         Sequence.session_id,
+        Slot.location_id,
         TrainingSession.code,
         TrainingSession.label,
+        TrainingSession.status,
+        TrainingSession.publication,
+        TrainingSession.training_id,
         TrainingSession.enrolled_count,
     ]
 
@@ -37,7 +41,7 @@ def booked_minutes(dated: sa.CTE) -> sa.ColumnElement[int]:
 
 
 def overlapping(mine, theirs, *same) -> sa.ColumnElement[bool]:
-    """Another live row of `theirs` with the same `same` columns as `mine` at overlapping hours
+    """Another live date of `theirs` with the same `same` columns as `mine` at overlapping hours
     (touching hours do not clash: 09:00–12:00 and 12:00–17:00)."""
     return sa.exists().where(
         *[theirs.c[name] == mine.c[name] for name in ("day", *same)],
@@ -45,4 +49,18 @@ def overlapping(mine, theirs, *same) -> sa.ColumnElement[bool]:
         theirs.c.live,
         theirs.c.start_time < mine.c.end_time,
         theirs.c.end_time > mine.c.start_time,
+    )
+
+
+def trainer_elsewhere(mine) -> sa.ColumnElement[bool]:
+    """The trainer of the booking `mine` holds another live date of that day at overlapping hours:
+    one probe of the index on trainer_booking(day, trainer_id)."""
+    theirs = aliased(TrainerBooking, name="theirs")
+    return sa.exists().where(
+        theirs.day == mine.day,
+        theirs.trainer_id == mine.trainer_id,
+        theirs.slot_date_id != mine.slot_date_id,
+        ~theirs.cancelled,
+        theirs.start_time < mine.end_time,
+        theirs.end_time > mine.start_time,
     )

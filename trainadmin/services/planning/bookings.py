@@ -1,14 +1,15 @@
 """The slot dates of a range of days, as the « Planning » calendar shows them: one SQL statement,
-from the index on slot_date(day, slot_id), with each date's room and trainer clashes.
+from the index on slot_date(day, start_time, id), with each date's room and trainer clashes.
 
 A clash is another slot holding the same room, or one of the same trainers (as trainer or
 co-trainer), at overlapping hours on the same day, in a session and sequence that are not
-cancelled — the rule of `conflicts.find_clashes`. The range's dates are read narrow (times, room,
-trainers, whether live, the filtered columns); the first dates of each day by start are kept
-(`per_day`), and only those are tested for clashes (a semi-join on the day and room, or day and
-trainer, against the range's live dates) and joined to their session, sequence and names. The
-statement runs with PostgreSQL's JIT off (`driver_sql.without_jit`). The filters apply to the dates
-shown, never to the clashes: a room booked by a session of another formation is still a clash.
+cancelled — the rule of `conflicts.find_clashes`. The range's dates are read from the index alone
+(hours, room, whether cancelled: copies that date_state.py keeps); the first dates of each day by
+start are kept (`per_day`), and only those are tested for clashes (a semi-join on the day and room
+against the range's live dates; a probe of trainer_booking on the day and trainer) and joined to
+their session, sequence and names. The statement runs with PostgreSQL's JIT off
+(`driver_sql.without_jit`). The filters apply to the dates shown, never to the clashes: a room
+booked by a session of another formation is still a clash.
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ from ...models import (
     Slot,
     SlotDate,
     Trainer,
+    TrainerBooking,
     Training,
     TrainingSession,
     WorkflowStatus,
-    slot_trainer,
 )
 from ..errors import ValidationFailed
-from .booking_columns import booked_minutes, details, live, overlapping
+from .booking_columns import FILTERED, booked_minutes, details, overlapping, trainer_elsewhere
 
 #: The longest range the calendar's JSON answers for (a month view shows six weeks: 42 days).
 MAX_RANGE_DAYS = 62
@@ -130,70 +131,49 @@ def bookings_statement(
     rooms or trainers, with the cell's count and the resource's booked minutes: a date held by two
     trainers comes once for each.
 
-    The range's dates are read narrow (times, room, trainers, liveness and the filtered columns):
-    the ranking by day and the clash tests work on those; the session, sequence and names are
-    joined to the dates kept only."""
-    dated = (
-        sa.select(
-            SlotDate.id,
-            SlotDate.day,
-            SlotDate.start_time,
-            SlotDate.end_time,
-            SlotDate.break_minutes,
-            SlotDate.slot_id,
-            Slot.room_id,
-            Slot.location_id,
-            Slot.co_trainer_id,
-            TrainingSession.status,
-            TrainingSession.publication,
-            TrainingSession.training_id,
-            live().label("live"),
-            # Every date is sent: its details come along rather than being read a second time.
-            *(details() if per_day is None else ()),
+    The range's dates are read from the index on slot_date(day, start_time, id) alone (hours, room,
+    whether cancelled: date_state.py keeps them); the ranking by day and the room clashes work on
+    those, a trainer's dates from trainer_booking. The session, sequence and names are joined to
+    the dates kept only, unless a filter on them asks for every date to be joined."""
+    joined = per_day is None or any(getattr(filters, name) is not None for name in FILTERED)
+    dated = sa.select(
+        SlotDate.id,
+        SlotDate.day,
+        SlotDate.start_time,
+        SlotDate.end_time,
+        SlotDate.break_minutes,
+        SlotDate.slot_id,
+        SlotDate.room_id,
+        (~SlotDate.cancelled).label("live"),
+    ).where(SlotDate.day >= first, SlotDate.day < last)
+    if joined:
+        dated = (
+            dated.add_columns(*details())
+            .join(Slot, Slot.id == SlotDate.slot_id)
+            .join(Sequence, Sequence.id == Slot.sequence_id)
+            .join(TrainingSession, TrainingSession.id == Sequence.session_id)
         )
-        .join(Slot, Slot.id == SlotDate.slot_id)
-        .join(Sequence, Sequence.id == Slot.sequence_id)
-        .join(TrainingSession, TrainingSession.id == Sequence.session_id)
-        .where(SlotDate.day >= first, SlotDate.day < last)
-    ).cte("dated")
-    held = sa.union_all(
-        sa.select(
-            dated.c.id,
-            dated.c.day,
-            dated.c.start_time,
-            dated.c.end_time,
-            dated.c.live,
-            slot_trainer.c.trainer_id,
-        ).join(slot_trainer, slot_trainer.c.slot_id == dated.c.slot_id),
-        # A co-trainer also listed as trainer of the slot is one row, or the date would clash with itself.
-        sa.select(
-            dated.c.id,
-            dated.c.day,
-            dated.c.start_time,
-            dated.c.end_time,
-            dated.c.live,
-            dated.c.co_trainer_id.label("trainer_id"),
-        ).where(
-            dated.c.co_trainer_id.is_not(None),
-            ~sa.exists().where(
-                slot_trainer.c.slot_id == dated.c.slot_id, slot_trainer.c.trainer_id == dated.c.co_trainer_id
-            ),
-        ),
-    ).cte("held")
+    dated = dated.cte("dated")
+    in_range = (TrainerBooking.day >= first, TrainerBooking.day < last)
 
     order = (dated.c.start_time, dated.c.id)
-    source, conditions, resource, cells = dated, _conditions(dated, filters), [], 1
+    source, conditions, resource, cells = dated, _conditions(dated, filters, in_range), [], 1
     if by is not None:
         kind, ids = by
         if kind == "trainer":
-            source = dated.join(held, held.c.id == dated.c.id)
+            held = (
+                sa.select(TrainerBooking.slot_date_id, TrainerBooking.trainer_id)
+                .where(*in_range, TrainerBooking.trainer_id.in_(ids))
+                .cte("held")
+            )
+            source = dated.join(held, held.c.slot_date_id == dated.c.id)
         resource = [dated.c.room_id if kind == "room" else held.c.trainer_id]
         conditions.append(resource[0].in_(ids))
         cells = max(len(ids), 1)
     partition = [*resource, dated.c.day]
     ranked = (
         sa.select(
-            *[column for column in dated.c if column.name != "co_trainer_id"],
+            *dated.c,
             sa.func.row_number().over(partition_by=partition, order_by=order).label("rank"),
             sa.func.count().over(partition_by=partition).label("day_total"),
             *[
@@ -217,7 +197,8 @@ def bookings_statement(
     kept = kept.cte("kept")
     kept_ids = sa.select(kept.c.id).distinct().subquery("kept_ids")
 
-    # The clashes of the dates kept only, each against the range's live dates of its day.
+    # The clashes of the dates kept only: a room against the range's live dates of its day, a
+    # trainer against that trainer's bookings of the day.
     other_date = dated.alias("other_date")
     room_clashes = (
         sa.select(kept.c.id)
@@ -225,87 +206,85 @@ def bookings_statement(
         .where(kept.c.live, kept.c.room_id.is_not(None), overlapping(kept, other_date, "room_id"))
         .subquery("room_clashes")
     )
-    mine, theirs = held.alias("mine"), held.alias("theirs")
+    mine = aliased(TrainerBooking, name="mine")
     clashing_trainer = aliased(Trainer, name="clashing_trainer")
     trainer_clashes = (
         sa.select(
-            mine.c.id,
+            mine.slot_date_id.label("id"),
             sa.func.aggregate_strings(
                 clashing_trainer.first_name + " " + clashing_trainer.last_name, ", "
             ).label("names"),
         )
-        .join(kept_ids, kept_ids.c.id == mine.c.id)
-        .join(clashing_trainer, clashing_trainer.id == mine.c.trainer_id)
-        .where(mine.c.live, overlapping(mine, theirs, "trainer_id"))
-        .group_by(mine.c.id)
+        .join(kept_ids, kept_ids.c.id == mine.slot_date_id)
+        .join(clashing_trainer, clashing_trainer.id == mine.trainer_id)
+        .where(~mine.cancelled, trainer_elsewhere(mine))
+        .group_by(mine.slot_date_id)
         .subquery("trainer_clashes")
     )
+    named = aliased(TrainerBooking, name="named")
     named_trainer = aliased(Trainer, name="named_trainer")
     trainers = (
         sa.select(
-            held.c.id,
+            named.slot_date_id.label("id"),
             sa.func.aggregate_strings(named_trainer.first_name + " " + named_trainer.last_name, ", ").label(
                 "names"
             ),
             sa.func.aggregate_strings(sa.cast(named_trainer.id, sa.String), ",").label("ids"),
         )
-        .join(kept_ids, kept_ids.c.id == held.c.id)
-        .join(named_trainer, named_trainer.id == held.c.trainer_id)
-        .group_by(held.c.id)
+        .join(kept_ids, kept_ids.c.id == named.slot_date_id)
+        .join(named_trainer, named_trainer.id == named.trainer_id)
+        .group_by(named.slot_date_id)
         .subquery("trainers")
     )
     room_location = aliased(Location, name="room_location")
-    detail = kept.c if per_day is None else {column.name: column for column in details()}
-    query = (
-        sa.select(
-            kept.c.id.label("slot_date_id"),
-            kept.c.day,
-            kept.c.start_time.label("start"),
-            kept.c.end_time.label("end"),
-            kept.c.break_minutes,
-            kept.c.slot_id,
-            detail["sequence_id"],
-            detail["sequence_cancelled"],
-            detail["session_id"],
-            detail["code"],
-            detail["label"],
-            kept.c.status,
-            kept.c.publication,
-            (detail["enrolled_count"] > 0).label("has_participants"),
-            Training.id.label("training_id"),
-            Training.name.label("training"),
-            kept.c.room_id,
-            Room.name.label("room"),
-            sa.func.coalesce(room_location.name, Location.name).label("location"),
-            trainers.c.names.label("trainers"),
-            trainers.c.ids.label("trainer_ids"),
-            room_clashes.c.id.is_not(None).label("room_clash"),
-            trainer_clashes.c.names.label("trainer_clashes"),
-            kept.c.day_total,
-            *[kept.c[name] for name in ("resource_id", "resource_minutes") if resource],
+    detail = kept.c if joined else {column.name: column for column in details()}
+    query = sa.select(
+        kept.c.id.label("slot_date_id"),
+        kept.c.day,
+        kept.c.start_time.label("start"),
+        kept.c.end_time.label("end"),
+        kept.c.break_minutes,
+        kept.c.slot_id,
+        detail["sequence_id"],
+        detail["sequence_cancelled"],
+        detail["session_id"],
+        detail["code"],
+        detail["label"],
+        detail["status"],
+        detail["publication"],
+        (detail["enrolled_count"] > 0).label("has_participants"),
+        Training.id.label("training_id"),
+        Training.name.label("training"),
+        kept.c.room_id,
+        Room.name.label("room"),
+        sa.func.coalesce(room_location.name, Location.name).label("location"),
+        trainers.c.names.label("trainers"),
+        trainers.c.ids.label("trainer_ids"),
+        room_clashes.c.id.is_not(None).label("room_clash"),
+        trainer_clashes.c.names.label("trainer_clashes"),
+        kept.c.day_total,
+        *[kept.c[name] for name in ("resource_id", "resource_minutes") if resource],
+    ).select_from(kept)
+    if not joined:
+        # The few dates kept (`per_day` a day) are joined to their details by primary key.
+        query = (
+            query.join(Slot, Slot.id == kept.c.slot_id)
+            .join(Sequence, Sequence.id == Slot.sequence_id)
+            .join(TrainingSession, TrainingSession.id == Sequence.session_id)
         )
-        .select_from(kept)
-        .join(Training, Training.id == kept.c.training_id)
+    return (
+        query.join(Training, Training.id == detail["training_id"])
         .outerjoin(Room, Room.id == kept.c.room_id)
         .outerjoin(room_location, room_location.id == Room.location_id)
-        .outerjoin(Location, Location.id == kept.c.location_id)
+        .outerjoin(Location, Location.id == detail["location_id"])
         .outerjoin(room_clashes, room_clashes.c.id == kept.c.id)
         .outerjoin(trainers, trainers.c.id == kept.c.id)
         .outerjoin(trainer_clashes, trainer_clashes.c.id == kept.c.id)
         .order_by(kept.c.day, kept.c.start_time, kept.c.id)
     )
-    if per_day is None:
-        return query
-    # The few dates kept (`per_day` a day) are joined to their details by primary key.
-    return (
-        query.join(SlotDate, SlotDate.id == kept.c.id)
-        .join(Slot, Slot.id == kept.c.slot_id)
-        .join(Sequence, Sequence.id == Slot.sequence_id)
-        .join(TrainingSession, TrainingSession.id == Sequence.session_id)
-    )
 
 
-def _conditions(dated: sa.CTE, filters: BookingFilters) -> list[sa.ColumnElement[bool]]:
+def _conditions(dated: sa.CTE, filters: BookingFilters, in_range: tuple) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
     if not filters.show_cancelled and filters.status != WorkflowStatus.CANCELLED:
         conditions.append(dated.c.live)
@@ -315,11 +294,10 @@ def _conditions(dated: sa.CTE, filters: BookingFilters) -> list[sa.ColumnElement
         conditions.append(dated.c.room_id == filters.room_id)
     if filters.trainer_id is not None:
         conditions.append(
-            sa.or_(
-                dated.c.co_trainer_id == filters.trainer_id,
-                sa.exists().where(
-                    slot_trainer.c.slot_id == dated.c.slot_id, slot_trainer.c.trainer_id == filters.trainer_id
-                ),
+            dated.c.id.in_(
+                sa.select(TrainerBooking.slot_date_id).where(
+                    *in_range, TrainerBooking.trainer_id == filters.trainer_id
+                )
             )
         )
     if filters.training_id is not None:

@@ -14,6 +14,7 @@ from ...extensions import db
 from ...models import Room, Sequence, Slot, SlotDate, TrainingSession
 from .. import tallies
 from ..notifications import refresh_schedule
+from .date_state import refresh_date_state
 
 
 def planning_loaders() -> tuple:
@@ -78,8 +79,8 @@ def refresh_session(session: TrainingSession) -> None:
     Start and end span every sequence, pre-work included (the planned dates while no slot exists);
     durations count only the sequences that are not pre-work. Reads every slot date of the session
     in one query, so the cost does not grow with the number of sequences or slots. The e-mails due
-    for each sequence follow its new dates, and the attendance tallies their dates and hours
-    (services/tallies.py).
+    for each sequence follow its new dates, the attendance tallies their dates and hours
+    (services/tallies.py), and the copies of what each date books (date_state.py).
     """
     db.session.flush()
     rows = db.session.execute(
@@ -120,6 +121,7 @@ def refresh_session(session: TrainingSession) -> None:
     session.duration_hours = derived.hours
     session.sequence_count = len(session.sequences)
     refresh_schedule(session)
+    refresh_date_state([session.id])
     if session.enrolled_count:
         # Dates, hours or a sequence's status decide which half-days count. Without an enrolled
         # participant no tally can change: the last cancellation recounted them.

@@ -4,8 +4,9 @@ of a week or a month, each cell holding that day's bookings, and each row's occu
 Occupation rate = booked hours / available hours over the period shown:
 - booked hours: each date's hours less its break (09:00–17:00 with an hour's break is 7 hours), for
   the dates shown (the filters apply; cancelled sessions and sequences never count);
-- available hours: the working days of the period (Monday to Friday; public holidays are not taken
-  out) × the organisation's usual training day, `USUAL_DAY_HOURS` (7 hours).
+- available hours: the working days of the period (Monday to Friday less the public holidays of
+  `TRAINADMIN_HOLIDAYS`, a country or a country and region such as FR-57: see `public_holidays`)
+  × the organisation's usual training day, `USUAL_DAY_HOURS` (7 hours).
 Two bookings at the same hours (a clash) both count: a rate above 100 % says so.
 """
 
@@ -15,8 +16,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+import holidays
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
 
+from ...config import holiday_setting
 from ...extensions import db
 from ...models import Location, Room, Trainer
 from .bookings import Booking, BookingFilters, find_bookings
@@ -57,10 +62,35 @@ class ResourceGrid:
     rows: list[ResourceRow]
     working_days: int
     available_hours: int
+    #: The public holidays of the period, by day, named in the user's language (weekends included).
+    holidays: dict[date, str] = field(default_factory=dict)
+    #: Whether public holidays are taken out at all (TRAINADMIN_HOLIDAYS is set).
+    counts_holidays: bool = True
+
+    @property
+    def weekday_holidays(self) -> int:
+        return sum(1 for day in self.holidays if day.weekday() < 5)
 
 
-def working_days(days: list[date]) -> int:
-    return sum(1 for day in days if day.weekday() < 5)
+def working_days(days: list[date], off: dict[date, str]) -> int:
+    return sum(1 for day in days if day.weekday() < 5 and day not in off)
+
+
+def public_holidays(first: date, last: date) -> dict[date, str]:
+    """The public holidays of [first, last) where the organisation trains (TRAINADMIN_HOLIDAYS: FR
+    by default; FR-57 for Moselle; empty for none), from the `holidays` library, named in the
+    user's language when the library has it."""
+    setting = holiday_setting(current_app.config.get("TRAINADMIN_HOLIDAYS"))
+    if setting is None:
+        return {}
+    country, region = setting
+    known = holidays.country_holidays(country).supported_languages
+    locale = str(get_locale() or "")
+    language = next((name for name in (locale, f"{locale}_US", f"{locale}_GB") if name in known), None)
+    calendar = holidays.country_holidays(
+        country, subdiv=region, years=range(first.year, last.year + 1), language=language
+    )
+    return {day: name for day, name in sorted(calendar.items()) if first <= day < last}
 
 
 def resource_grid(kind: str, first: date, last: date, filters: BookingFilters) -> ResourceGrid:
@@ -68,7 +98,8 @@ def resource_grid(kind: str, first: date, last: date, filters: BookingFilters) -
     day, each day's count and each one's booked minutes, in one statement after the list of rooms
     (or trainers): the bookings are ranked and summed in SQL, only those shown are sent."""
     days = [first + timedelta(days=offset) for offset in range((last - first).days)]
-    available = working_days(days) * USUAL_DAY_HOURS
+    off = public_holidays(first, last)
+    available = working_days(days, off) * USUAL_DAY_HOURS
     rows = [
         ResourceRow(resource_id=resource_id, name=name, available_hours=available)
         for resource_id, name in (_rooms(filters) if kind == ROOMS else _trainers(filters))
@@ -86,7 +117,8 @@ def resource_grid(kind: str, first: date, last: date, filters: BookingFilters) -
         row.cells.setdefault(booking.day, []).append(booking)
         row.counts[booking.day] = booking.day_total
         row.booked_minutes = int(booking.resource_minutes)
-    return ResourceGrid(kind, days, rows, working_days(days), available)
+    counts_holidays = bool((current_app.config.get("TRAINADMIN_HOLIDAYS") or "").strip())
+    return ResourceGrid(kind, days, rows, working_days(days, off), available, off, counts_holidays)
 
 
 def _rooms(filters: BookingFilters) -> list[tuple[int, str]]:

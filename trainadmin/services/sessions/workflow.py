@@ -22,6 +22,7 @@ from .. import history
 from ..errors import DomainError
 from ..history import snapshots
 from ..notifications import calendar, events, outbox, refresh_schedule
+from ..planning.date_state import refresh_date_state
 from .lock import UNLOCKED_ROLES, ensure_can_change, locked_session_ids
 
 # Workflow: from → allowed targets. Cancelling is possible from any state before « clôturé ».
@@ -109,6 +110,7 @@ def change_status(
         session.cancel_reason = reason.strip()
     session.status = target
     db.session.flush()
+    refresh_date_state([session.id])
     history.record_changes(session, None, before, snapshots.session_fields(session), reason=change_reason)
     refresh_schedule(session)
     if target == WorkflowStatus.CANCELLED:
