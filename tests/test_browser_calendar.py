@@ -135,6 +135,11 @@ def test_the_calendar_in_chromium(browser_login, live_url, committed_db):
     )
     expect(monday).to_have_attribute("title", re.compile("Réservé ailleurs aux mêmes heures : Claire Martin"))
     expect(event(page, draft_date)).to_contain_text("Brouillon")
+    # hatched on a strip of its own, with a dashed border: its text is read on a plain colour
+    expect(event(page, draft_date).locator(".ta-draft-hatch")).to_have_count(1)
+    expect(event(page, draft_date)).to_have_css("border-top-style", "dashed")
+    expect(event(page, draft_date).locator(".ta-event-title")).to_have_css("background-image", "none")
+    expect(monday.locator(".ta-draft-hatch")).to_have_count(0)  # published
     expect(event(page, free_date)).not_to_contain_text("Conflit")
 
     # A date dragged to another day: moved

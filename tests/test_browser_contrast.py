@@ -160,6 +160,25 @@ def test_every_page_meets_aa_contrast(demo, page, live_url, browser_login):
         page.goto(live_url + path)
         failures += contrast_failures(page, where)
 
+    # « Planning »: the month with its dates drawn, coloured by formation then by status (drafts
+    # hatched, cancelled ones shown), a week with dates, the room and trainer tables, « Mon calendrier ».
+    page.goto(f"{live_url}/admin/calendar/?cancelled=1")
+    expect(page.locator("#calendar .fc-event").first).to_be_visible()
+    failures += contrast_failures(page, "planning by formation")
+    page.locator('label[for="colour-status"]').click()
+    failures += contrast_failures(page, "planning by status")
+    busy_day = page.locator("#calendar td.fc-daygrid-day:has(.fc-event)").first.get_attribute("data-date")
+    page.goto(f"{live_url}/admin/calendar/?view=timeGridWeek&cancelled=1&date={busy_day}")
+    expect(page.locator("#calendar .fc-event").first).to_be_visible()
+    failures += contrast_failures(page, "planning, a week")
+    for where, path in (
+        ("rooms table", "/admin/calendar/resources/?kind=rooms&period=month"),
+        ("trainers table", "/admin/calendar/resources/?kind=trainers&period=month"),
+        ("my calendar", "/admin/my-calendar/"),
+    ):
+        page.goto(live_url + path)
+        failures += contrast_failures(page, where)
+
     # The dialogs and the open help: « Annuler l'inscription » (and its page without JavaScript), the
     # import's « Format des fichiers ».
     page.goto(f"{live_url}/admin/demandes/details/?id={demande.id}")

@@ -275,6 +275,32 @@ def test_the_etag_changes_with_the_planning_and_a_304_becomes_the_new_feed(app, 
     )
 
 
+def test_a_new_address_or_room_name_reaches_the_subscribed_calendar_at_once(app, db, admin):
+    """The feed's text names the place, its address and the room: editing them on « Lieux et
+    salles » changes the ETag, so the next poll gets the new text rather than 304 — the place's
+    feed as the room's (whose title is the room's name)."""
+    location = factories.make_location(name="Campus Lyon")
+    room = location.rooms[0]
+    factories.make_slot(days=[local_today() + timedelta(days=2)], location=location, room=room)
+    _link, token = links.new_feed_link(FeedSubject(FeedOf.LOCATION, location.id), "x@example.com")
+    client = app.test_client()
+
+    def after(form: dict, etag: str):
+        fields = {"name": "Campus Lyon", "rooms-0-id": str(room.id), "rooms-0-name": room.name, **form}
+        assert post_form(admin, f"/admin/locations/edit/?id={location.id}", fields).status_code == 302
+        response = client.get(f"/l/{token}/calendar.ics", headers={"If-None-Match": etag})
+        assert response.status_code == 200, response.status_code
+        [event] = icalendar.Calendar.from_ical(response.get_data()).events
+        return str(event["LOCATION"]), response.headers["ETag"]
+
+    first = client.get(f"/l/{token}/calendar.ics").headers["ETag"]
+    assert client.get(f"/l/{token}/calendar.ics", headers={"If-None-Match": first}).status_code == 304
+    where, etag = after({"address": "12 rue de la République", "postcode": "69002", "city": "Lyon"}, first)
+    assert "12 rue de la République" in where
+    where, _etag = after({"address": "12 rue de la République", "rooms-0-name": "Salle Fourvière"}, etag)
+    assert "Salle Fourvière" in where
+
+
 def test_no_feed_token_in_any_log_line(app, place, caplog):
     _link, token = links.new_feed_link(FeedSubject(FeedOf.LOCATION, place["location"].id), "x@example.com")
     client = app.test_client()

@@ -89,6 +89,7 @@ class LocationView(CalendarFeedMixin, ReferenceView):
     details_template = "admin/locations/details.html"
     extra_write_views = FEED_WRITE_VIEWS
     column_list = ("name", "city", "contact_name", "contact_email", "rooms")
+    column_details_exclude_list = ("updated_at",)  # for the calendar feeds' ETag, not for people
     column_searchable_list = ("name", "city")
     form_columns = ("name", "address", "postcode", "city", "contact_name", "contact_email", "contact_phone")
     form_args = {"contact_email": EMAIL}

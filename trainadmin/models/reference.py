@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .types import UTCDateTime, utcnow
 
 
 class NamedMixin:
@@ -51,6 +54,9 @@ class Location(NamedMixin, db.Model):
     contact_name: Mapped[str | None] = mapped_column(sa.String(120))
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    #: Last change of the place or, through `Room.updated_at`, of its rooms: the calendar feeds
+    #: that name them change their ETag (services/links/feeds.py).
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     rooms: Mapped[list[Room]] = relationship(
         back_populates="location", cascade="all, delete-orphan", order_by="Room.name"
@@ -65,6 +71,7 @@ class Room(db.Model):
     location_id: Mapped[int] = mapped_column(sa.ForeignKey("location.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     capacity: Mapped[int | None]
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     location: Mapped[Location] = relationship(back_populates="rooms")
 

@@ -82,6 +82,13 @@
     if (props.more) return { domNodes: [document.createTextNode(arg.event.title)] };
     var box = document.createElement("div");
     box.className = "ta-event-content";
+    if (props.flags & DRAFT) {
+      var hatch = document.createElement("span");
+      hatch.className = "ta-draft-hatch";
+      hatch.setAttribute("aria-hidden", "true");
+      box.appendChild(hatch);
+      box.className += " ta-has-hatch";
+    }
     if (props.flags & (ROOM_CLASH | TRAINER_CLASH)) box.appendChild(badge(texts.clash, "ta-badge-clash", "fa-exclamation-triangle"));
     if (props.flags & DRAFT) box.appendChild(badge(texts.draft, "ta-badge-draft"));
     if (props.flags & CANCELLED) box.appendChild(badge(texts.cancelled, "ta-badge-cancelled"));

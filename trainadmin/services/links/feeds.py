@@ -45,7 +45,16 @@ from sqlalchemy.ext.compiler import compiles
 
 from ...clock import local_today
 from ...extensions import db
-from ...models import Publication, Sequence, SessionHistory, Slot, SlotDate, TrainingSession
+from ...models import (
+    Location,
+    Publication,
+    Room,
+    Sequence,
+    SessionHistory,
+    Slot,
+    SlotDate,
+    TrainingSession,
+)
 from .feed_ics import FeedEvent, calendar_text
 from .trainers import dates_query, trainer_day
 
@@ -161,8 +170,8 @@ def feed_etag(selection, kind: FeedKind, today: date | None = None, *names) -> s
     """The ETag of the feed of `selection`, from one query over the same dates and without reading
     them: their number and ids, the versions and last update of their sessions and the last entry
     of these sessions' history (every change of a session, its planning or its participants), the
-    window's first day, and `names` (the feed's link, its title). A change that none of these see
-    (a place's address) reaches the subscribed calendars the next day, when the window moves."""
+    last change of any place or room (a few rows: the text names them and gives the address), the
+    window's first day, and `names` (the feed's link, its title)."""
     within = window(today)
     dates = chosen_dates(selection, kind, within)
     last_entry = (
@@ -177,6 +186,8 @@ def feed_etag(selection, kind: FeedKind, today: date | None = None, *names) -> s
             sa.func.sum(dates.c.version),
             sa.func.max(dates.c.updated_at),
             last_entry,
+            sa.select(sa.func.max(Location.updated_at)).scalar_subquery(),
+            sa.select(sa.func.max(Room.updated_at)).scalar_subquery(),
         )
     ).one()
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # the language the text is in
