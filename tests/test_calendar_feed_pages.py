@@ -382,3 +382,28 @@ def test_my_calendar_is_in_the_user_menu_and_gives_my_sessions(app, db, users, l
     me.active = False  # deactivated: their feed is gone
     db.session.flush()
     assert app.test_client().get(f"/l/{token}/calendar.ics").status_code == 410
+
+
+def test_an_administrator_revokes_a_users_own_feed_from_their_page(app, db, users, login_as, ops_manager):
+    """The user makes the link under « Mon calendrier »; the administrator sees on the user's page that
+    one exists (never its address) and revokes it: the address answers 410 at once."""
+    me = users[Role.MANAGER]
+    client = login_as(Role.MANAGER)
+    assert post_form(client, "/admin/my-calendar/new/", {}).status_code == 302
+    [(_url, token)] = FEED_URL.findall(page(client, "/admin/my-calendar/"))
+    reader = app.test_client()
+    read_feed(reader, token)
+
+    admin = login_as(Role.ADMIN)
+    details = f"/admin/users/details/?id={me.id}"
+    shown = unescape(page(admin, details))
+    assert "Flux de calendrier de ses sessions" in shown and "Un lien existe, créé le" in shown
+    assert token not in shown and not FEED_URL.findall(shown)
+    assert post_form(ops_manager, f"/admin/users/feed/revoke/?id={me.id}", {}).status_code == 403
+    assert reader.get(f"/l/{token}/calendar.ics").status_code == 200
+
+    assert post_form(admin, f"/admin/users/feed/revoke/?id={me.id}", {}).status_code == 302
+    after = unescape(page(admin, details))
+    assert "Lien de calendrier révoqué" in after and "Aucun lien pour l'instant." in after
+    assert reader.get(f"/l/{token}/calendar.ics").status_code == 410
+    assert admin.post("/admin/users/feed/revoke/?id=0", data={"csrf_token": admin.csrf}).status_code == 404

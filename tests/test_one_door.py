@@ -183,6 +183,7 @@ def world(db, storage):
         "collaborator": factories.make_collaborator(),
         "training": session.training,
         "trainer": factories.make_trainer(),
+        "user": factories.make_user(role=Role.MANAGER),
     }
 
 
@@ -424,6 +425,7 @@ RECIPES: dict[str, Recipe] = {
     "locations.feed_revoke_view": lambda c, w: post_form(
         c, f"/admin/locations/feed/revoke/?id={w['slot'].location_id}", {}
     ),
+    "users.feed_revoke_view": lambda c, w: post_form(c, f"/admin/users/feed/revoke/?id={w['user'].id}", {}),
     "my_calendar.new_view": lambda c, w: post_form(c, "/admin/my-calendar/new/", {}),
     "my_calendar.revoke_view": lambda c, w: post_form(c, "/admin/my-calendar/revoke/", {}),
 }

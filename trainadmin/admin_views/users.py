@@ -1,7 +1,11 @@
-"""Back-office accounts: administrators only."""
+"""Back-office accounts: administrators only. A user's page also shows whether they have a calendar
+feed of their own sessions (« Mon calendrier ») and lets the administrator revoke it — an address
+lost or passed on; only the user can make one, and see it."""
 
 from __future__ import annotations
 
+from flask import abort, redirect, request
+from flask_admin import expose
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,14 +15,19 @@ from wtforms.validators import Email, ValidationError
 
 from ..models import Role
 from ..services.errors import DomainError
+from ..services.links import FeedOf, FeedSubject, current_feed_link
 from ..services.users import normalise_email, password_error, set_password
+from ..transaction import commits
 from .base import ADMIN_ONLY, SecureModelView
+from .calendar_feeds import revoke_link
 
 
 class UserView(SecureModelView):
     read_roles = ADMIN_ONLY
     write_roles = ADMIN_ONLY
     can_export = False
+    details_template = "admin/users/details.html"
+    extra_write_views = frozenset({"feed_revoke_view"})
     column_list = ("email", "full_name", "role", "locale", "active", "created_at")
     column_searchable_list = ("email", "full_name")
     column_sortable_list = ("email", "full_name", "role", "created_at")
@@ -68,3 +77,18 @@ class UserView(SecureModelView):
                 gettext("You cannot remove your own administrator rights or deactivate yourself.")
             )
         model.password = None  # the clear text never stays on the object
+
+    @expose("/feed/revoke/", methods=("POST",))
+    @commits
+    def feed_revoke_view(self):
+        model = self.get_one(request.args.get("id", ""))
+        if model is None:
+            abort(404)
+        revoke_link(FeedSubject(FeedOf.USER, model.id))
+        return redirect(self.get_url(".details_view", id=model.id) + "#calendar-feeds")
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if model is not None and template == self.details_template:
+            kwargs["feed_link"] = current_feed_link(FeedSubject(FeedOf.USER, model.id))
+        return super().render(template, **kwargs)
